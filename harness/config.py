@@ -1,0 +1,167 @@
+"""Typed schemas for the config groups, and the check of group choices before Hydra starts.
+
+Each group's YAML extends its schema (`defaults: [base_<group>, _self_]`), so an override with a
+misspelt key or a wrong type fails at start, naming the field.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, OmegaConf
+
+from harness.errors import HarnessError
+
+ROOT = Path(__file__).resolve().parents[1]
+CONF_DIR = ROOT / "conf"
+GROUPS = ("strategy", "model", "dataset", "pricing")
+
+
+@dataclass
+class RunSettings:
+    """Which questions to answer and how many at a time."""
+
+    split: str = "test"
+    limit: int | None = None
+    batch_size: int = 8
+    seed: int = 0
+    force: bool = False
+
+
+@dataclass
+class ScoringSettings:
+    """How predictions are judged (see `harness.metrics`)."""
+
+    abstain_phrases: list[str] = field(default_factory=list)
+    max_length_factor: float = 5.0
+    min_length_cap: int = 20
+
+
+@dataclass
+class PromptSettings:
+    """The rules every strategy's prompt starts from."""
+
+    system: str = MISSING
+    abstain_answer: str = MISSING
+
+
+@dataclass
+class PathsConfig:
+    """Where data is read and results and caches are written."""
+
+    root_dir: str = MISSING
+    data_dir: str = MISSING
+    results_dir: str = MISSING
+    cache_dir: str = MISSING
+
+
+@dataclass
+class PromptStrategyConfig:
+    """`strategy=prompt`."""
+
+    _target_: str = "strategies.prompt.build"
+    name: str = "prompt"
+    system_prompt: str = MISSING
+    user_template: str = "{question}"
+    abstain_answer: str = MISSING
+    few_shot: int = 0
+    seed: int = 0
+
+
+@dataclass
+class TransformersModelConfig:
+    """A local transformers chat model: a hub id or path, or a GGUF file shipped in a package."""
+
+    _target_: str = "harness.models.load_transformers"
+    name: str = MISSING
+    pretrained: str | None = None
+    package: str | None = None
+    gguf_file: str | None = None
+    revision: str | None = None
+    trust_remote_code: bool = False
+    max_new_tokens: int = 48
+    batch_size: int = 8
+    cache_dir: str = MISSING
+
+
+@dataclass
+class AcmeDatasetConfig:
+    """The built-in fictional product documentation."""
+
+    _target_: str = "harness.datasets.load_acme"
+    name: str = "acme"
+    corpus_revision: int = 1
+    data_dir: str = MISSING
+
+
+@dataclass
+class JsonlDatasetConfig:
+    """Any dataset in the generic JSONL format."""
+
+    _target_: str = "harness.datasets.load_jsonl"
+    name: str = "jsonl"
+    questions: str = MISSING
+    corpus: str | None = None
+
+
+@dataclass
+class PricingConfig:
+    """The price table every cost figure comes from."""
+
+    _target_: str = "harness.costs.build_pricing"
+    hardware_name: str = MISSING
+    hardware_usd_per_hour: float = MISSING
+    price_date: str = MISSING
+    token_prices: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Config:
+    """The root config; groups are typed by their own schemas."""
+
+    strategy: Any = MISSING
+    model: Any = MISSING
+    dataset: Any = MISSING
+    pricing: Any = MISSING
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    prompt: PromptSettings = field(default_factory=PromptSettings)
+    run: RunSettings = field(default_factory=RunSettings)
+    scoring: ScoringSettings = field(default_factory=ScoringSettings)
+
+
+def register_configs() -> None:
+    """Register the schemas with Hydra and the `ragbench_root` resolver with OmegaConf."""
+    if not OmegaConf.has_resolver("ragbench_root"):
+        OmegaConf.register_new_resolver("ragbench_root", lambda: str(ROOT))
+    store = ConfigStore.instance()
+    store.store(name="base_config", node=Config)
+    store.store(group="strategy", name="base_prompt", node=PromptStrategyConfig)
+    store.store(group="model", name="base_transformers", node=TransformersModelConfig)
+    store.store(group="dataset", name="base_acme", node=AcmeDatasetConfig)
+    store.store(group="dataset", name="base_jsonl", node=JsonlDatasetConfig)
+    store.store(group="pricing", name="base_pricing", node=PricingConfig)
+
+
+def available(group: str) -> list[str]:
+    """The choices of a config group: the YAML files in `conf/<group>/`."""
+    return sorted(path.stem for path in (CONF_DIR / group).glob("*.yaml"))
+
+
+def check_group_choices(overrides: list[str]) -> None:
+    """Fail with one line on an unknown `group=choice` override, suggesting the nearest name."""
+    for override in overrides:
+        key, sep, value = override.partition("=")
+        if not sep or key not in GROUPS or "(" in value:
+            continue
+        choices = available(key)
+        for choice in value.split(","):
+            if choice and choice not in choices:
+                near = difflib.get_close_matches(choice, choices, n=1)
+                hint = f" Did you mean: {near[0]}?" if near else ""
+                raise HarnessError(
+                    f"Unknown {key} {choice!r}.{hint} Available: {', '.join(choices)}"
+                )

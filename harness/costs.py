@@ -1,0 +1,50 @@
+"""Costs from the price table in `conf/pricing/`; no price is ever assumed in code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class TokenPrice:
+    """USD per million input and output tokens for a model billed per token."""
+
+    input: float
+    output: float
+
+
+@dataclass(frozen=True)
+class Pricing:
+    """Hardware price per hour for local compute, and per-token prices for API models."""
+
+    hardware_name: str
+    hardware_usd_per_hour: float
+    price_date: str
+    token_prices: dict[str, TokenPrice] = field(default_factory=dict)
+
+    def compute_cost(self, seconds: float) -> float:
+        """Cost of `seconds` of local compute on the priced hardware."""
+        return seconds * self.hardware_usd_per_hour / 3600.0
+
+    def query_cost(
+        self, model_name: str, seconds: float, prompt_tokens: int, completion_tokens: int
+    ) -> float:
+        """Cost of one query: per-token price where the model has one, else compute time."""
+        price = self.token_prices.get(model_name)
+        if price is None:
+            return self.compute_cost(seconds)
+        return (prompt_tokens * price.input + completion_tokens * price.output) / 1e6
+
+
+def build_pricing(
+    hardware_name: str,
+    hardware_usd_per_hour: float,
+    price_date: str,
+    token_prices: dict[str, dict[str, float]] | None = None,
+) -> Pricing:
+    """Builder for `conf/pricing/*.yaml`."""
+    prices = {
+        name: TokenPrice(input=float(p["input"]), output=float(p["output"]))
+        for name, p in (token_prices or {}).items()
+    }
+    return Pricing(hardware_name, float(hardware_usd_per_hour), str(price_date), prices)

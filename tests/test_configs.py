@@ -1,0 +1,73 @@
+"""Every config in conf/ composes, resolves and (where no network is needed) instantiates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hydra.errors import ConfigCompositionException
+from hydra.utils import get_method, instantiate
+from omegaconf import OmegaConf
+
+from harness.config import available
+from harness.costs import Pricing
+from harness.models import Generation
+from tests.conftest import compose_config
+
+NEEDS_VALUE = {
+    ("dataset", "jsonl"): ["dataset.questions=q.jsonl"],
+    ("dataset", "hf"): ["dataset.path=rajpurkar/squad"],
+    ("model", "hf"): ["model.pretrained=some/model"],
+}
+GROUP_CHOICES = [(g, c) for g in ("strategy", "model", "dataset", "pricing") for c in available(g)]
+
+
+class FakeModel:
+    """Stands in for a ChatModel where only the wiring is under test."""
+
+    name, context_window, max_new_tokens = "fake", 2048, 8
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def prompt_tokens(self, conversation: list[dict[str, str]]) -> int:
+        return sum(self.count_tokens(turn["content"]) for turn in conversation)
+
+    def generate(self, conversations: list[list[dict[str, str]]]) -> list[Generation]:
+        return [Generation("I don't know", self.prompt_tokens(c), 3) for c in conversations]
+
+
+@pytest.mark.parametrize(("group", "choice"), GROUP_CHOICES)
+def test_every_config_composes_and_resolves(group: str, choice: str) -> None:
+    cfg = compose_config([f"{group}={choice}", *NEEDS_VALUE.get((group, choice), [])])
+    plain = OmegaConf.to_container(cfg, resolve=True)
+    assert plain[group]["_target_"]
+    assert callable(get_method(cfg[group]["_target_"]))
+
+
+@pytest.mark.parametrize("choice", available("pricing"))
+def test_pricing_instantiates(choice: str) -> None:
+    pricing = instantiate(compose_config([f"pricing={choice}"]).pricing)
+    assert isinstance(pricing, Pricing) and pricing.hardware_usd_per_hour > 0
+
+
+@pytest.mark.parametrize("choice", available("strategy"))
+def test_strategy_instantiates_and_answers(choice: str, tiny_dataset: tuple[Path, Path]) -> None:
+    questions, corpus = tiny_dataset
+    cfg = compose_config(
+        [f"strategy={choice}", "dataset=jsonl", f"dataset.questions={questions}",
+         f"dataset.corpus={corpus}"]
+    )  # fmt: skip
+    dataset = instantiate(cfg.dataset)
+    strategy = instantiate(cfg.strategy, model=FakeModel())
+    assert strategy.name == choice
+    strategy.prepare(dataset.split("train"), dataset.corpus)
+    answers = strategy.answer(dataset.split("test"))
+    assert [a.prediction for a in answers] == ["I don't know"] * 4
+
+
+def test_typo_in_an_override_fails_naming_the_field() -> None:
+    with pytest.raises(ConfigCompositionException, match=r"strategy\.few_shots"):
+        compose_config(["strategy.few_shots=2"])
+    with pytest.raises(ConfigCompositionException, match=r"strategy\.few_shot=many"):
+        compose_config(["strategy.few_shot=many"])

@@ -1,0 +1,86 @@
+"""Loading the generic JSONL format, and one clear error for each kind of bad row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.datasets import load_jsonl
+from harness.errors import HarnessError
+from tests.conftest import write_jsonl
+
+GOOD = {"id": "q1", "question": "What?", "answers": ["x"], "split": "test"}
+
+
+def test_loads_questions_and_corpus(tiny_dataset: tuple[Path, Path]) -> None:
+    questions, corpus = tiny_dataset
+    dataset = load_jsonl("tiny", str(questions), str(corpus))
+    assert [q.id for q in dataset.split("test")] == ["q1", "q2", "q3", "q4"]
+    assert [q.id for q in dataset.split("train")] == ["q5"]
+    assert dataset.split("test")[0].doc_ids == ("d1",)
+    assert not dataset.split("test")[3].answerable
+    assert [d.title for d in dataset.corpus] == ["Limits", "Retention"]
+
+
+@pytest.mark.parametrize(
+    ("second_line", "expected"),
+    [
+        ('{"id": "q2", "question": "Why?"', "line 2: invalid JSON"),
+        ('["a list"]', "line 2: expected a JSON object"),
+        ('{"id": "q2", "answers": ["x"], "split": "test"}', "line 2: missing field 'question'"),
+        ('{"id": "q2", "question": 5, "answers": [], "split": "test"}',
+         "line 2: field 'question' must be str, got int"),
+        ('{"id": "q2", "question": "  ", "answers": [], "split": "test"}',
+         "line 2: field 'question' is empty"),
+        ('{"id": "q2", "question": "Why?", "answers": "x", "split": "test"}',
+         "line 2: field 'answers' must be list, got str"),
+        ('{"id": "q2", "question": "Why?", "answers": [""], "split": "test"}',
+         "line 2: field 'answers' must be a list of non-empty strings"),
+        ('{"id": "q2", "question": "Why?", "answers": [], "split": "dev"}',
+         "line 2: field 'split' is 'dev'; use one of train, test"),
+        ('{"id": "q1", "question": "Why?", "answers": [], "split": "test"}',
+         "duplicate question id 'q1'"),
+    ],
+)  # fmt: skip
+def test_malformed_row_names_file_line_and_field(
+    tmp_path: Path, second_line: str, expected: str
+) -> None:
+    path = write_jsonl(tmp_path / "q.jsonl", [GOOD])
+    path.write_text(path.read_text() + second_line + "\n")
+    with pytest.raises(HarnessError, match=r"q\.jsonl") as error:
+        load_jsonl("bad", str(path))
+    assert expected in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_non_utf8_bytes_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_bytes(b'{"id": "q1", "question": "caf\xe9", "answers": [], "split": "test"}\n')
+    with pytest.raises(HarnessError, match="line 1: not UTF-8"):
+        load_jsonl("bad", str(path))
+
+
+def test_missing_file_names_the_config_key(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match=r"dataset.questions: file not found: .*nope.jsonl"):
+        load_jsonl("bad", str(tmp_path / "nope.jsonl"))
+
+
+def test_unknown_gold_document_is_reported(tmp_path: Path) -> None:
+    questions = write_jsonl(tmp_path / "q.jsonl", [{**GOOD, "doc_ids": ["d9"]}])
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": "d1", "title": "t", "text": "x"}])
+    with pytest.raises(HarnessError, match="unknown document 'd9'"):
+        load_jsonl("bad", str(questions), str(corpus))
+
+
+def test_document_without_text_is_reported(tmp_path: Path) -> None:
+    questions = write_jsonl(tmp_path / "q.jsonl", [GOOD])
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": "d1", "title": "t", "text": ""}])
+    with pytest.raises(HarnessError, match=r"c\.jsonl line 1: field 'text' is empty"):
+        load_jsonl("bad", str(questions), str(corpus))
+
+
+def test_dataset_without_test_split_is_reported(tmp_path: Path) -> None:
+    questions = write_jsonl(tmp_path / "q.jsonl", [{**GOOD, "split": "train"}])
+    with pytest.raises(HarnessError, match="no question has split 'test'"):
+        load_jsonl("bad", str(questions))

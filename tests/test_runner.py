@@ -1,0 +1,115 @@
+"""The runner on a tiny random-weight model: files written, resume, and a one-line CLI error."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.errors import HarnessError
+from harness.runner import run
+from tests.conftest import compose_config
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run_dir(results: Path) -> Path:
+    (folder,) = (results / "runs").iterdir()
+    return folder
+
+
+def test_run_writes_config_predictions_and_metrics(tiny_run_overrides: list[str], tmp_path: Path):
+    summary = run(compose_config(tiny_run_overrides))
+    folder = _run_dir(tmp_path / "results")
+    rows = [json.loads(line) for line in (folder / "predictions.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["q1", "q2", "q3", "q4"]
+    assert {r["batch"] for r in rows} == {0, 1}  # batch_size 2
+    assert all(1 <= r["completion_tokens"] <= 4 for r in rows)  # max_new_tokens 4
+    assert all(r["prompt_tokens"] > 5 and r["latency_seconds"] > 0 for r in rows)
+    assert yaml.safe_load((folder / "config.yaml").read_text())["model"]["name"] == "tiny"
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics == json.loads(json.dumps(summary, default=str))
+    assert metrics["complete"] and metrics["metrics"]["questions"] == 4
+    assert metrics["metrics"]["answerable"] == 3
+    assert metrics["cost"]["query_usd"] == pytest.approx(sum(r["cost_usd"] for r in rows))
+    expected_cost = sum(r["latency_seconds"] for r in rows) * 0.10 / 3600  # default price table
+    assert metrics["cost"]["query_usd"] == pytest.approx(expected_cost)
+
+
+def test_killed_run_resumes_with_the_same_predictions(
+    tiny_run_overrides: list[str], tmp_path: Path
+) -> None:
+    run(compose_config(tiny_run_overrides))
+    path = _run_dir(tmp_path / "results") / "predictions.jsonl"
+    complete = path.read_text().splitlines()
+    # What a run killed during its second batch leaves: one flushed batch and a torn line.
+    path.write_text("\n".join(complete[:2]) + "\n" + complete[2][:25])
+    run(compose_config(tiny_run_overrides))
+    resumed = path.read_text().splitlines()
+    fields = ("id", "prediction", "completion_tokens")
+    assert [{k: json.loads(r)[k] for k in fields} for r in resumed] == [
+        {k: json.loads(r)[k] for k in fields} for r in complete
+    ]
+    assert resumed[:2] == complete[:2]  # the finished batch was kept, not recomputed
+
+
+def test_finished_run_is_not_recomputed(
+    tiny_run_overrides: list[str], tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    model_copy = shutil.copytree(tiny_model_dir, tmp_path / "model")
+    overrides = [*tiny_run_overrides, f"model.pretrained={model_copy}"]
+    run(compose_config(overrides))
+    path = _run_dir(tmp_path / "results") / "predictions.jsonl"
+    before = path.read_text()
+    (model_copy / "model.safetensors").unlink()  # loading the model again would now fail
+    summary = run(compose_config(overrides))
+    assert path.read_text() == before
+    assert summary["complete"]
+
+
+def test_bad_run_settings_are_reported_together(tiny_run_overrides: list[str]) -> None:
+    cfg = compose_config([*tiny_run_overrides, "run.limit=0", "run.split=dev"])
+    with pytest.raises(HarnessError, match=r"run.split='dev'.*; run.limit=0"):
+        run(cfg)
+
+
+def _cli(*overrides: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *overrides],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("strategy=promt", "Unknown strategy 'promt'. Did you mean: prompt? Available:"),
+        ("model=gpt9", "Unknown model 'gpt9'. Available:"),
+        ("dataset=acm", "Unknown dataset 'acm'. Did you mean: acme?"),
+    ],
+)
+def test_cli_unknown_choice_is_one_line(override: str, expected: str) -> None:
+    done = _cli(override)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [f"error: {done.stderr.strip()[7:]}"]
+    assert expected in done.stderr
+
+
+def test_cli_malformed_dataset_is_one_line(tmp_path: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    good = '{"id": "q1", "question": "Why?", "answers": [], "split": "test"}'
+    questions.write_text(good + "\n{oops\n")
+    done = _cli("dataset=jsonl", f"dataset.questions={questions}", f"paths.results_dir={tmp_path}")
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"error: {questions} line 2: invalid JSON "
+        "(Expecting property name enclosed in double quotes)"
+    )

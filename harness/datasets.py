@@ -85,6 +85,7 @@ def load_hf(
     name: str,
     path: str,
     config_name: str | None = None,
+    data_files: dict[str, str] | None = None,
     splits: dict[str, str] | None = None,
     id_column: str = "id",
     question_column: str = "question",
@@ -92,35 +93,36 @@ def load_hf(
     context_column: str | None = "context",
     title_column: str | None = "title",
 ) -> Dataset:
-    """Map a `datasets.load_dataset` dataset onto the generic schema (needs a network or cache).
+    """Map a `datasets.load_dataset` dataset onto the generic schema (a hub id needs a network).
 
-    `splits` maps our split names to the hub's, e.g. {"train": "train", "test": "validation"}.
-    Answers may be a list of strings or SQuAD-style {"text": [...]}; contexts become the corpus.
+    `splits` maps our split names to the source's, e.g. {"train": "train", "test": "validation"}.
+    Answers may be a list of strings or SQuAD-style {"text": [...]}; contexts become the corpus,
+    one document per distinct context.
     """
     import datasets
 
     splits = dict(splits or {"train": "train", "test": "validation"})
     questions: list[Question] = []
-    documents: dict[str, Document] = {}
-    for our_split, hub_split in splits.items():
-        for row in datasets.load_dataset(path, config_name, split=hub_split):
+    documents: dict[str, Document] = {}  # keyed by context text
+    for our_split, source_split in splits.items():
+        rows = datasets.load_dataset(path, config_name, data_files=data_files, split=source_split)
+        for row in rows:
             answers = row[answers_column]
             if isinstance(answers, dict):
                 answers = answers.get("text", [])
             doc_ids: tuple[str, ...] = ()
             if context_column:
                 context = row[context_column]
-                doc_id = f"doc-{len(documents):06d}"
-                doc_id = next((d.id for d in documents.values() if d.text == context), doc_id)
-                title = str(row[title_column]) if title_column else ""
-                documents.setdefault(doc_id, Document(doc_id, title, context))
-                doc_ids = (doc_id,)
-            question_id = str(row[id_column])
-            questions.append(
-                Question(question_id, row[question_column], tuple(answers), our_split, doc_ids)
+                if context not in documents:
+                    title = str(row[title_column]) if title_column else ""
+                    documents[context] = Document(f"doc-{len(documents):06d}", title, context)
+                doc_ids = (documents[context].id,)
+            question = Question(
+                str(row[id_column]), row[question_column], tuple(answers), our_split, doc_ids
             )
+            questions.append(question)
     dataset = Dataset(name=name, corpus=list(documents.values()), questions=questions)
-    validate(dataset, questions_path=f"{path} (hub)", corpus_path=None)
+    validate(dataset, questions_path=path, corpus_path=None)
     return dataset
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.datasets import load_jsonl
+from harness.datasets import load_hf, load_jsonl
 from harness.errors import HarnessError
 from tests.conftest import write_jsonl
 
@@ -84,3 +84,22 @@ def test_dataset_without_test_split_is_reported(tmp_path: Path) -> None:
     questions = write_jsonl(tmp_path / "q.jsonl", [{**GOOD, "split": "train"}])
     with pytest.raises(HarnessError, match="no question has split 'test'"):
         load_jsonl("bad", str(questions))
+
+
+def test_hf_mapping_of_a_squad_style_dataset(tmp_path: Path) -> None:
+    # datasets.load_dataset("json", data_files=...) runs the same mapping code offline.
+    rows = [
+        {"id": "a", "title": "T", "context": "Paris is in France.", "question": "Where is Paris?",
+         "answers": {"text": ["France"], "answer_start": [12]}},
+        {"id": "b", "title": "T", "context": "Paris is in France.", "question": "Which city?",
+         "answers": {"text": ["Paris"], "answer_start": [0]}},
+    ]  # fmt: skip
+    train = write_jsonl(tmp_path / "train.jsonl", rows[:1])
+    validation = write_jsonl(tmp_path / "validation.jsonl", rows[1:])
+    files = {"train": str(train), "validation": str(validation)}
+    dataset = load_hf("squad-like", "json", data_files=files)
+    assert len(dataset.corpus) == 1  # one document per distinct context
+    (test_question,) = dataset.split("test")
+    assert test_question.answers == ("Paris",)
+    assert test_question.doc_ids == (dataset.corpus[0].id,)
+    assert dataset.split("train")[0].id == "a"

@@ -12,11 +12,11 @@ from harness.errors import HarnessError
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
-def _run_cell(cfg: DictConfig) -> None:
+def _run_cell(cfg: DictConfig) -> str:
     from harness.runner import run
 
     try:
-        run(cfg)
+        return run(cfg)["folder"]
     except HarnessError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)

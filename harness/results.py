@@ -25,6 +25,7 @@ class RunSummary(TypedDict):
     """The shape of `metrics.json`."""
 
     run: str
+    folder: str
     strategy: str
     model: str
     dataset: str
@@ -61,21 +62,19 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def read_predictions(path: Path) -> list[dict[str, Any]]:
-    """Rows written so far; a last line cut short by a killed run is dropped."""
+    """Rows written so far; a last line cut short by a killed run is dropped from the file."""
     if not path.is_file():
         return []
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for line in lines:
         try:
             rows.append(json.loads(line))
         except json.JSONDecodeError:
             break
+    if len(rows) < len(lines):  # rewrite with whole rows only, before anything is appended
+        write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     return rows
-
-
-def rewrite_predictions(path: Path, rows: list[dict[str, Any]]) -> None:
-    """Rewrite the file with only whole rows (drops a torn last line before appending)."""
-    write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
 def append_predictions(path: Path, rows: list[dict[str, Any]]) -> None:

@@ -51,7 +51,6 @@ def run(cfg: DictConfig) -> RunSummary:
     results.write_text_atomic(run_dir / results.CONFIG, OmegaConf.to_yaml(cfg, resolve=True))
 
     rows = results.read_predictions(predictions_path)
-    results.rewrite_predictions(predictions_path, rows)
     done = {row["id"] for row in rows}
     remaining = [q for q in questions if q.id not in done]
     if remaining:
@@ -178,6 +177,7 @@ def summarize(
     }
     return RunSummary(
         run=run_dir.name,
+        folder=str(run_dir),
         strategy=cfg.strategy.name,
         model=cfg.model.name,
         dataset=cfg.dataset.name,
@@ -204,11 +204,12 @@ def instantiate(node: DictConfig, **kwargs: Any) -> Any:
 
 def _run_dir(cfg: DictConfig, plain: dict[str, Any]) -> Path:
     decisive = {k: v for k, v in plain.items() if k not in _NOT_HASHED}
-    decisive["run"] = {k: v for k, v in decisive["run"].items() if k != "force"}
+    # `limit` stays out too: a larger limit extends the same run instead of starting over.
+    decisive["run"] = {k: v for k, v in decisive["run"].items() if k not in ("force", "limit")}
     name = (
         f"{cfg.dataset.name}-{cfg.strategy.name}-{cfg.model.name}-{results.config_hash(decisive)}"
     )
-    return Path(cfg.paths.results_dir) / "runs" / name
+    return Path(cfg.paths.runs_dir) / name
 
 
 def _rules(cfg: DictConfig) -> scoring.ScoringRules:

@@ -1,0 +1,344 @@
+"""`python -m harness.report <folder>`: turn run folders into one comparison a person reads.
+
+Writes `report.md`, `report.csv`, `report.html` (plots embedded) and the plots as PNG files into
+the folder. Everything is a pure function of the runs' `metrics.json`, `setup.json` and
+`predictions.jsonl`, so the notebook can call the same functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import itertools
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from harness import stats
+from harness.errors import HarnessError
+
+SIGNIFICANCE = 0.05
+
+
+def write_report(folder: Path, run_folders: list[Path] | None = None) -> Path:
+    """Build every table, plot and the recommendation into `folder`.
+
+    The runs are `run_folders` when given (a sweep's cells), else every run below `folder`.
+    """
+    runs, predictions = load_runs(folder, run_folders)
+    table = comparison_table(runs, predictions)
+    pairs = significance_table(runs, predictions)
+    plots = make_plots(runs, predictions, table, folder)
+    advice = recommendation(table, pairs)
+    table.to_csv(folder / "report.csv", index=False)
+    markdown = _markdown(table, pairs, advice, plots)
+    (folder / "report.md").write_text(markdown, encoding="utf-8")
+    (folder / "report.html").write_text(_html(table, pairs, advice, plots), encoding="utf-8")
+    return folder / "report.md"
+
+
+def load_runs(
+    folder: Path, run_folders: list[Path] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per run (its summary) and one row per prediction, both with a `cell` label."""
+    if run_folders is None:
+        summaries = sorted(folder.rglob("metrics.json"))
+    else:
+        summaries = [f / "metrics.json" for f in run_folders if (f / "metrics.json").is_file()]
+    if not summaries:
+        raise HarnessError(
+            f"no runs under {folder}: expected */metrics.json; run the harness first"
+        )
+    runs, rows = [], []
+    for path in summaries:
+        summary = json.loads(path.read_text())
+        setup_path = path.parent / "setup.json"
+        setup = json.loads(setup_path.read_text()) if setup_path.is_file() else {}
+        runs.append({"folder": str(path.parent), "summary": summary, "setup": setup})
+        for line in (path.parent / "predictions.jsonl").read_text().splitlines():
+            rows.append({"folder": str(path.parent), **json.loads(line)})
+    frame = pd.DataFrame(runs)
+    frame["cell"] = _cell_labels([r["summary"] for r in runs])
+    predictions = pd.DataFrame(rows).merge(frame[["folder", "cell"]], on="folder")
+    return frame, predictions
+
+
+def comparison_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFrame:
+    """Per cell: quality with a 95 % bootstrap interval, latency, tokens and costs."""
+    records = []
+    for run in runs.itertuples():
+        summary, metrics, cost = run.summary, run.summary["metrics"], run.summary["cost"]
+        mine = predictions[predictions["cell"] == run.cell]
+        answerable = mine[mine["answers"].map(len) > 0]["correct"].astype(float)
+        low, high = stats.bootstrap_ci(answerable.tolist())
+        records.append(
+            {
+                "cell": run.cell,
+                "strategy": summary["strategy"],
+                "model": summary["model"],
+                "dataset": _dataset_label(summary),
+                "questions": metrics["questions"],
+                "answerable_accuracy": metrics["answerable_accuracy"],
+                "accuracy_ci_low": low,
+                "accuracy_ci_high": high,
+                "abstention_rate": metrics["abstention_rate"],
+                "hallucination_rate": metrics["hallucination_rate"],
+                "recall_at_k": metrics.get("recall_at_k_mean"),
+                "latency_p50_seconds": metrics["latency_p50_seconds"],
+                "latency_p95_seconds": metrics["latency_p95_seconds"],
+                "prompt_tokens": metrics["prompt_tokens_mean"],
+                "completion_tokens": metrics["completion_tokens_mean"],
+                "setup_seconds": run.setup.get("build_seconds", 0.0),
+                "setup_usd": cost["setup_usd"],
+                "cost_per_1k_questions_usd": cost["per_1k_questions_usd"],
+                "cost_per_correct_usd": cost["per_correct_answer_usd"],
+            }
+        )
+    return pd.DataFrame(records)
+
+
+def significance_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFrame:
+    """McNemar's exact test between every two cells on the answerable questions they share."""
+    records = []
+    answerable = predictions[predictions["answers"].map(len) > 0]
+    by_cell = {cell: frame.set_index("id")["correct"] for cell, frame in answerable.groupby("cell")}
+    dataset_of = dict(zip(runs["cell"], runs["summary"].map(_dataset_label), strict=True))
+    for first, second in itertools.combinations(runs["cell"], 2):
+        if dataset_of[first] != dataset_of[second]:
+            continue  # the same question ids can carry different gold answers
+        shared = by_cell[first].index.intersection(by_cell[second].index)
+        if len(shared) == 0:
+            continue
+        a, b = by_cell[first][shared].astype(bool), by_cell[second][shared].astype(bool)
+        p_value = stats.mcnemar_p(a.tolist(), b.tolist())
+        records.append(
+            {
+                "first": first,
+                "second": second,
+                "questions": len(shared),
+                "first_accuracy": a.mean(),
+                "second_accuracy": b.mean(),
+                "difference": b.mean() - a.mean(),
+                "p_value": p_value,
+                "significant": p_value < SIGNIFICANCE,
+            }
+        )
+    return pd.DataFrame(records)
+
+
+def recommendation(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
+    """Advice in the usual order (prompt, then retrieval, then fine-tuning), from the numbers."""
+    if table.empty:
+        return []
+    ranked = table.sort_values("answerable_accuracy", ascending=False)
+    best = ranked.iloc[0]
+    lines = [
+        f"Most accurate: {best.cell} at {_pct(best.answerable_accuracy)} on answerable questions "
+        f"({_pct(best.accuracy_ci_low)}-{_pct(best.accuracy_ci_high)}, 95 % CI), "
+        f"${best.cost_per_1k_questions_usd:.4f} per 1,000 questions, setup ${best.setup_usd:.4f}."
+    ]
+    baseline = _best_of(table, "prompt")
+    verdict = None if baseline is None else _compare(pairs, baseline.cell, best.cell)
+    if baseline is not None and verdict is None:
+        lines.append(f"{baseline.cell} and {best.cell} did not answer the same questions.")
+    elif baseline is not None and verdict is not None:
+        if best.cell == baseline.cell or not verdict["significant"]:
+            lines.append(
+                f"Start with prompting: {baseline.cell} is not significantly worse than the best "
+                f"({_pct(baseline.answerable_accuracy)}, McNemar p={verdict['p_value']:.3f})."
+            )
+        else:
+            lines.append(
+                f"Prompting alone is not enough: {baseline.cell} reaches "
+                f"{_pct(baseline.answerable_accuracy)}, {_pct(verdict['difference'])} below "
+                f"{best.cell} (McNemar p={verdict['p_value']:.3g}); the model lacks the knowledge."
+            )
+    lines += _retrieval_vs_tuning(table, pairs)
+    lines += _hallucination_note(table)
+    return lines
+
+
+def _retrieval_vs_tuning(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
+    rag = _best_of(table, "rag")
+    tuned = _best_of(table, "finetune", "finetune_rag")
+    if rag is None or tuned is None:
+        return []
+    verdict = _compare(pairs, rag.cell, tuned.cell)
+    if verdict is None:
+        return [f"{rag.cell} and {tuned.cell} did not answer the same questions."]
+    volume = stats.break_even_volume(
+        rag.setup_usd, rag.cost_per_1k_questions_usd / 1000,
+        tuned.setup_usd, tuned.cost_per_1k_questions_usd / 1000,
+    )  # fmt: skip
+    cheaper_later = (
+        f"; {tuned.cell} becomes the cheaper one past {volume:,.0f} questions"
+        if volume and tuned.cost_per_1k_questions_usd < rag.cost_per_1k_questions_usd
+        else ""
+    )
+    if verdict["significant"] and verdict["difference"] > 0:
+        return [
+            f"Fine-tune: {tuned.cell} beats retrieval ({rag.cell}) by "
+            f"{_pct(verdict['difference'])} (p={verdict['p_value']:.3g}) for a setup of "
+            f"{tuned.setup_seconds:.0f}s (${tuned.setup_usd:.4f}){cheaper_later}."
+        ]
+    return [
+        f"Prefer retrieval: {rag.cell} ({_pct(rag.answerable_accuracy)}) is not significantly "
+        f"worse than {tuned.cell} ({_pct(tuned.answerable_accuracy)}, p={verdict['p_value']:.3g}) "
+        f"and needs no training{cheaper_later}."
+    ]
+
+
+def _hallucination_note(table: pd.DataFrame) -> list[str]:
+    safest = table.sort_values("hallucination_rate").iloc[0]
+    worst = table.sort_values("hallucination_rate").iloc[-1]
+    if safest.cell == worst.cell:
+        return []
+    return [
+        f"Fewest confident wrong answers: {safest.cell} ({_pct(safest.hallucination_rate)} "
+        f"hallucinated, {_pct(safest.abstention_rate)} abstention on unanswerable) against "
+        f"{worst.cell} ({_pct(worst.hallucination_rate)})."
+    ]
+
+
+def make_plots(
+    runs: pd.DataFrame, predictions: pd.DataFrame, table: pd.DataFrame, folder: Path
+) -> dict[str, Path]:
+    """Draw the PNG plots that apply to these runs; returns title -> file."""
+    from harness import plots
+
+    drawn = {
+        "Accuracy against cost": plots.accuracy_vs_cost(table, folder / "accuracy_vs_cost.png"),
+        "Latency per question": plots.latency(predictions, folder / "latency.png"),
+        "Tokens per question": plots.tokens(table, folder / "tokens.png"),
+        "Total cost against query volume": plots.cost_vs_volume(
+            table, folder / "cost_vs_volume.png"
+        ),
+    }
+    if table["recall_at_k"].notna().any():
+        drawn["Retrieval recall against accuracy"] = plots.recall_vs_accuracy(
+            table, folder / "recall_vs_accuracy.png"
+        )
+    curves = {r.cell: r.setup.get("details", {}).get("loss_curve") for r in runs.itertuples()}
+    curves = {cell: curve for cell, curve in curves.items() if curve}
+    if curves:
+        drawn["Fine-tuning loss"] = plots.loss_curves(curves, folder / "loss_curves.png")
+    return drawn
+
+
+def _cell_labels(summaries: list[dict[str, Any]]) -> list[str]:
+    """strategy/model, plus the settings that tell apart cells that share those."""
+    flat = [_flatten({"strategy": s["config"]["strategy"], "dataset": s["config"]["dataset"],
+                      "run": s["config"]["run"]}) for s in summaries]  # fmt: skip
+    labels = []
+    for summary, settings in zip(summaries, flat, strict=True):
+        base = f"{summary['strategy']}/{summary['model']}"
+        peers = [f for s, f in zip(summaries, flat, strict=True)
+                 if f"{s['strategy']}/{s['model']}" == base]  # fmt: skip
+        differing = sorted(k for k in settings if len({str(p.get(k)) for p in peers}) > 1)
+        extra = ",".join(f"{k.split('.')[-1]}={settings[k]}" for k in differing)
+        labels.append(f"{base} {extra}".strip())
+    return labels
+
+
+def _flatten(node: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in node.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        elif key not in ("system_prompt", "abstain_answer", "cache_dir", "_target_", "force"):
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def _dataset_label(summary: dict[str, Any]) -> str:
+    revision = summary["config"]["dataset"].get("corpus_revision")
+    label = f"{summary['dataset']}/{summary['split']}"
+    return f"{label}/rev{revision}" if revision else label
+
+
+def _best_of(table: pd.DataFrame, *strategies: str) -> Any:
+    mine = table[table["strategy"].isin(strategies)]
+    return None if mine.empty else mine.sort_values("answerable_accuracy").iloc[-1]
+
+
+def _compare(pairs: pd.DataFrame, first: str, second: str) -> dict[str, Any] | None:
+    """The test between two cells (difference = second minus first); None if not paired."""
+    if first == second:
+        return {"p_value": 1.0, "significant": False, "difference": 0.0}
+    for row in pairs.itertuples():
+        if (row.first, row.second) in ((first, second), (second, first)):
+            sign = 1 if row.first == first else -1
+            return {"p_value": row.p_value, "significant": row.significant,
+                    "difference": sign * row.difference}  # fmt: skip
+    return None
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{100 * value:.1f}%"
+
+
+def _display(table: pd.DataFrame) -> pd.DataFrame:
+    shown = table.copy()
+    for column in ("answerable_accuracy", "abstention_rate", "hallucination_rate", "recall_at_k"):
+        shown[column] = shown[column].map(_pct)
+    shown["answerable_accuracy"] = [
+        f"{acc} [{_pct(lo)}, {_pct(hi)}]"
+        for acc, lo, hi in zip(
+            shown["answerable_accuracy"],
+            table["accuracy_ci_low"],
+            table["accuracy_ci_high"],
+            strict=True,
+        )
+    ]
+    return shown.drop(columns=["accuracy_ci_low", "accuracy_ci_high"]).round(6)
+
+
+def _markdown(
+    table: pd.DataFrame, pairs: pd.DataFrame, advice: list[str], plots: dict[str, Path]
+) -> str:
+    parts = ["# Comparison", "", _display(table).to_markdown(index=False), "", "## Recommendation"]
+    parts += [f"- {line}" for line in advice]
+    if not pairs.empty:
+        parts += ["", "## Paired significance (McNemar, answerable questions)", ""]
+        parts.append(pairs.round(4).to_markdown(index=False))
+    parts += ["", "## Plots", ""] + [f"![{title}]({path.name})" for title, path in plots.items()]
+    return "\n".join(parts) + "\n"
+
+
+def _html(
+    table: pd.DataFrame, pairs: pd.DataFrame, advice: list[str], plots: dict[str, Path]
+) -> str:
+    images = "".join(
+        f"<h3>{title}</h3><img alt='{title}' src='data:image/png;base64,"
+        f"{base64.b64encode(path.read_bytes()).decode()}'>"
+        for title, path in plots.items()
+    )
+    items = "".join(f"<li>{line}</li>" for line in advice)
+    significance = pairs.round(4).to_html(index=False) if not pairs.empty else ""
+    return (
+        "<!doctype html><meta charset='utf-8'><title>ragbench report</title>"
+        "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style>"
+        f"<h1>Comparison</h1>{_display(table).to_html(index=False)}"
+        f"<h2>Recommendation</h2><ul>{items}</ul>"
+        f"<h2>Paired significance (McNemar)</h2>{significance}<h2>Plots</h2>{images}"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI entry: write the report for one results folder."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path, help="a results folder (a sweep, or results/runs)")
+    args = parser.parse_args(argv)
+    try:
+        print(write_report(args.folder).read_text())
+    except HarnessError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

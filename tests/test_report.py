@@ -1,0 +1,103 @@
+"""Statistics on hand-checked cases, and the report built from a tiny fake results folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness import stats
+from harness.report import load_runs, recommendation, significance_table, write_report
+
+
+def test_bootstrap_ci_brackets_the_mean_and_collapses_on_constant_data() -> None:
+    values = [1.0] * 30 + [0.0] * 70
+    low, high = stats.bootstrap_ci(values, seed=1)
+    assert 0.2 < low < 0.3 < high < 0.4  # binomial sd at n=100 is 0.046 -> about +-0.09
+    assert stats.bootstrap_ci([1.0] * 10) == (1.0, 1.0)
+
+
+def test_mcnemar_exact_by_hand() -> None:
+    # 6 discordant pairs, all favouring the second: p = 2 * 0.5**6 = 0.03125
+    first = [False] * 6 + [True] * 4
+    second = [True] * 6 + [True] * 4
+    assert stats.mcnemar_p(first, second) == pytest.approx(0.03125)
+    # 1 vs 3 discordant: p = 2 * (C(4,0) + C(4,1)) / 16 = 0.625
+    assert stats.mcnemar_p([True, False, False, False], [False, True, True, True]) == 0.625
+    assert stats.mcnemar_p([True, False], [True, False]) == 1.0
+
+
+def test_break_even_volume_by_hand() -> None:
+    # A: $10 setup + $0.001/q; B: $0 setup + $0.003/q -> equal at 10 / 0.002 = 5,000 questions
+    assert stats.break_even_volume(10.0, 0.001, 0.0, 0.003) == pytest.approx(5000)
+    assert stats.break_even_volume(0.0, 0.001, 10.0, 0.003) is None  # A cheaper at every volume
+    assert stats.break_even_volume(1.0, 0.002, 2.0, 0.002) is None  # parallel
+
+
+def test_pareto_front() -> None:
+    # (cost, accuracy): the second is dominated by the first (dearer and worse)
+    assert stats.pareto_front([1, 2, 3], [0.5, 0.4, 0.9]) == [True, False, True]
+
+
+def _fake_run(root: Path, strategy: str, correct: list[bool], seconds: float, setup: float) -> None:
+    folder = root / f"acme-{strategy}"
+    folder.mkdir(parents=True)
+    rows = [
+        {"id": f"q{i}", "answers": ["x"] if i < len(correct) - 1 else [], "correct": ok,
+         "latency_seconds": seconds, "prompt_tokens": 10, "completion_tokens": 2}
+        for i, ok in enumerate(correct)
+    ]  # fmt: skip
+    (folder / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    answerable = [r["correct"] for r in rows if r["answers"]]
+    per_query = seconds * 3.6 / 3600
+    summary = {
+        "strategy": strategy, "model": "m", "dataset": "acme", "split": "test",
+        "config": {"strategy": {"name": strategy}, "dataset": {"corpus_revision": 1}, "run": {}},
+        "metrics": {
+            "questions": len(rows), "answerable_accuracy": sum(answerable) / len(answerable),
+            "abstention_rate": float(rows[-1]["correct"]), "hallucination_rate": 0.1,
+            "latency_p50_seconds": seconds, "latency_p95_seconds": seconds,
+            "prompt_tokens_mean": 10, "completion_tokens_mean": 2,
+        },
+        "cost": {"setup_usd": setup * 3.6 / 3600, "per_1k_questions_usd": 1000 * per_query,
+                 "per_correct_answer_usd": per_query},
+    }  # fmt: skip
+    (folder / "metrics.json").write_text(json.dumps(summary))
+    (folder / "setup.json").write_text(json.dumps({"build_seconds": setup, "details": {}}))
+
+
+@pytest.fixture
+def fake_results(tmp_path: Path) -> Path:
+    _fake_run(tmp_path, "prompt", [False] * 10 + [True], seconds=0.1, setup=0.0)
+    _fake_run(tmp_path, "rag", [True] * 8 + [False] * 2 + [True], seconds=0.4, setup=100.0)
+    return tmp_path
+
+
+def test_report_builds_from_a_fake_results_folder(fake_results: Path) -> None:
+    write_report(fake_results)
+    markdown = (fake_results / "report.md").read_text()
+    assert "| rag/m " in markdown and "80.0% [" in markdown
+    for name in ("accuracy_vs_cost", "latency", "tokens", "cost_vs_volume"):
+        assert (fake_results / f"{name}.png").stat().st_size > 5000
+    html = (fake_results / "report.html").read_text()
+    assert html.count("data:image/png;base64,") == 4
+
+
+def test_recommendation_follows_the_numbers(fake_results: Path) -> None:
+    runs, predictions = load_runs(fake_results)
+    pairs = significance_table(runs, predictions)
+    (pair,) = pairs.itertuples()
+    assert pair.p_value == pytest.approx(2 * 0.5**8)  # 8 discordant answerable questions
+    from harness.report import comparison_table
+
+    advice = recommendation(comparison_table(runs, predictions), pairs)
+    assert advice[0].startswith("Most accurate: rag/m at 80.0%")
+    assert advice[1].startswith("Prompting alone is not enough: prompt/m reaches 0.0%, 80.0% below")
+
+    # When retrieval stops helping, the advice changes with it.
+    predictions.loc[predictions["cell"] == "rag/m", "correct"] = False
+    table = comparison_table(runs, predictions)
+    table.loc[table["cell"] == "rag/m", "answerable_accuracy"] = 0.0
+    advice = recommendation(table, significance_table(runs, predictions))
+    assert any(line.startswith("Start with prompting") for line in advice)

@@ -1,0 +1,24 @@
+"""notebooks/compare.ipynb runs headless on a tiny results folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from tests.test_report import fake_results  # noqa: F401  (fixture)
+
+NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "compare.ipynb"
+
+
+def test_compare_notebook_executes(fake_results: Path, monkeypatch) -> None:  # noqa: F811
+    monkeypatch.setenv("RAGBENCH_RESULTS", str(fake_results))
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    outputs = [o for cell in notebook.cells for o in cell.get("outputs", [])]
+    text = "".join(o.get("text", "") for o in outputs)
+    assert "2 runs, 22 predictions" in text
+    assert "Most accurate: rag/m" in text
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 4

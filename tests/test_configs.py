@@ -9,7 +9,7 @@ from hydra.errors import ConfigCompositionException
 from hydra.utils import get_method, instantiate
 from omegaconf import OmegaConf
 
-from harness.config import available
+from harness.config import CONF_DIR, available
 from harness.costs import Pricing
 from harness.models import Generation
 from tests.conftest import compose_config
@@ -71,3 +71,15 @@ def test_typo_in_an_override_fails_naming_the_field() -> None:
         compose_config(["strategy.few_shots=2"])
     with pytest.raises(ConfigCompositionException, match=r"strategy\.few_shot=many"):
         compose_config(["strategy.few_shot=many"])
+
+
+@pytest.mark.parametrize("sweep", available("sweep"))
+def test_every_sweep_cell_composes(sweep: str) -> None:
+    """Each value of each swept parameter is a valid override (typos fail here, not mid-sweep)."""
+    grid = OmegaConf.load(CONF_DIR / "sweep" / f"{sweep}.yaml")["hydra"]["sweeper"]["params"]
+    assert grid
+    base = [f"strategy={str(grid['strategy']).split(',')[0]}"] if "strategy" in grid else []
+    for key, values in grid.items():
+        for value in str(values).split(","):
+            cfg = compose_config([*base, f"{key}={value}", f"+sweep={sweep}"])
+            assert OmegaConf.select(cfg, key.removeprefix("+")) is not None or value == "null"

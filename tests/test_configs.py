@@ -11,6 +11,7 @@ from omegaconf import OmegaConf
 
 from harness.config import CONF_DIR, available
 from harness.costs import Pricing
+from harness.errors import HarnessError
 from harness.models import Generation
 from tests.conftest import compose_config
 
@@ -61,6 +62,10 @@ def test_strategy_instantiates_and_answers(choice: str, tiny_dataset: tuple[Path
     dataset = instantiate(cfg.dataset)
     strategy = instantiate(cfg.strategy, model=FakeModel())
     assert strategy.name == choice
+    if choice.startswith("finetune"):  # training needs real weights; the tiny-model tests cover it
+        with pytest.raises(HarnessError, match="fine-tuning needs a local transformers model"):
+            strategy.prepare(dataset.split("train"), dataset.corpus)
+        return
     strategy.prepare(dataset.split("train"), dataset.corpus)
     answers = strategy.answer(dataset.split("test"))
     assert [a.prediction for a in answers] == ["I don't know"] * 4

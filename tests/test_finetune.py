@@ -1,0 +1,214 @@
+"""LoRA fine-tuning on the tiny random-weight model: masking, training, adapter cache, errors."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+import torch
+
+from harness import training
+from harness.errors import HarnessError
+from harness.models import Conversation, load_transformers
+from harness.prompts import conversation
+from harness.runner import instantiate, run
+from harness.training import IGNORE, TrainingSettings, batch_loss, encode
+from tests.conftest import compose_config, write_jsonl
+
+PAIRS = [  # words of the tiny tokenizer's vocabulary, so every token is a real one
+    ("what is the pro plan upload limit ?", "acme gb"),
+    ("how many days retention ?", "few days"),
+    ("what is the capital of france ?", "paris"),
+    ("who is the acme ceo ?", "i don't know ."),
+    ("what is the upload limit ?", "acme gb"),
+    ("how many days ?", "few days"),
+]
+
+
+def examples() -> list[tuple[Conversation, str]]:
+    return [(conversation("answer in a few words .", "{question}", q), a) for q, a in PAIRS]
+
+
+@pytest.fixture
+def tiny(tiny_model_dir: Path):
+    return load_transformers("tiny", pretrained=str(tiny_model_dir), max_new_tokens=4)
+
+
+@pytest.fixture
+def finetune_overrides(tiny_run_overrides: list[str]) -> list[str]:
+    return [*tiny_run_overrides, "strategy=finetune", "strategy.forgetting_questions=null",
+            "strategy.epochs=2", "strategy.batch_size=2", "strategy.validation_fraction=0",
+            "strategy.learning_rate=1e-2"]  # fmt: skip
+
+
+def prepared(overrides: list[str]):
+    """Compose, load a fresh tiny model, build the strategy and prepare it on the train split."""
+    cfg = compose_config(overrides)
+    dataset = instantiate(cfg.dataset)
+    strategy = instantiate(cfg.strategy, model=instantiate(cfg.model))
+    return strategy, strategy.prepare(dataset.split("train"), dataset.corpus), dataset
+
+
+def test_labels_cover_exactly_the_reply_tokens(tiny) -> None:
+    turns, reply = examples()[0]
+    encoded = encode(tiny.tokenizer, turns, reply, max_length=256)
+    prompt_ids = tiny.tokenizer(tiny.render(turns), add_special_tokens=False)["input_ids"]
+    reply_ids = tiny.tokenizer(reply, add_special_tokens=False)["input_ids"]
+    assert encoded.input_ids == prompt_ids + reply_ids  # the prompt exactly as at inference
+    assert encoded.labels == [IGNORE] * len(prompt_ids) + reply_ids
+    assert tiny.tokenizer.decode(reply_ids) == "acme gb"
+
+
+def test_batch_loss_with_left_padding_equals_the_loss_of_each_example_alone(tiny) -> None:
+    batch = [encode(tiny.tokenizer, c, r, 256) for c, r in examples()[:3]]
+    assert len({len(e.input_ids) for e in batch}) > 1  # padding is really exercised
+    loss, labelled, tokens = batch_loss(tiny.model, batch, tiny.tokenizer.pad_token_id)
+    expected = 0.0
+    for e in batch:
+        logits = tiny.model(input_ids=torch.tensor([e.input_ids])).logits[0, :-1]
+        expected += torch.nn.functional.cross_entropy(
+            logits, torch.tensor(e.labels[1:]), ignore_index=IGNORE, reduction="sum"
+        ).item()
+    assert loss.item() == pytest.approx(expected, rel=1e-4)
+    assert labelled == sum(t != IGNORE for e in batch for t in e.labels)
+    assert tokens == sum(len(e.input_ids) for e in batch)
+
+
+def test_a_few_steps_lower_the_loss(tiny, tmp_path: Path) -> None:
+    settings = TrainingSettings(
+        rank=8, target_modules=("q_proj", "v_proj", "lm_head"), learning_rate=3e-2, max_steps=20,
+        batch_size=3, logging_steps=1, validation_fraction=0, warmup_ratio=0, dropout=0,
+    )  # fmt: skip
+    # lm_head too: the random model's logits are near zero and only it moves them quickly
+    adapter = training.load_or_train(
+        tiny.model, tiny.tokenizer, examples(), settings, str(tmp_path)
+    )
+    losses = [point["loss"] for point in adapter.meta["loss_curve"]["train"]]
+    assert len(losses) == 20
+    assert sum(losses[-3:]) / 3 < 0.5 * losses[0]
+    assert adapter.meta["tokens"] > 0 and adapter.meta["peak_rss_mb"] > 0
+
+
+def test_over_long_examples_are_cut_and_counted(tiny, tmp_path: Path, caplog) -> None:
+    lengths = [len(encode(tiny.tokenizer, c, r, 256).input_ids) for c, r in examples()]
+    limit = sorted(lengths)[len(lengths) // 2]  # about half the examples are longer
+    settings = TrainingSettings(target_modules=("q_proj",), max_steps=1, max_seq_length=limit,
+                                validation_fraction=0)  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="harness.training"):
+        adapter = training.load_or_train(
+            tiny.model, tiny.tokenizer, examples(), settings, str(tmp_path)
+        )
+    assert adapter.meta["truncated"] == sum(n > limit for n in lengths) > 0
+    assert adapter.meta["skipped"] > 0  # cut inside the prompt: nothing left to learn
+    assert "longer than strategy.max_seq_length" in caplog.text
+
+
+def test_second_prepare_loads_the_adapter_and_trains_nothing(
+    finetune_overrides: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, first, _ = prepared(finetune_overrides)
+    assert not first.cache_hit and first.details["steps"] > 0
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a cache hit must not train")
+
+    monkeypatch.setattr(training, "train", no_training)
+    _, second, _ = prepared(finetune_overrides)
+    assert second.cache_hit
+    assert second.details["adapter_key"] == first.details["adapter_key"]
+    assert second.build_seconds == first.build_seconds  # the training cost, from the meta
+    with pytest.raises(AssertionError, match="must not train"):
+        prepared([*finetune_overrides, "strategy.rank=4"])  # another knob: another key
+
+
+@pytest.mark.parametrize("damage", ["delete", "garble"])
+def test_a_corrupt_cache_entry_is_trained_again(
+    finetune_overrides: list[str], caplog, damage: str
+) -> None:
+    _, first, _ = prepared(finetune_overrides)
+    weights = Path(first.details["adapter_folder"]) / training.WEIGHTS_FILE
+    if damage == "delete":
+        weights.unlink()
+    else:
+        weights.write_bytes(b"not a safetensors file")
+    with caplog.at_level(logging.WARNING, logger="harness.training"):
+        _, second, _ = prepared(finetune_overrides)
+    assert not second.cache_hit and "unusable" in caplog.text
+    assert (Path(second.details["adapter_folder"]) / training.WEIGHTS_FILE).is_file()
+
+
+def test_loaded_adapter_changes_the_outputs_and_merging_keeps_them(
+    finetune_overrides: list[str], tiny
+) -> None:
+    prepared(finetune_overrides)  # trains and caches
+    ids = torch.tensor([tiny.tokenizer("what is the upload limit ?")["input_ids"]])
+    with torch.no_grad():
+        base = tiny.model(input_ids=ids).logits
+        unmerged, report, _ = prepared([*finetune_overrides, "strategy.merge=false"])
+        merged, _, _ = prepared(finetune_overrides)
+        with_adapter = unmerged.model.model(input_ids=ids).logits
+        with_merged = merged.model.model(input_ids=ids).logits
+    assert report.cache_hit and not report.details["merged"]
+    assert not torch.allclose(base, with_adapter, atol=1e-4)
+    assert torch.allclose(with_adapter, with_merged, atol=1e-4)
+
+
+def test_unknown_target_modules_fail_naming_valid_ones(finetune_overrides: list[str]) -> None:
+    with pytest.raises(HarnessError, match=r"attn_proj not in this model.*q_proj"):
+        prepared([*finetune_overrides, "strategy.target_modules=[q_proj,attn_proj]"])
+
+
+def test_bad_input_gets_one_line_errors(
+    finetune_overrides: list[str], tiny_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    questions, _ = tiny_dataset
+    test_only = write_jsonl(tmp_path / "test_only.jsonl", [
+        json.loads(line) for line in questions.read_text().splitlines()
+        if json.loads(line)["split"] == "test"
+    ])  # fmt: skip
+    with pytest.raises(HarnessError, match="has none; mark some questions"):
+        prepared([*finetune_overrides, f"dataset.questions={test_only}"])
+    with pytest.raises(HarnessError, match=r"strategy\.rank=0.*strategy\.dropout=1\.5"):
+        prepared([*finetune_overrides, "strategy.rank=0", "strategy.dropout=1.5"])
+    strategy = instantiate(compose_config(finetune_overrides).strategy, model=FakeApiModel())
+    with pytest.raises(HarnessError, match="fine-tuning needs a local transformers model"):
+        strategy.prepare([], [])
+
+
+class FakeApiModel:
+    name, context_window, max_new_tokens = "api", 2048, 8
+
+
+def test_run_reports_setup_and_forgetting_then_reuses_them(
+    tiny_run_overrides: list[str], tmp_path: Path
+) -> None:
+    general = write_jsonl(tmp_path / "general.jsonl", [
+        {"id": "g1", "question": "what is the capital of france ?", "answers": ["paris"],
+         "split": "test"},
+        {"id": "g2", "question": "how many days ?", "answers": ["14 days"], "split": "test"},
+    ])  # fmt: skip
+    overrides = [*tiny_run_overrides, "strategy=finetune", "strategy.epochs=1",
+                 f"strategy.forgetting_questions={general}"]  # fmt: skip
+    summary = run(compose_config(overrides))
+    setup = summary["setup"]
+    forgetting = setup["details"]["forgetting"]
+    assert summary["complete"] and setup["tokens"] > 0 and not setup["cache_hit"]
+    assert forgetting["questions"] == 2
+    assert forgetting["change"] == forgetting["adapted_accuracy"] - forgetting["base_accuracy"]
+    _, again, _ = prepared(overrides)
+    assert again.cache_hit and again.details["forgetting"] == forgetting  # not measured again
+
+
+def test_finetune_rag_shares_the_adapter_and_answers_from_retrieved_documents(
+    finetune_overrides: list[str],
+) -> None:
+    _, alone, _ = prepared(finetune_overrides)
+    nested = [o.replace("strategy.", "strategy.finetune.", 1) if o.startswith("strategy.") else o
+              for o in finetune_overrides if o != "strategy=finetune"]  # fmt: skip
+    strategy, report, dataset = prepared([*nested, "strategy=finetune_rag"])
+    assert report.details["finetune"]["cache_hit"]  # the adapter strategy=finetune trained
+    assert report.details["finetune"]["adapter_key"] == alone.details["adapter_key"]
+    answers = strategy.answer(dataset.split("test"))
+    assert len(answers) == 4 and all("retrieved_doc_ids" in a.extras for a in answers)

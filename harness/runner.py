@@ -43,7 +43,7 @@ def run(cfg: DictConfig) -> RunSummary:
         raise HarnessError(
             f"run.split: dataset {dataset.name!r} has no {cfg.run.split!r} questions"
         )
-    run_dir = _run_dir(cfg, plain)
+    run_dir = _run_dir(cfg, plain, dataset)
     predictions_path = run_dir / results.PREDICTIONS
     if cfg.run.force and run_dir.exists():
         shutil.rmtree(run_dir)
@@ -202,8 +202,10 @@ def instantiate(node: DictConfig, **kwargs: Any) -> Any:
         raise
 
 
-def _run_dir(cfg: DictConfig, plain: dict[str, Any]) -> Path:
+def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
     decisive = {k: v for k, v in plain.items() if k not in _NOT_HASHED}
+    # The data's content, not just its path: an edited file must not resume stale predictions.
+    decisive["data"] = [asdict(item) for item in (*dataset.questions, *dataset.corpus)]
     # `limit` stays out too: a larger limit extends the same run instead of starting over.
     decisive["run"] = {k: v for k, v in decisive["run"].items() if k not in ("force", "limit")}
     name = (

@@ -113,3 +113,13 @@ def test_cli_malformed_dataset_is_one_line(tmp_path: Path) -> None:
         f"error: {questions} line 2: invalid JSON "
         "(Expecting property name enclosed in double quotes)"
     )
+
+
+def test_edited_dataset_starts_a_new_run(
+    tiny_run_overrides: list[str], tiny_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    run(compose_config(tiny_run_overrides))
+    questions, _ = tiny_dataset
+    questions.write_text(questions.read_text().replace('"37 gb"', '"38 gb"'))
+    run(compose_config(tiny_run_overrides))
+    assert len(list((tmp_path / "results" / "runs").iterdir())) == 2

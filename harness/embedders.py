@@ -50,9 +50,15 @@ class SentenceEmbedder:
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         """Character span of every token of `text`, without special tokens."""
-        encoded = self.model.tokenizer(
-            text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
-        )
+        try:
+            encoded = self.model.tokenizer(
+                text, add_special_tokens=False, return_offsets_mapping=True, verbose=False
+            )
+        except NotImplementedError:  # slow (Python) tokenizers have no offsets
+            raise HarnessError(
+                f"strategy.chunk_size: {self.identity} has no fast tokenizer to cut chunks with; "
+                "set strategy.chunk_size=null to embed whole documents"
+            ) from None
         return [tuple(span) for span in encoded["offset_mapping"]]
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
@@ -107,7 +113,7 @@ def _embedder_source(embedder: str) -> str:
 
 
 def _folder_digest(folder: Path) -> str:
-    """A cheap fingerprint of a model folder: its file names and sizes."""
+    """A cheap fingerprint of a model folder: its file names and sizes (a hub id keys by name)."""
     listing = sorted(
         (str(p.relative_to(folder)), p.stat().st_size) for p in folder.rglob("*") if p.is_file()
     )

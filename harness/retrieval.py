@@ -262,15 +262,13 @@ def grounded_conversation(
     passages: Sequence[str],
     separator: str = "\n\n",
     max_context_tokens: int | None = None,
-    best_last: bool = False,
     **fields: str,
 ) -> Grounded:
     """The prompt with as much context as fits the window, counted in the model's tokens.
 
     Passages come best first; the lowest-ranked are dropped, then the last one left is cut at a
     word boundary, until the prompt plus `model.max_new_tokens` fits `model.context_window` (and
-    the context fits `max_context_tokens`, when set). `best_last` puts the best passage nearest
-    the question.
+    the context fits `max_context_tokens`, when set).
     """
     budget = model.context_window - model.max_new_tokens
 
@@ -283,16 +281,12 @@ def grounded_conversation(
         return model.prompt_tokens(render(context)) <= budget
 
     kept = list(passages)
-
-    def join(parts: list[str]) -> str:
-        return separator.join(parts[::-1] if best_last else parts)
-
-    while len(kept) > 1 and not fits(join(kept)):
+    while len(kept) > 1 and not fits(separator.join(kept)):
         kept.pop()
     if kept and not fits(kept[0]):
         kept[0] = _longest_fitting_prefix(kept[0], fits)
         kept = [p for p in kept if p]
-    context = join(kept)
+    context = separator.join(kept)
     if not kept and model.prompt_tokens(render("")) > budget:
         log.warning(
             "the prompt for %r does not fit the context window even without context", question

@@ -87,6 +87,10 @@ def _answer(
 ) -> list[dict[str, Any]]:
     """Prepare the strategy, then answer `remaining` batch by batch, flushing each batch."""
     _seed_everything(cfg.run.seed)
+    if cfg.run.threads:
+        import torch
+
+        torch.set_num_threads(cfg.run.threads)
     model = instantiate(cfg.model)
     strategy = instantiate(cfg.strategy, model=model)
     setup = strategy.prepare(dataset.split("train"), dataset.corpus)

@@ -38,6 +38,7 @@ META_FILE = "meta.json"
 WEIGHTS_FILE = "adapter_model.safetensors"
 CONFIG_FILE = "adapter_config.json"
 IGNORE = -100  # the label of a token the loss skips (prompt, padding)
+ALL_LINEAR_LLAMA = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 _CACHE_FORMAT = 1  # bump when examples are built differently, so old adapters are not reused
 
 
@@ -48,9 +49,9 @@ class TrainingSettings:
     rank: int = 16
     alpha: float = 32.0
     dropout: float = 0.05
-    target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj")
+    target_modules: tuple[str, ...] = ALL_LINEAR_LLAMA
     learning_rate: float = 2e-3
-    epochs: int = 3
+    epochs: int = 5
     max_steps: int | None = None  # optimizer steps; when set, it replaces `epochs`
     batch_size: int = 8
     grad_accumulation: int = 1

@@ -51,7 +51,6 @@ class RagStrategy:
     cache_dir: str
     chunk_template: str = "{text}"
     chunk_separator: str = "\n\n"
-    best_last: bool = False
     nprobe: int | None = None
     ef_search: int | None = None
     max_context_tokens: int | None = None
@@ -126,7 +125,6 @@ class RagStrategy:
                 [self.chunk_template.format(**_fields(hit.chunk)) for hit in question_hits],
                 self.chunk_separator,
                 self.max_context_tokens,
-                self.best_last,
                 abstain_answer=self.abstain_answer,
             )
             for question, question_hits in zip(batch, hits, strict=True)
@@ -169,7 +167,6 @@ def build(
     cache_dir: str,
     chunk_template: str = "{text}",
     chunk_separator: str = "\n\n",
-    best_last: bool = False,
     nprobe: int | None = None,
     ef_search: int | None = None,
     max_context_tokens: int | None = None,
@@ -184,7 +181,7 @@ def build(
     )  # fmt: skip
     return RagStrategy(
         model, system_prompt, user_template, abstain_answer, embedder, chunk_size or None,
-        chunk_overlap, index, top_k, cache_dir, chunk_template, chunk_separator, best_last, nprobe,
+        chunk_overlap, index, top_k, cache_dir, chunk_template, chunk_separator, nprobe,
         ef_search, max_context_tokens, embed_batch_size, trust_remote_code, name,
     )  # fmt: skip
 

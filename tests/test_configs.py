@@ -53,11 +53,13 @@ def test_pricing_instantiates(choice: str) -> None:
 
 
 @pytest.mark.parametrize("choice", available("strategy"))
-def test_strategy_instantiates_and_answers(choice: str, tiny_dataset: tuple[Path, Path]) -> None:
+def test_strategy_instantiates_and_answers(
+    choice: str, tiny_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
     questions, corpus = tiny_dataset
     cfg = compose_config(
         [f"strategy={choice}", "dataset=jsonl", f"dataset.questions={questions}",
-         f"dataset.corpus={corpus}"]
+         f"dataset.corpus={corpus}", f"paths.cache_dir={tmp_path / 'cache'}"]
     )  # fmt: skip
     dataset = instantiate(cfg.dataset)
     strategy = instantiate(cfg.strategy, model=FakeModel())

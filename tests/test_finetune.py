@@ -5,16 +5,19 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 
 from harness import training
+from harness.datasets import Dataset
 from harness.errors import HarnessError
-from harness.models import Conversation, load_transformers
+from harness.models import Conversation, TransformersChatModel, load_transformers
 from harness.prompts import conversation
 from harness.runner import instantiate, run
 from harness.training import IGNORE, TrainingSettings, batch_loss, encode
+from strategies import SetupReport
 from tests.conftest import compose_config, write_jsonl
 
 PAIRS = [  # words of the tiny tokenizer's vocabulary, so every token is a real one
@@ -28,11 +31,12 @@ PAIRS = [  # words of the tiny tokenizer's vocabulary, so every token is a real 
 
 
 def examples() -> list[tuple[Conversation, str]]:
+    """The tiny (prompt, reply) pairs, under a short system prompt."""
     return [(conversation("answer in a few words .", "{question}", q), a) for q, a in PAIRS]
 
 
 @pytest.fixture
-def tiny(tiny_model_dir: Path):
+def tiny(tiny_model_dir: Path) -> TransformersChatModel:
     return load_transformers("tiny", pretrained=str(tiny_model_dir), max_new_tokens=4)
 
 
@@ -43,7 +47,7 @@ def finetune_overrides(tiny_run_overrides: list[str]) -> list[str]:
             "strategy.learning_rate=1e-2"]  # fmt: skip
 
 
-def prepared(overrides: list[str]):
+def prepared(overrides: list[str]) -> tuple[Any, SetupReport, Dataset]:
     """Compose, load a fresh tiny model, build the strategy and prepare it on the train split."""
     cfg = compose_config(overrides)
     dataset = instantiate(cfg.dataset)
@@ -51,7 +55,7 @@ def prepared(overrides: list[str]):
     return strategy, strategy.prepare(dataset.split("train"), dataset.corpus), dataset
 
 
-def test_labels_cover_exactly_the_reply_tokens(tiny) -> None:
+def test_labels_cover_exactly_the_reply_tokens(tiny: TransformersChatModel) -> None:
     turns, reply = examples()[0]
     encoded = encode(tiny.tokenizer, turns, reply, max_length=256)
     prompt_ids = tiny.tokenizer(tiny.render(turns), add_special_tokens=False)["input_ids"]
@@ -61,7 +65,9 @@ def test_labels_cover_exactly_the_reply_tokens(tiny) -> None:
     assert tiny.tokenizer.decode(reply_ids) == "acme gb"
 
 
-def test_batch_loss_with_left_padding_equals_the_loss_of_each_example_alone(tiny) -> None:
+def test_batch_loss_with_left_padding_equals_the_loss_of_each_example_alone(
+    tiny: TransformersChatModel,
+) -> None:
     batch = [encode(tiny.tokenizer, c, r, 256) for c, r in examples()[:3]]
     assert len({len(e.input_ids) for e in batch}) > 1  # padding is really exercised
     loss, labelled, tokens = batch_loss(tiny.model, batch, tiny.tokenizer.pad_token_id)
@@ -76,7 +82,7 @@ def test_batch_loss_with_left_padding_equals_the_loss_of_each_example_alone(tiny
     assert tokens == sum(len(e.input_ids) for e in batch)
 
 
-def test_a_few_steps_lower_the_loss(tiny, tmp_path: Path) -> None:
+def test_a_few_steps_lower_the_loss(tiny: TransformersChatModel, tmp_path: Path) -> None:
     settings = TrainingSettings(
         rank=8, target_modules=("q_proj", "v_proj", "lm_head"), learning_rate=3e-2, max_steps=20,
         batch_size=3, logging_steps=1, validation_fraction=0, warmup_ratio=0, dropout=0,
@@ -91,7 +97,9 @@ def test_a_few_steps_lower_the_loss(tiny, tmp_path: Path) -> None:
     assert adapter.meta["tokens"] > 0 and adapter.meta["peak_rss_mb"] > 0
 
 
-def test_over_long_examples_are_cut_and_counted(tiny, tmp_path: Path, caplog) -> None:
+def test_over_long_examples_are_cut_and_counted(
+    tiny: TransformersChatModel, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     lengths = [len(encode(tiny.tokenizer, c, r, 256).input_ids) for c, r in examples()]
     limit = sorted(lengths)[len(lengths) // 2]  # about half the examples are longer
     settings = TrainingSettings(target_modules=("q_proj",), max_steps=1, max_seq_length=limit,
@@ -125,7 +133,7 @@ def test_second_prepare_loads_the_adapter_and_trains_nothing(
 
 @pytest.mark.parametrize("damage", ["delete", "garble"])
 def test_a_corrupt_cache_entry_is_trained_again(
-    finetune_overrides: list[str], caplog, damage: str
+    finetune_overrides: list[str], caplog: pytest.LogCaptureFixture, damage: str
 ) -> None:
     _, first, _ = prepared(finetune_overrides)
     weights = Path(first.details["adapter_folder"]) / training.WEIGHTS_FILE
@@ -140,7 +148,7 @@ def test_a_corrupt_cache_entry_is_trained_again(
 
 
 def test_loaded_adapter_changes_the_outputs_and_merging_keeps_them(
-    finetune_overrides: list[str], tiny
+    finetune_overrides: list[str], tiny: TransformersChatModel
 ) -> None:
     prepared(finetune_overrides)  # trains and caches
     ids = torch.tensor([tiny.tokenizer("what is the upload limit ?")["input_ids"]])
@@ -201,14 +209,30 @@ def test_run_reports_setup_and_forgetting_then_reuses_them(
     assert again.cache_hit and again.details["forgetting"] == forgetting  # not measured again
 
 
-def test_finetune_rag_shares_the_adapter_and_answers_from_retrieved_documents(
-    finetune_overrides: list[str],
+def test_finetune_rag_trains_on_rag_prompts_and_answers_from_retrieved_documents(
+    finetune_overrides: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _, alone, _ = prepared(finetune_overrides)
     nested = [o.replace("strategy.", "strategy.finetune.", 1) if o.startswith("strategy.") else o
               for o in finetune_overrides if o != "strategy=finetune"]  # fmt: skip
-    strategy, report, dataset = prepared([*nested, "strategy=finetune_rag"])
-    assert report.details["finetune"]["cache_hit"]  # the adapter strategy=finetune trained
-    assert report.details["finetune"]["adapter_key"] == alone.details["adapter_key"]
+    overrides = [*nested, "strategy=finetune_rag"]
+    seen: list[list[tuple[Conversation, str]]] = []
+    real = training.load_or_train
+
+    def spy(model: Any, tokenizer: Any, examples: list, *args: Any) -> training.Adapter:
+        seen.append(examples)
+        return real(model, tokenizer, examples, *args)
+
+    monkeypatch.setattr(training, "load_or_train", spy)
+    strategy, first, dataset = prepared(overrides)
+    ((prompt, reply),) = seen[0]  # the tiny dataset's one train question
+    assert "upload limit is 37 gb" in prompt[-1]["content"]  # its retrieved document
+    assert reply == "37 gb" and not first.details["finetune"]["cache_hit"]
     answers = strategy.answer(dataset.split("test"))
     assert len(answers) == 4 and all("retrieved_doc_ids" in a.extras for a in answers)
+    _, second, _ = prepared(overrides)
+    assert (
+        second.cache_hit
+        and second.details["finetune"]["adapter_key"] == (first.details["finetune"]["adapter_key"])
+    )
+    with pytest.raises(HarnessError, match=r"set strategy\.finetune\.train_questions"):
+        prepared([*overrides, "strategy.train_corpus=corpus.jsonl"])

@@ -56,16 +56,25 @@ class Dataset:
         return [q for q in self.questions if q.split == name]
 
 
-def load_jsonl(name: str, questions: str, corpus: str | None = None) -> Dataset:
-    """Load a dataset in the generic format from two JSONL files (corpus optional)."""
-    question_rows = _read_jsonl(Path(questions), "dataset.questions")
+def load_jsonl(
+    name: str,
+    questions: str,
+    corpus: str | None = None,
+    needed_split: str = "test",
+    keys: tuple[str, str] = ("dataset.questions", "dataset.corpus"),
+) -> Dataset:
+    """Load a dataset in the generic format from two JSONL files (corpus optional).
+
+    `needed_split` must have questions; `keys` name the two file settings in error messages.
+    """
+    question_rows = _read_jsonl(Path(questions), keys[0])
     loaded = [_parse_question(row, questions, line) for line, row in question_rows]
     documents: list[Document] = []
     if corpus:
-        corpus_rows = _read_jsonl(Path(corpus), "dataset.corpus")
+        corpus_rows = _read_jsonl(Path(corpus), keys[1])
         documents = [_parse_document(row, corpus, line) for line, row in corpus_rows]
     dataset = Dataset(name=name, corpus=documents, questions=loaded)
-    validate(dataset, questions_path=questions, corpus_path=corpus)
+    validate(dataset, questions_path=questions, corpus_path=corpus, needed_split=needed_split)
     return dataset
 
 
@@ -126,8 +135,10 @@ def load_hf(
     return dataset
 
 
-def validate(dataset: Dataset, questions_path: str, corpus_path: str | None) -> None:
-    """Check ids are unique, doc ids resolve and a test split exists; raise one clear error."""
+def validate(
+    dataset: Dataset, questions_path: str, corpus_path: str | None, needed_split: str = "test"
+) -> None:
+    """Check ids are unique, doc ids resolve and `needed_split` exists; raise one clear error."""
     _check_unique([q.id for q in dataset.questions], questions_path, "question")
     _check_unique([d.id for d in dataset.corpus], corpus_path or "corpus", "document")
     if dataset.corpus:
@@ -139,10 +150,10 @@ def validate(dataset: Dataset, questions_path: str, corpus_path: str | None) -> 
                     f"{questions_path}: question {q.id!r} field 'doc_ids' names unknown "
                     f"document {missing[0]!r}; add it to the corpus or drop it from doc_ids"
                 )
-    if not dataset.split("test"):
+    if not dataset.split(needed_split):
         raise HarnessError(
-            f"{questions_path}: no question has split 'test'; mark the questions to evaluate "
-            f'with "split": "test"'
+            f"{questions_path}: no question has split {needed_split!r}; mark the questions "
+            f'to use with "split": "{needed_split}"'
         )
 
 

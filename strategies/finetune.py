@@ -101,7 +101,10 @@ class FinetuneStrategy:
     def training_questions(self, train: list[Question]) -> list[Question]:
         """The run's train split, or the train split of `train_questions` when that is set."""
         if self.train_questions:
-            train = load_jsonl("train_questions", self.train_questions).split("train")
+            train = load_jsonl(
+                "train_questions", self.train_questions, needed_split="train",
+                keys=("strategy.train_questions", "strategy.train_questions"),
+            ).split("train")  # fmt: skip
             where = f"strategy.train_questions={self.train_questions}"
         else:
             where = "this dataset"

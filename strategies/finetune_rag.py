@@ -77,7 +77,11 @@ class FinetuneRagStrategy:
                 f"strategy.train_corpus={self.train_corpus} needs the questions that go with it: "
                 f"set strategy.finetune.train_questions=<questions.jsonl>"
             )
-        return load_jsonl("train_corpus", self.finetune.train_questions, self.train_corpus).corpus
+        keys = ("strategy.finetune.train_questions", "strategy.train_corpus")
+        return load_jsonl(
+            "train_corpus", self.finetune.train_questions, self.train_corpus,
+            needed_split="train", keys=keys,
+        ).corpus  # fmt: skip
 
 
 def build(

@@ -103,3 +103,10 @@ def test_hf_mapping_of_a_squad_style_dataset(tmp_path: Path) -> None:
     assert test_question.answers == ("Paris",)
     assert test_question.doc_ids == (dataset.corpus[0].id,)
     assert dataset.split("train")[0].id == "a"
+
+
+def test_a_train_only_file_loads_when_train_is_the_needed_split(tmp_path: Path) -> None:
+    questions = write_jsonl(tmp_path / "q.jsonl", [{**GOOD, "split": "train"}])
+    assert len(load_jsonl("train-only", str(questions), needed_split="train").split("train")) == 1
+    with pytest.raises(HarnessError, match=r"strategy\.train_questions: file not found"):
+        load_jsonl("x", str(tmp_path / "nope.jsonl"), keys=("strategy.train_questions", "c"))

@@ -31,8 +31,9 @@ def accuracy_vs_cost(table: pd.DataFrame, path: Path) -> Path:
             color="tab:red", label="Pareto front (nothing cheaper and more accurate)")  # fmt: skip
     ax.set_xlabel("cost per 1,000 questions (USD, from conf/pricing)")
     ax.set_ylabel("accuracy on answerable questions (%)")
-    ax.set_ylim(0, 105)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.set_ylim(-5, 105)
+    ax.margins(x=0.25)  # room for the labels of the outermost points
+    ax.legend(loc="upper left", fontsize=8)
     return _save(fig, path)
 
 
@@ -59,28 +60,31 @@ def tokens(table: pd.DataFrame, path: Path) -> Path:
 
 def cost_vs_volume(table: pd.DataFrame, path: Path) -> Path:
     """Total cost (setup + volume x per-question cost) against volume, break-even points marked."""
-    per_query = table["cost_per_1k_questions_usd"] / 1000
+    per_query = (table["cost_per_1k_questions_usd"] / 1000).tolist()
+    setup = table["setup_usd"].tolist()
     crossings = []
     for i, j in itertools.combinations(range(len(table)), 2):
-        volume = stats.break_even_volume(
-            table["setup_usd"].iloc[i], per_query.iloc[i], table["setup_usd"].iloc[j],
-            per_query.iloc[j],
-        )  # fmt: skip
+        volume = stats.break_even_volume(setup[i], per_query[i], setup[j], per_query[j])
         if volume:
-            crossings.append((volume, table["setup_usd"].iloc[i] + volume * per_query.iloc[i]))
-    top = 2 * max([v for v, _ in crossings], default=50_000)
+            pair = f"{table['cell'].iloc[i]} = {table['cell'].iloc[j]}"
+            crossings.append((volume, setup[i] + volume * per_query[i], pair))
+    top = 2 * max([v for v, _, _ in crossings], default=50_000)
     volumes = np.linspace(0, top, 200)
-    fig, ax = plt.subplots(figsize=(8, 5))
-    for row, unit in zip(table.itertuples(), per_query, strict=True):
-        ax.plot(volumes, row.setup_usd + volumes * unit, label=row.cell)
-    for volume, cost in crossings:
+    fig, ax = plt.subplots(figsize=(9, 5.5))
+    for cell, fixed, unit in zip(table["cell"], setup, per_query, strict=True):
+        ax.plot(volumes, fixed + volumes * unit, label=cell)
+    for number, (volume, cost, _) in enumerate(sorted(crossings), start=1):
         ax.plot(volume, cost, "kx")
-        ax.annotate(f"{volume:,.0f}", (volume, cost), textcoords="offset points",
-                    xytext=(4, -12), fontsize=7)  # fmt: skip
+        ax.annotate(str(number), (volume, cost), textcoords="offset points", xytext=(3, -11),
+                    fontsize=8)  # fmt: skip
+    if crossings:
+        lines = [f"{n}: {pair} at {v:,.0f}" for n, (v, _, pair) in enumerate(sorted(crossings), 1)]
+        ax.text(0.99, 0.02, "break-even volumes (questions)\n" + "\n".join(lines),
+                transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
+                bbox={"facecolor": "white", "alpha": 0.85, "edgecolor": "#999"})  # fmt: skip
     ax.set_xlabel("questions answered")
-    ax.set_ylabel("total cost (USD)")
-    ax.set_title("x: break-even volume between two cells", fontsize=9)
-    ax.legend(fontsize=8)
+    ax.set_ylabel("total cost: setup + questions x cost per question (USD)")
+    ax.legend(loc="upper left", fontsize=8)
     return _save(fig, path)
 
 
@@ -90,8 +94,10 @@ def recall_vs_accuracy(table: pd.DataFrame, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 5))
     ax.scatter(100 * shown["recall_at_k"], 100 * shown["answerable_accuracy"])
     for row in shown.itertuples():
+        right_half = row.recall_at_k > 0.5  # label to the left there, so it stays inside the axes
         ax.annotate(row.cell, (100 * row.recall_at_k, 100 * row.answerable_accuracy),
-                    textcoords="offset points", xytext=(5, 5), fontsize=8)  # fmt: skip
+                    textcoords="offset points", xytext=(-5 if right_half else 5, 5),
+                    ha="right" if right_half else "left", fontsize=8)  # fmt: skip
     ax.set_xlabel("recall@k of gold documents (%)")
     ax.set_ylabel("accuracy on answerable questions (%)")
     ax.set_xlim(0, 105)
@@ -100,30 +106,25 @@ def recall_vs_accuracy(table: pd.DataFrame, path: Path) -> Path:
 
 
 def loss_curves(curves: dict[str, Any], path: Path) -> Path:
-    """Training (and validation, where recorded) loss of each fine-tuned cell."""
+    """Training loss per logging step and validation loss per epoch of each fine-tuned cell."""
     fig, ax = plt.subplots(figsize=(8, 5))
     for cell, curve in curves.items():
-        for split, points in _curve_series(curve).items():
-            steps, losses = zip(*points, strict=True)
-            ax.plot(steps, losses, "-" if split == "train" else "o--", label=f"{cell} {split}")
-    ax.set_xlabel("optimizer step")
-    ax.set_ylabel("loss (answer tokens)")
+        train, validation = curve.get("train", []), curve.get("validation", [])
+        if train:
+            epochs = max(record["epoch"] for record in train)
+            steps_per_epoch = max(record["step"] for record in train) / epochs
+            (line,) = ax.plot([r["step"] / steps_per_epoch for r in train],
+                              [r["loss"] for r in train], label=f"{cell} train")  # fmt: skip
+            color = line.get_color()
+        else:
+            color = None
+        if validation:
+            ax.plot([r["epoch"] for r in validation], [r["loss"] for r in validation], "o--",
+                    color=color, label=f"{cell} validation")  # fmt: skip
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss on answer tokens")
     ax.legend(fontsize=8)
     return _save(fig, path)
-
-
-def _curve_series(curve: Any) -> dict[str, list[tuple[float, float]]]:
-    """Accepts {"train": [[step, loss]...], "validation": [...]} or a list of step records."""
-    if isinstance(curve, dict):
-        return {name: [tuple(p) for p in points] for name, points in curve.items() if points}
-    series: dict[str, list[tuple[float, float]]] = {}
-    for record in curve:
-        for name in ("train", "validation", "loss", "train_loss", "validation_loss"):
-            if record.get(name) is not None:
-                series.setdefault(name.removesuffix("_loss"), []).append(
-                    (record["step"], record[name])
-                )
-    return series
 
 
 def _save(fig: Any, path: Path) -> Path:

@@ -91,6 +91,7 @@ def comparison_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFr
                 "latency_p95_seconds": metrics["latency_p95_seconds"],
                 "prompt_tokens": metrics["prompt_tokens_mean"],
                 "completion_tokens": metrics["completion_tokens_mean"],
+                "forgetting_change": _forgetting_change(run.setup.get("details", {})),
                 "setup_seconds": run.setup.get("build_seconds", 0.0),
                 "setup_usd": cost["setup_usd"],
                 "cost_per_1k_questions_usd": cost["per_1k_questions_usd"],
@@ -153,7 +154,7 @@ def recommendation(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
         else:
             lines.append(
                 f"Prompting alone is not enough: {baseline.cell} reaches "
-                f"{_pct(baseline.answerable_accuracy)}, {_pct(verdict['difference'])} below "
+                f"{_pct(baseline.answerable_accuracy)}, {_points(verdict['difference'])} below "
                 f"{best.cell} (McNemar p={verdict['p_value']:.3g}); the model lacks the knowledge."
             )
     lines += _retrieval_vs_tuning(table, pairs)
@@ -181,14 +182,22 @@ def _retrieval_vs_tuning(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
     if verdict["significant"] and verdict["difference"] > 0:
         return [
             f"Fine-tune: {tuned.cell} beats retrieval ({rag.cell}) by "
-            f"{_pct(verdict['difference'])} (p={verdict['p_value']:.3g}) for a setup of "
-            f"{tuned.setup_seconds:.0f}s (${tuned.setup_usd:.4f}){cheaper_later}."
+            f"{_points(verdict['difference'])} (p={verdict['p_value']:.3g}) for a setup of "
+            f"{tuned.setup_seconds:.0f}s (${tuned.setup_usd:.4f}){cheaper_later}"
+            f"{_forgetting_clause(tuned)}."
         ]
     return [
         f"Prefer retrieval: {rag.cell} ({_pct(rag.answerable_accuracy)}) is not significantly "
         f"worse than {tuned.cell} ({_pct(tuned.answerable_accuracy)}, p={verdict['p_value']:.3g}) "
         f"and needs no training{cheaper_later}."
     ]
+
+
+def _forgetting_clause(cell: Any) -> str:
+    change = cell.forgetting_change
+    if change is None or pd.isna(change):
+        return ""
+    return f"; the adapter changes accuracy on general questions by {100 * change:+.1f} points"
 
 
 def _hallucination_note(table: pd.DataFrame) -> list[str]:
@@ -221,7 +230,9 @@ def make_plots(
         drawn["Retrieval recall against accuracy"] = plots.recall_vs_accuracy(
             table, folder / "recall_vs_accuracy.png"
         )
-    curves = {r.cell: r.setup.get("details", {}).get("loss_curve") for r in runs.itertuples()}
+    curves = {
+        r.cell: _setup_detail(r.setup.get("details", {}), "loss_curve") for r in runs.itertuples()
+    }
     curves = {cell: curve for cell, curve in curves.items() if curve}
     if curves:
         drawn["Fine-tuning loss"] = plots.loss_curves(curves, folder / "loss_curves.png")
@@ -276,6 +287,24 @@ def _compare(pairs: pd.DataFrame, first: str, second: str) -> dict[str, Any] | N
     return None
 
 
+def _points(value: float) -> str:
+    return f"{100 * value:.1f} points"
+
+
+def _setup_detail(details: dict[str, Any], key: str) -> Any:
+    """A setup detail, at the top or one level down (finetune_rag nests its parts' details)."""
+    for node in (details, *[v for v in details.values() if isinstance(v, dict)]):
+        if node.get(key):
+            return node[key]
+    return None
+
+
+def _forgetting_change(details: dict[str, Any]) -> float | None:
+    """Accuracy change on the general questions, if the strategy ran the forgetting check."""
+    forgetting = _setup_detail(details, "forgetting")
+    return forgetting.get("change") if isinstance(forgetting, dict) else None
+
+
 def _pct(value: float | None) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{100 * value:.1f}%"
 
@@ -293,7 +322,18 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
             strict=True,
         )
     ]
-    return shown.drop(columns=["accuracy_ci_low", "accuracy_ci_high"]).round(6)
+    shown["forgetting_change"] = [
+        "n/a" if pd.isna(v) else f"{100 * v:+.1f} points" for v in table["forgetting_change"]
+    ]
+    digits = {"latency_p50_seconds": 3, "latency_p95_seconds": 3, "prompt_tokens": 1,
+              "completion_tokens": 1, "setup_seconds": 1}  # fmt: skip
+    return shown.drop(columns=["accuracy_ci_low", "accuracy_ci_high"]).round(digits).round(6)
+
+
+def _display_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    shown = pairs.round(4)
+    shown["p_value"] = pairs["p_value"].map(lambda p: f"{p:.2g}")
+    return shown
 
 
 def _markdown(
@@ -303,7 +343,7 @@ def _markdown(
     parts += [f"- {line}" for line in advice]
     if not pairs.empty:
         parts += ["", "## Paired significance (McNemar, answerable questions)", ""]
-        parts.append(pairs.round(4).to_markdown(index=False))
+        parts.append(_display_pairs(pairs).to_markdown(index=False))
     parts += ["", "## Plots", ""] + [f"![{title}]({path.name})" for title, path in plots.items()]
     return "\n".join(parts) + "\n"
 
@@ -317,7 +357,7 @@ def _html(
         for title, path in plots.items()
     )
     items = "".join(f"<li>{line}</li>" for line in advice)
-    significance = pairs.round(4).to_html(index=False) if not pairs.empty else ""
+    significance = _display_pairs(pairs).to_html(index=False) if not pairs.empty else ""
     return (
         "<!doctype html><meta charset='utf-8'><title>ragbench report</title>"
         "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"

@@ -21,4 +21,4 @@ def test_compare_notebook_executes(fake_results: Path, monkeypatch) -> None:  # 
     text = "".join(o.get("text", "") for o in outputs)
     assert "2 runs, 22 predictions" in text
     assert "Most accurate: rag/m" in text
-    assert sum("image/png" in o.get("data", {}) for o in outputs) == 4
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 5

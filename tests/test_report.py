@@ -64,7 +64,15 @@ def _fake_run(root: Path, strategy: str, correct: list[bool], seconds: float, se
                  "per_correct_answer_usd": per_query},
     }  # fmt: skip
     (folder / "metrics.json").write_text(json.dumps(summary))
-    (folder / "setup.json").write_text(json.dumps({"build_seconds": setup, "details": {}}))
+    details = {}
+    if setup:  # the shape training.py records: train loss per logging step, validation per epoch
+        details["loss_curve"] = {
+            "train": [
+                {"step": s, "epoch": 1 + (s - 1) // 2, "loss": 3.0 / s} for s in (1, 2, 3, 4)
+            ],
+            "validation": [{"epoch": e, "loss": 3.0 - e} for e in (0, 1, 2)],
+        }
+    (folder / "setup.json").write_text(json.dumps({"build_seconds": setup, "details": details}))
 
 
 @pytest.fixture
@@ -78,10 +86,10 @@ def test_report_builds_from_a_fake_results_folder(fake_results: Path) -> None:
     write_report(fake_results)
     markdown = (fake_results / "report.md").read_text()
     assert "| rag/m " in markdown and "80.0% [" in markdown
-    for name in ("accuracy_vs_cost", "latency", "tokens", "cost_vs_volume"):
+    for name in ("accuracy_vs_cost", "latency", "tokens", "cost_vs_volume", "loss_curves"):
         assert (fake_results / f"{name}.png").stat().st_size > 5000
     html = (fake_results / "report.html").read_text()
-    assert html.count("data:image/png;base64,") == 4
+    assert html.count("data:image/png;base64,") == 5
 
 
 def test_recommendation_follows_the_numbers(fake_results: Path) -> None:
@@ -93,7 +101,9 @@ def test_recommendation_follows_the_numbers(fake_results: Path) -> None:
 
     advice = recommendation(comparison_table(runs, predictions), pairs)
     assert advice[0].startswith("Most accurate: rag/m at 80.0%")
-    assert advice[1].startswith("Prompting alone is not enough: prompt/m reaches 0.0%, 80.0% below")
+    assert advice[1].startswith(
+        "Prompting alone is not enough: prompt/m reaches 0.0%, 80.0 points below"
+    )
 
     # When retrieval stops helping, the advice changes with it.
     predictions.loc[predictions["cell"] == "rag/m", "correct"] = False

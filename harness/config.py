@@ -162,6 +162,44 @@ class TransformersModelConfig:
 
 
 @dataclass
+class OpenAICompatibleModelConfig:
+    """A chat model behind an OpenAI-compatible HTTP API (hosted, vLLM, llama.cpp server...)."""
+
+    _target_: str = "harness.api_models.load_openai_compatible"
+    name: str = MISSING
+    model: str = MISSING  # the id the server knows the model by
+    base_url: str = MISSING
+    api_key_env: str | None = None  # the name of the variable holding the key, never the key
+    context_window: int = 8192
+    max_new_tokens: int = 48
+    batch_size: int = 8
+    max_concurrency: int = 4
+    timeout_seconds: float = 60.0
+    max_retries: int = 4
+    tokenizer: str | None = None
+    tokenizer_package: str | None = None
+    extra_body: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = 0
+    cache_dir: str = MISSING
+
+
+@dataclass
+class LlamaCppModelConfig:
+    """A GGUF model run in-process by llama-cpp-python (optional extra `llamacpp`)."""
+
+    _target_: str = "harness.llamacpp_model.load_llamacpp"
+    name: str = MISSING
+    package: str | None = None
+    gguf_file: str | None = None
+    model_path: str | None = None
+    context_window: int = 2048
+    threads: int | None = None
+    max_new_tokens: int = 48
+    batch_size: int = 8
+    seed: int = 0
+
+
+@dataclass
 class AcmeDatasetConfig:
     """The built-in fictional product documentation."""
 
@@ -217,6 +255,8 @@ def register_configs() -> None:
     store.store(group="strategy", name="base_finetune", node=FinetuneStrategyConfig)
     store.store(group="strategy", name="base_finetune_rag", node=FinetuneRagStrategyConfig)
     store.store(group="model", name="base_transformers", node=TransformersModelConfig)
+    store.store(group="model", name="base_openai_compatible", node=OpenAICompatibleModelConfig)
+    store.store(group="model", name="base_llamacpp", node=LlamaCppModelConfig)
     store.store(group="dataset", name="base_acme", node=AcmeDatasetConfig)
     store.store(group="dataset", name="base_jsonl", node=JsonlDatasetConfig)
     store.store(group="pricing", name="base_pricing", node=PricingConfig)

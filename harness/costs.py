@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from harness.errors import HarnessError
+
 
 @dataclass(frozen=True)
 class TokenPrice:
@@ -11,6 +13,7 @@ class TokenPrice:
 
     input: float
     output: float
+    taken: str  # the date the price was read, so a reader can tell how stale it is
 
 
 @dataclass(frozen=True)
@@ -43,8 +46,15 @@ def build_pricing(
     token_prices: dict[str, dict[str, float]] | None = None,
 ) -> Pricing:
     """Builder for `conf/pricing/*.yaml`."""
-    prices = {
-        name: TokenPrice(input=float(p["input"]), output=float(p["output"]))
-        for name, p in (token_prices or {}).items()
-    }
+    prices = {}
+    for name, price in (token_prices or {}).items():
+        missing = [key for key in ("input", "output", "taken") if key not in price]
+        if missing:
+            raise HarnessError(
+                f"pricing.token_prices.{name}: missing {', '.join(missing)}; give USD per million "
+                f"input and output tokens and the date the prices were taken"
+            )
+        prices[name] = TokenPrice(
+            float(price["input"]), float(price["output"]), str(price["taken"])
+        )
     return Pricing(hardware_name, float(hardware_usd_per_hour), str(price_date), prices)

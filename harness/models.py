@@ -167,9 +167,14 @@ def load_transformers(
     return TransformersChatModel(name, model, tokenizer, max_new_tokens, batch_size, window)
 
 
+def packaged_model_folder(package: str, gguf_file: str | None, cache_dir: Path) -> str:
+    """The safetensors folder of a packaged GGUF model (converted on first use)."""
+    return _converted_gguf(package, gguf_file, cache_dir)
+
+
 def _converted_gguf(package: str, gguf_file: str | None, cache_dir: Path) -> str:
     """Dequantise a packaged GGUF once into a safetensors folder keyed by the file's hash."""
-    gguf_path = _packaged_file(package, gguf_file)
+    gguf_path = packaged_file(package, gguf_file)
     target = cache_dir / "models" / f"{gguf_path.stem}-{_file_digest(gguf_path)}"
     if (target / "model.safetensors").is_file() and (target / "config.json").is_file():
         return str(target)
@@ -199,7 +204,8 @@ def _converted_gguf(package: str, gguf_file: str | None, cache_dir: Path) -> str
     return str(target)
 
 
-def _packaged_file(package: str, filename: str | None) -> Path:
+def packaged_file(package: str, filename: str | None) -> Path:
+    """A file shipped inside an installed Python package (the first .gguf when unnamed)."""
     spec = importlib.util.find_spec(package)  # finds the folder without importing the package
     if spec is None or not spec.origin:
         raise HarnessError(

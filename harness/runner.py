@@ -31,6 +31,15 @@ log = logging.getLogger(__name__)
 
 # Config nodes that do not change a prediction, so they stay out of the run folder's hash.
 _NOT_HASHED = ("paths", "pricing", "scoring")
+# Model keys that decide where and how fast an API model is reached, not what it answers: a run
+# resumes after the server moved to another port or the concurrency changed.
+_MODEL_KEYS_NOT_HASHED = (
+    "base_url",
+    "api_key_env",
+    "max_concurrency",
+    "timeout_seconds",
+    "max_retries",
+)
 
 
 def run(cfg: DictConfig) -> RunSummary:
@@ -169,7 +178,10 @@ def summarize(
     setup_usd = pricing.compute_cost(setup.get("build_seconds", 0.0))
     query_usd = sum(row["cost_usd"] for row in rows)
     correct = sum(bool(row["correct"]) for row in rows)
+    token_price = pricing.token_prices.get(cfg.model.name)
     cost = {
+        "billing": "per token" if token_price else "compute time",
+        "token_price_usd_per_million": asdict(token_price) if token_price else None,
         "hardware": pricing.hardware_name,
         "hardware_usd_per_hour": pricing.hardware_usd_per_hour,
         "price_date": pricing.price_date,
@@ -212,6 +224,9 @@ def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
     decisive["data"] = [asdict(item) for item in (*dataset.questions, *dataset.corpus)]
     # `limit` stays out too: a larger limit extends the same run instead of starting over.
     decisive["run"] = {k: v for k, v in decisive["run"].items() if k not in ("force", "limit")}
+    decisive["model"] = {
+        k: v for k, v in decisive["model"].items() if k not in _MODEL_KEYS_NOT_HASHED
+    }
     name = (
         f"{cfg.dataset.name}-{cfg.strategy.name}-{cfg.model.name}-{results.config_hash(decisive)}"
     )

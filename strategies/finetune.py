@@ -165,8 +165,9 @@ def local_model(model: ChatModel) -> TransformersChatModel:
     """The model as a local transformers model, or a one-line error saying fine-tuning needs one."""
     if not isinstance(model, TransformersChatModel):
         raise HarnessError(
-            f"fine-tuning needs a local transformers model; model {model.name!r} is not one "
-            f"(use e.g. model=smollm2-135m or model=hf model.pretrained=<id or path>)"
+            f"model={model.name}: fine-tuning is not supported for {type(model).__name__} models; "
+            f"it needs a local transformers model (e.g. model=smollm2-135m or model=hf "
+            f"model.pretrained=<id or path>)"
         )
     return model
 

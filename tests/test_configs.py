@@ -19,6 +19,7 @@ NEEDS_VALUE = {
     ("dataset", "jsonl"): ["dataset.questions=q.jsonl"],
     ("dataset", "hf"): ["dataset.path=rajpurkar/squad"],
     ("model", "hf"): ["model.pretrained=some/model"],
+    ("model", "openai_compatible"): ["model.model=m", "model.base_url=http://127.0.0.1:1/v1"],
 }
 GROUP_CHOICES = [(g, c) for g in ("strategy", "model", "dataset", "pricing") for c in available(g)]
 
@@ -65,7 +66,7 @@ def test_strategy_instantiates_and_answers(
     strategy = instantiate(cfg.strategy, model=FakeModel())
     assert strategy.name == choice
     if choice.startswith("finetune"):  # training needs real weights; the tiny-model tests cover it
-        with pytest.raises(HarnessError, match="fine-tuning needs a local transformers model"):
+        with pytest.raises(HarnessError, match="fine-tuning is not supported"):
             strategy.prepare(dataset.split("train"), dataset.corpus)
         return
     strategy.prepare(dataset.split("train"), dataset.corpus)

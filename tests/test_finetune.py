@@ -181,7 +181,7 @@ def test_bad_input_gets_one_line_errors(
     with pytest.raises(HarnessError, match=r"strategy\.rank=0.*strategy\.dropout=1\.5"):
         prepared([*finetune_overrides, "strategy.rank=0", "strategy.dropout=1.5"])
     strategy = instantiate(compose_config(finetune_overrides).strategy, model=FakeApiModel())
-    with pytest.raises(HarnessError, match="fine-tuning needs a local transformers model"):
+    with pytest.raises(HarnessError, match="fine-tuning is not supported"):
         strategy.prepare([], [])
 
 

@@ -1,0 +1,279 @@
+"""The OpenAI-compatible backend against real HTTP servers on loopback.
+
+`ScriptedServer` is a small threaded HTTP server whose answers a test scripts (statuses to fail
+with, delays, usage figures), so retries, auth errors and concurrency are exercised through the
+real client and a real socket. The llama.cpp tests (tests/test_llamacpp.py) add a real model server.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.api_models import load_openai_compatible
+from harness.errors import HarnessError
+from harness.runner import run
+from tests.conftest import compose_config
+
+SECRET = "sk-test-0123456789-never-written"
+
+
+class ScriptedServer:
+    """Answers chat completions; fails with `failures` statuses first, then `after` onwards."""
+
+    def __init__(self) -> None:
+        self.failures: list[int] = []  # statuses returned, one per request, before succeeding
+        self.fail_after: int | None = None  # succeed this many times, then answer 500 forever
+        self.delay = 0.0
+        self.usage = (11, 3)
+        self.models = ["scripted"]
+        self.requests: list[dict[str, Any]] = []
+        self.successes: list[str] = []
+        self.authorization: set[str] = set()
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._lock = threading.Lock()
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._http.server_address[1]}/v1"
+
+    def __enter__(self) -> ScriptedServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+
+    def _respond(self, body: dict[str, Any], authorization: str) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            self.requests.append(body)
+            self.authorization.add(authorization)
+            if self.failures:
+                status = self.failures.pop(0)
+                return status, {"error": {"message": f"scripted {status}", "type": "scripted"}}
+            if self.fail_after is not None and len(self.successes) >= self.fail_after:
+                return 500, {"error": {"message": "scripted outage", "type": "server_error"}}
+            if body.get("model") not in self.models:
+                return 404, {"error": {"message": "model not found", "type": "not_found"}}
+            question = body["messages"][-1]["content"]
+            self.successes.append(question)
+        prompt, completion = self.usage
+        return 200, {
+            "id": "cmpl-1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": f" answer to: {question} "},
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+            },
+        }
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                models = [{"id": m, "object": "model", "owned_by": "test"} for m in server.models]
+                self._send(200, {"object": "list", "data": models})
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with server._lock:
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    time.sleep(server.delay)
+                    status, payload = server._respond(body, self.headers.get("Authorization", ""))
+                finally:
+                    with server._lock:
+                        server.in_flight -= 1
+                self._send(status, payload, retry_after_ms=status in (429, 500, 503))
+
+            def _send(self, status: int, payload: dict[str, Any], retry_after_ms=False) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                if retry_after_ms:
+                    self.send_header("retry-after-ms", "20")  # keeps the retry tests fast
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+@pytest.fixture
+def server() -> Iterator[ScriptedServer]:
+    with ScriptedServer() as started:
+        yield started
+
+
+def chat(text: str) -> list[dict[str, str]]:
+    return [{"role": "system", "content": "Answer briefly."}, {"role": "user", "content": text}]
+
+
+def client(server: ScriptedServer, **settings: Any):
+    return load_openai_compatible(
+        name="scripted", model="scripted", base_url=server.base_url, **settings
+    )
+
+
+def test_token_counts_come_from_the_response_usage(server: ScriptedServer) -> None:
+    server.usage = (123, 7)
+    (generation,) = client(server).generate([chat("how many days retention ?")])
+    assert generation.text == "answer to: how many days retention ?"
+    assert (generation.prompt_tokens, generation.completion_tokens) == (123, 7)
+    (request,) = server.requests
+    assert request["temperature"] == 0.0 and request["max_tokens"] == 48
+
+
+def test_retries_429_and_500_then_succeeds(server: ScriptedServer) -> None:
+    server.failures = [429, 500, 503]
+    (generation,) = client(server, max_retries=3).generate([chat("q")])
+    assert generation.text == "answer to: q"
+    assert len(server.requests) == 4
+
+
+def test_retries_back_off_exponentially(server: ScriptedServer) -> None:
+    server.failures = [502, 502]  # no Retry-After header on 502: the client's own backoff
+    started = time.perf_counter()
+    client(server, max_retries=2).generate([chat("q")])
+    # 0.5 s then 1 s, each cut by at most 25 % jitter: at least 1.1 s in all.
+    assert time.perf_counter() - started >= 1.1
+    assert len(server.requests) == 3
+
+
+def test_gives_up_after_the_retry_budget_with_a_one_line_error(server: ScriptedServer) -> None:
+    server.failures = [500] * 10
+    with pytest.raises(HarnessError) as error:
+        client(server, max_retries=2).generate([chat("q")])
+    assert len(server.requests) == 3
+    assert "HTTP 500 after 2 retries" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_auth_error_names_the_key_variable(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAGBENCH_TEST_KEY", SECRET)
+    server.failures = [401]
+    model = client(server, api_key_env="RAGBENCH_TEST_KEY")
+    with pytest.raises(HarnessError, match=r"^model\.api_key_env: .* rejected the API key \(401\)"):
+        model.generate([chat("q")])
+    assert len(server.requests) == 1  # 401 is not retried
+    assert server.authorization == {f"Bearer {SECRET}"}
+
+
+def test_missing_key_variable_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RAGBENCH_TEST_KEY", raising=False)
+    with pytest.raises(HarnessError, match="RAGBENCH_TEST_KEY is not set"):
+        load_openai_compatible("x", "x", "http://127.0.0.1:9/v1", api_key_env="RAGBENCH_TEST_KEY")
+
+
+def test_unknown_model_lists_what_the_server_serves(server: ScriptedServer) -> None:
+    server.models = ["smollm2-135m", "qwen"]
+    with pytest.raises(
+        HarnessError, match=r"'scripted' not found .* it serves: qwen, smollm2-135m"
+    ):
+        client(server).generate([chat("q")])
+
+
+def test_unreachable_server_is_a_one_line_error() -> None:
+    model = load_openai_compatible("x", "x", "http://127.0.0.1:9/v1", max_retries=0)
+    with pytest.raises(HarnessError, match=r"^model\.base_url: no answer from .* is the server up"):
+        model.generate([chat("q")])
+
+
+def test_requests_run_concurrently_up_to_the_limit(server: ScriptedServer) -> None:
+    server.delay = 0.15
+    conversations = [chat(f"question {i}") for i in range(9)]
+    started = time.perf_counter()
+    generations = client(server, max_concurrency=3).generate(conversations)
+    elapsed = time.perf_counter() - started
+    assert [g.text for g in generations] == [f"answer to: question {i}" for i in range(9)]
+    assert server.max_in_flight == 3
+    assert elapsed < 9 * 0.15 * 0.6  # three at a time, not one after another
+
+
+def test_a_failed_run_keeps_its_answers_and_resumes(
+    server: ScriptedServer,
+    tiny_dataset: tuple[Path, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    questions, corpus = tiny_dataset
+    monkeypatch.setenv("RAGBENCH_TEST_KEY", SECRET)
+    overrides = [
+        "model=openai_compatible", "model.model=scripted", f"model.base_url={server.base_url}",
+        "model.api_key_env=RAGBENCH_TEST_KEY", "model.batch_size=2", "model.max_retries=1",
+        "dataset=jsonl", f"dataset.questions={questions}", f"dataset.corpus={corpus}",
+        f"paths.results_dir={tmp_path / 'results'}", f"paths.cache_dir={tmp_path / 'cache'}",
+    ]  # fmt: skip
+    server.usage = (50, 5)
+    server.fail_after = 2  # the first batch of two succeeds, then the server breaks down
+    with pytest.raises(HarnessError, match="HTTP 500 after 1 retries"):
+        run(compose_config(overrides))
+    (folder,) = (tmp_path / "results" / "runs").iterdir()
+    kept = [json.loads(line) for line in (folder / "predictions.jsonl").read_text().splitlines()]
+    assert [row["id"] for row in kept] == ["q1", "q2"]
+
+    # The service comes back on another port: the same run folder resumes.
+    with ScriptedServer() as restarted:
+        restarted.usage = (50, 5)
+        resumed = [*overrides, f"model.base_url={restarted.base_url}", "model.max_concurrency=1"]
+        summary = run(compose_config(resumed))
+    assert [path.name for path in (tmp_path / "results" / "runs").iterdir()] == [folder.name]
+    rows = [json.loads(line) for line in (folder / "predictions.jsonl").read_text().splitlines()]
+    assert [row["id"] for row in rows] == ["q1", "q2", "q3", "q4"]
+    assert restarted.successes == [row["question"] for row in rows[2:]]  # nothing asked twice
+    assert {(row["prompt_tokens"], row["completion_tokens"]) for row in rows} == {(50, 5)}
+    assert summary["complete"] and summary["metrics"]["questions"] == 4
+
+    written = "".join(path.read_text() for path in folder.iterdir() if path.is_file())
+    logged = caplog.text + "".join(capsys.readouterr())
+    assert "RAGBENCH_TEST_KEY" in written  # the variable's name is recorded...
+    assert SECRET not in written and SECRET not in logged  # ...the key never is
+
+
+def test_api_models_are_priced_per_token_from_the_table() -> None:
+    cfg = compose_config(["model=gpt-4o-mini"])
+    from harness.runner import instantiate
+
+    pricing = instantiate(cfg.pricing)
+    price = pricing.token_prices["gpt-4o-mini"]
+    assert price.taken
+    cost = pricing.query_cost("gpt-4o-mini", 99.0, prompt_tokens=1000, completion_tokens=100)
+    assert cost == pytest.approx((1000 * price.input + 100 * price.output) / 1e6)
+
+
+def test_fine_tuning_an_api_model_is_refused(server: ScriptedServer) -> None:
+    from strategies.finetune import local_model
+
+    with pytest.raises(HarnessError, match="fine-tuning is not supported for OpenAICompatible"):
+        local_model(client(server))

@@ -174,33 +174,38 @@ def packaged_model_folder(package: str, gguf_file: str | None, cache_dir: Path) 
 
 def _converted_gguf(package: str, gguf_file: str | None, cache_dir: Path) -> str:
     """Dequantise a packaged GGUF once into a safetensors folder keyed by the file's hash."""
+    from harness.caches import entry_lock, entry_problem
+
     gguf_path = packaged_file(package, gguf_file)
     target = cache_dir / "models" / f"{gguf_path.stem}-{_file_digest(gguf_path)}"
-    if (target / "model.safetensors").is_file() and (target / "config.json").is_file():
+    files = ("config.json", "tokenizer_config.json", "model.safetensors")
+    if target.is_dir() and entry_problem(target, files) is None:
         return str(target)
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    with entry_lock(target):  # runs missing the same model convert it once, one at a time
+        if target.is_dir():
+            if (problem := entry_problem(target, files)) is None:
+                return str(target)  # another run converted it while this one waited
+            log.warning("converted model %s is unusable (%s); converting again", target, problem)
+            shutil.rmtree(target)
+        from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    log.info("converting %s to safetensors (once) into %s", gguf_path.name, target)
-    started = time.perf_counter()
-    tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
-    # save_pretrained refuses a model that still carries the GGUF quantizer; the weights are
-    # already dequantised to float32, so dropping that state loses nothing.
-    model.hf_quantizer = None
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".converting-"))
-    try:
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
-        os.replace(staging, target)  # atomic: another run never sees a half-written folder
-    except OSError:
-        if not (target / "model.safetensors").is_file():
-            raise
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    log.info("converted in %.1fs", time.perf_counter() - started)
+        log.info("converting %s to safetensors (once) into %s", gguf_path.name, target)
+        started = time.perf_counter()
+        tokenizer = AutoTokenizer.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf_path.parent, gguf_file=gguf_path.name)
+        # save_pretrained refuses a model that still carries the GGUF quantizer; the weights are
+        # already dequantised to float32, so dropping that state loses nothing.
+        model.hf_quantizer = None
+        if hasattr(model.config, "quantization_config"):
+            del model.config.quantization_config
+        staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".converting-"))
+        try:
+            model.save_pretrained(staging)
+            tokenizer.save_pretrained(staging)
+            os.replace(staging, target)  # atomic: a reader never sees a half-written folder
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        log.info("converted in %.1fs", time.perf_counter() - started)
     return str(target)
 
 

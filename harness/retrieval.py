@@ -4,7 +4,8 @@ The corpus is cut into chunks (sizes counted in the embedder's tokens), embedded
 sentence-transformers into normalised vectors and put in a FAISS index built from an
 `index_factory` string, searched by inner product (cosine similarity). The built index, its chunk
 table and a small meta file are cached under `<cache_dir>/indexes/<key>`, keyed by a sha256 of
-everything that decides them, and written atomically so a concurrent run never sees half an entry.
+everything that decides them; concurrent runs build an entry once, under its lock, and never see
+half of one (see `harness.caches`).
 
 Fallbacks, each logged: an IVF/PQ index with too few vectors to train becomes `Flat` (warning); a
 damaged cache entry is rebuilt (warning); `nprobe`/`efSearch` apply only to indexes that have them.
@@ -27,6 +28,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.caches import entry_lock
 from harness.datasets import Document
 from harness.embedders import Embedder
 from harness.errors import HarnessError
@@ -100,11 +102,28 @@ def load_or_build(
         )
     key = cache_key(corpus, embedder.identity, chunk_size, chunk_overlap, index)
     folder = Path(cache_dir).expanduser() / "indexes" / key[:32]
-    cached = _read_entry(folder, key)
-    if cached is not None:
-        log.info("loaded index %s (%d chunks) from %s", index, len(cached[1]), folder)
-        return Retriever(embedder, *cached, cache_hit=True)
+    cached = _read_entry(folder, key, repair=False)
+    if cached is None:
+        with entry_lock(folder):  # runs missing the same index build it once, one at a time
+            cached = _read_entry(folder, key, repair=True)
+            if cached is None:
+                return _build_entry(corpus, embedder, index, chunk_size, chunk_overlap, key,
+                                    folder, batch_size)  # fmt: skip
+    log.info("loaded index %s (%d chunks) from %s", index, len(cached[1]), folder)
+    return Retriever(embedder, *cached, cache_hit=True)
 
+
+def _build_entry(
+    corpus: list[Document],
+    embedder: Embedder,
+    index: str,
+    chunk_size: int | None,
+    chunk_overlap: int,
+    key: str,
+    folder: Path,
+    batch_size: int,
+) -> Retriever:
+    """Chunk, embed and index the corpus, then write the cache entry."""
     started = time.perf_counter()
     chunks = chunk_corpus(corpus, embedder.token_spans, chunk_size, chunk_overlap)
     texts = [c.embedding_text for c in chunks]
@@ -325,8 +344,13 @@ def _faiss_reason(error: Exception) -> str:
     return re.sub(r"^Error in .*? at \S+:\d+: (Error: )?", "", text)
 
 
-def _read_entry(folder: Path, key: str) -> tuple[Any, list[Chunk], dict[str, Any]] | None:
-    """A cache entry, or None when it is missing; a damaged entry is discarded with a warning."""
+def _read_entry(
+    folder: Path, key: str, repair: bool
+) -> tuple[Any, list[Chunk], dict[str, Any]] | None:
+    """A cache entry, or None when it is missing or damaged.
+
+    With `repair` (only under the entry's lock) a damaged entry is discarded with a warning.
+    """
     import faiss
 
     if not folder.exists():
@@ -341,8 +365,10 @@ def _read_entry(folder: Path, key: str) -> tuple[Any, list[Chunk], dict[str, Any
         if index.ntotal != len(chunks):
             raise ValueError(f"{index.ntotal} vectors for {len(chunks)} chunks")
     except (OSError, ValueError, TypeError, RuntimeError) as error:
-        log.warning("index cache entry %s is damaged (%s); rebuilding it", folder, error)
-        _discard(folder)
+        if repair:
+            reason = _faiss_reason(error) if isinstance(error, RuntimeError) else error
+            log.warning("index cache entry %s is damaged (%s); rebuilding it", folder, reason)
+            _discard(folder)
         return None
     return index, chunks, meta
 

@@ -9,7 +9,8 @@ holds replies (over a whole prompt, the LM head costs as much as a few layers).
 Adapters are cached under `<cache_dir>/adapters/<key>`, keyed by a sha256 of the base model's
 fingerprint, the examples and every training knob. An entry (peft `save_pretrained` output plus
 `meta.json`) is written to a temporary folder beside it and renamed into place, so a concurrent run
-never sees half of one; an unreadable entry is logged and trained again.
+never sees half of one; runs that miss the same entry train it once, under its lock (see
+`harness.caches`); an entry missing a file or holding a damaged one is logged and trained again.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.caches import entry_lock, entry_problem
 from harness.errors import HarnessError
 from harness.models import Conversation
 from harness.results import write_json_atomic
@@ -91,16 +93,32 @@ def load_or_train(
     cache_dir: str,
 ) -> Adapter:
     """The adapter for these examples and settings: loaded from the cache, or trained and cached."""
-    import torch
-    from peft import LoraConfig, PeftModel, get_peft_model
+    from peft import PeftModel
 
     check_target_modules(model, settings.target_modules)
     key = adapter_key(model_identity(model, tokenizer), examples, settings)
     folder = Path(cache_dir).expanduser() / "adapters" / key[:32]
-    meta = _read_entry(folder, key)
-    if meta is not None:
-        log.info("loaded adapter %s (trained in %.0fs)", folder, meta["train_seconds"])
-        return Adapter(PeftModel.from_pretrained(model, str(folder)), folder, meta, True)
+    meta = _read_entry(folder, key, warn=False)
+    if meta is None:
+        with entry_lock(folder):  # runs missing the same adapter train it once, one at a time
+            meta = _read_entry(folder, key, warn=True)
+            if meta is None:
+                return _train_entry(model, tokenizer, examples, settings, key, folder)
+    log.info("loaded adapter %s (trained in %.0fs)", folder, meta["train_seconds"])
+    return Adapter(PeftModel.from_pretrained(model, str(folder)), folder, meta, True)
+
+
+def _train_entry(
+    model: Any,
+    tokenizer: Any,
+    examples: list[tuple[Conversation, str]],
+    settings: TrainingSettings,
+    key: str,
+    folder: Path,
+) -> Adapter:
+    """Wrap the model in a fresh LoRA adapter, train it and write the cache entry."""
+    import torch
+    from peft import LoraConfig, get_peft_model
 
     torch.manual_seed(settings.seed)  # the LoRA initialisation
     targets = settings.target_modules
@@ -331,22 +349,22 @@ def _validate(
     log.info("epoch %d: validation loss %.4f", epoch, total / labelled)
 
 
-def _read_entry(folder: Path, key: str) -> dict[str, Any] | None:
-    """The meta of a complete entry for `key`; None (with a warning if it exists) otherwise."""
-    from safetensors import SafetensorError, safe_open
-
+def _read_entry(folder: Path, key: str, warn: bool) -> dict[str, Any] | None:
+    """The meta of a complete entry for `key`, or None; `warn` logs why an existing one is not."""
     if not folder.exists():
         return None
-    try:
-        meta = json.loads((folder / META_FILE).read_text())
-        if meta.get("key") != key or meta.get("format") != _CACHE_FORMAT:
-            raise ValueError("its key does not match")
-        json.loads((folder / CONFIG_FILE).read_text())
-        with safe_open(str(folder / WEIGHTS_FILE), framework="pt") as weights:
-            if not list(weights.keys()):
-                raise ValueError("it holds no weights")
-    except (OSError, ValueError, SafetensorError) as error:  # json errors are ValueErrors
-        log.warning("adapter cache entry %s is unusable (%s); training again", folder, error)
+    problem = entry_problem(folder, (META_FILE, CONFIG_FILE, WEIGHTS_FILE))
+    if problem is None:
+        try:
+            meta = json.loads((folder / META_FILE).read_text())
+        except (OSError, ValueError) as error:  # removed or rewritten since it was checked
+            meta, problem = None, str(error)
+        wanted = {"key": key, "format": _CACHE_FORMAT}
+        if problem is None and not (isinstance(meta, dict) and wanted.items() <= meta.items()):
+            problem = "its key does not match"
+    if problem is not None:
+        if warn:
+            log.warning("adapter cache entry %s is unusable (%s); training again", folder, problem)
         return None
     return meta
 
@@ -360,7 +378,7 @@ def _write_entry(folder: Path, model: Any, meta: dict[str, Any]) -> None:
         shutil.rmtree(folder, ignore_errors=True)  # an unusable entry left by an earlier run
         os.replace(staging, folder)
     except OSError:
-        if _read_entry(folder, meta["key"]) is None:  # not a concurrent run that finished first
+        if _read_entry(folder, meta["key"], warn=False) is None:  # not a run that finished first
             raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)

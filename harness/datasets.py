@@ -1,21 +1,38 @@
 """Datasets in one generic on-disk format, and the builders that load them.
 
-`corpus.jsonl` rows: {"id", "title", "text"}.
+`corpus.jsonl` rows: {"id", "title" (optional), "text"}.
 `questions.jsonl` rows: {"id", "question", "answers": [...], "split": "train"|"test",
 "doc_ids": [...] (optional)}. An empty `answers` list marks a question the documents cannot
 answer: the right behaviour is to abstain.
+
+Loading is strict: a row that cannot be used stops the load with one line naming the file, the line
+and the field (bad JSON or UTF-8, a missing, empty, mistyped or over-long field, a repeated id, an
+unknown split or gold document, an answer that scoring reduces to nothing). Blank lines are
+skipped. Fields the format does not know are ignored with one warning per file that names them and
+counts their rows (a misspelt `doc_ids` would otherwise lose retrieval recall unnoticed). A split
+whose questions are all unanswerable loads with a warning: answerable accuracy will be n/a.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.metrics import normalize
+
+log = logging.getLogger(__name__)
 
 SPLITS = ("train", "test")
+QUESTION_FIELDS = ("id", "question", "answers", "split", "doc_ids")
+DOCUMENT_FIELDS = ("id", "title", "text")
+# Longest string accepted in any field but a document's text (which is chunked): about 5,000
+# tokens, more than a small model's prompt can hold next to its instructions.
+MAX_CHARS = 20_000
 
 
 @dataclass(frozen=True)
@@ -67,13 +84,22 @@ def load_jsonl(
 
     `needed_split` must have questions; `keys` name the two file settings in error messages.
     """
-    question_rows = _read_jsonl(Path(questions), keys[0])
-    loaded = [_parse_question(row, questions, line) for line, row in question_rows]
-    documents: list[Document] = []
+    lines = _parse_rows(_read_jsonl(Path(questions), keys[0]), questions, "question")
+    documents: dict[str, tuple[int, Document]] = {}
     if corpus:
-        corpus_rows = _read_jsonl(Path(corpus), keys[1])
-        documents = [_parse_document(row, corpus, line) for line, row in corpus_rows]
-    dataset = Dataset(name=name, corpus=documents, questions=loaded)
+        documents = _parse_rows(_read_jsonl(Path(corpus), keys[1]), corpus, "document")
+        for line, question in lines.values():
+            missing = [d for d in question.doc_ids if d not in documents]
+            if missing:
+                raise HarnessError(
+                    f"{questions} line {line}: field 'doc_ids' names unknown document "
+                    f"{missing[0]!r} (not in {corpus}); add it to the corpus or drop it"
+                )
+    dataset = Dataset(
+        name=name,
+        corpus=[document for _, document in documents.values()],
+        questions=[question for _, question in lines.values()],
+    )
     validate(dataset, questions_path=questions, corpus_path=corpus, needed_split=needed_split)
     return dataset
 
@@ -150,39 +176,74 @@ def validate(
                     f"{questions_path}: question {q.id!r} field 'doc_ids' names unknown "
                     f"document {missing[0]!r}; add it to the corpus or drop it from doc_ids"
                 )
-    if not dataset.split(needed_split):
+    needed = dataset.split(needed_split)
+    if not needed:
         raise HarnessError(
             f"{questions_path}: no question has split {needed_split!r}; mark the questions "
             f'to use with "split": "{needed_split}"'
         )
+    if not any(q.answerable for q in needed):
+        log.warning(
+            "%s: all %d %r questions are unanswerable (empty answers): answerable accuracy will "
+            "be n/a and only abstention is measured",
+            questions_path, len(needed), needed_split,
+        )  # fmt: skip
 
 
 def _read_jsonl(path: Path, config_key: str) -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) for each non-blank line; any unreadable line is a one-line error."""
     if not path.is_file():
         raise HarnessError(f"{config_key}: file not found: {path} (set {config_key}=<path>)")
     rows = []
-    with path.open("rb") as handle:
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise HarnessError(f"{config_key}: cannot read {path} ({error.strerror})") from None
+    with handle:
         for line_number, raw in enumerate(handle, start=1):
+            where = f"{path} line {line_number}"
             try:
                 text = raw.decode("utf-8").strip()
             except UnicodeDecodeError as error:
                 raise HarnessError(
-                    f"{path} line {line_number}: not UTF-8 ({error.reason})"
+                    f"{where}: not UTF-8 ({error.reason} at byte {error.start + 1}); "
+                    "save the file as UTF-8"
                 ) from None
+            if line_number == 1:
+                text = text.removeprefix("\ufeff")  # a byte-order mark some editors write
             if not text:
                 continue
             try:
-                row = json.loads(text)
+                row = json.loads(text, object_pairs_hook=_unique_keys)
+            except _RepeatedKey as error:
+                raise HarnessError(f"{where}: field {error.key!r} appears twice") from None
             except json.JSONDecodeError as error:
-                raise HarnessError(
-                    f"{path} line {line_number}: invalid JSON ({error.msg})"
-                ) from None
+                raise HarnessError(f"{where}: invalid JSON ({error.msg})") from None
+            except (ValueError, RecursionError) as error:  # e.g. nesting or integers too large
+                reason = "nested too deeply" if isinstance(error, RecursionError) else error
+                raise HarnessError(f"{where}: invalid JSON ({reason})") from None
             if not isinstance(row, dict):
-                raise HarnessError(f"{path} line {line_number}: expected a JSON object")
+                raise HarnessError(f"{where}: expected a JSON object, got {type(row).__name__}")
             rows.append((line_number, row))
     if not rows:
         raise HarnessError(f"{config_key}: {path} holds no rows")
     return rows
+
+
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object as a dict, refusing a key given twice (json keeps the last one silently)."""
+    row: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in row:
+            raise _RepeatedKey(key)
+        row[key] = value
+    return row
 
 
 def _field(
@@ -191,6 +252,7 @@ def _field(
     kind: type | tuple[type, ...],
     where: str,
     required: bool = True,
+    max_chars: int | None = MAX_CHARS,
 ) -> Any:
     if key not in row:
         if required:
@@ -201,38 +263,98 @@ def _field(
         kinds = kind if isinstance(kind, tuple) else (kind,)
         expected = " or ".join(k.__name__ for k in kinds)
         raise HarnessError(f"{where}: field {key!r} must be {expected}, got {type(value).__name__}")
+    if isinstance(value, str) and max_chars is not None:
+        _check_length(value, key, where, max_chars)
     return value
+
+
+def _text(row: dict[str, Any], key: str, where: str, fix: str) -> str:
+    """A required, non-blank string field."""
+    value = str(_field(row, key, (str, int) if key == "id" else str, where))
+    if not value.strip():
+        raise HarnessError(f"{where}: field {key!r} is empty; {fix}")
+    return value
+
+
+def _check_length(value: str, key: str, where: str, max_chars: int = MAX_CHARS) -> None:
+    if len(value) > max_chars:
+        raise HarnessError(
+            f"{where}: field {key!r} is {len(value):,} characters long; the limit is "
+            f"{max_chars:,} (shorten it or drop the row)"
+        )
 
 
 def _string_list(row: dict[str, Any], key: str, where: str, required: bool) -> tuple[str, ...]:
     values = _field(row, key, list, where, required) or []
     if not all(isinstance(v, str) and v.strip() for v in values):
         raise HarnessError(f"{where}: field {key!r} must be a list of non-empty strings")
+    for value in values:
+        _check_length(value, key, where)
     return tuple(values)
 
 
 def _parse_question(row: dict[str, Any], path: str, line: int) -> Question:
     where = f"{path} line {line}"
-    question_id = str(_field(row, "id", (str, int), where))
-    text = _field(row, "question", str, where)
-    if not text.strip():
-        raise HarnessError(f"{where}: field 'question' is empty")
+    question_id = _text(row, "id", where, "give every question an id")
+    text = _text(row, "question", where, "give the question some text")
     split = _field(row, "split", str, where)
     if split not in SPLITS:
         raise HarnessError(f"{where}: field 'split' is {split!r}; use one of {', '.join(SPLITS)}")
     answers = _string_list(row, "answers", where, required=True)
+    for answer in answers:
+        if not normalize(answer):
+            raise HarnessError(
+                f"{where}: field 'answers' holds {answer!r}, which scoring reduces to nothing "
+                "(it drops case, punctuation and articles); give the answer's words or number"
+            )
     doc_ids = _string_list(row, "doc_ids", where, required=False)
     return Question(question_id, text, answers, split, doc_ids)
 
 
 def _parse_document(row: dict[str, Any], path: str, line: int) -> Document:
     where = f"{path} line {line}"
-    doc_id = str(_field(row, "id", (str, int), where))
+    doc_id = _text(row, "id", where, "give every document an id")
     title = _field(row, "title", str, where, required=False) or ""
-    text = _field(row, "text", str, where)
+    text = _field(row, "text", str, where, max_chars=None)  # any length: documents are chunked
     if not text.strip():
         raise HarnessError(f"{where}: field 'text' is empty; give the document some text")
     return Document(doc_id, title, text)
+
+
+def _parse_rows(
+    rows: list[tuple[int, dict[str, Any]]], path: str, kind: str
+) -> dict[str, tuple[int, Any]]:
+    """Questions or documents by id, each with its line; a repeated id is an error."""
+    parse, fields = (
+        (_parse_question, QUESTION_FIELDS)
+        if kind == "question"
+        else (_parse_document, DOCUMENT_FIELDS)
+    )
+    parsed: dict[str, tuple[int, Any]] = {}
+    for line, row in rows:
+        item = parse(row, path, line)
+        if item.id in parsed:
+            raise HarnessError(
+                f"{path} line {line}: field 'id' is a duplicate {kind} id {item.id!r} (first on "
+                f"line {parsed[item.id][0]}); ids must be unique"
+            )
+        parsed[item.id] = (line, item)
+    _warn_unknown_fields(rows, fields, path)
+    return parsed
+
+
+def _warn_unknown_fields(
+    rows: list[tuple[int, dict[str, Any]]], known: tuple[str, ...], path: str
+) -> None:
+    """One warning per file for fields the format ignores: a misspelling would go unnoticed."""
+    unknown = Counter(key for _, row in rows for key in row if key not in known)
+    if unknown:
+        first = next(line for line, row in rows if any(key not in known for key in row))
+        names = ", ".join(f"{key!r} ({count} rows)" for key, count in sorted(unknown.items()))
+        log.warning(
+            "%s: ignored unknown fields %s, first on line %d; the format's fields are %s",
+            path, names, first, ", ".join(known),
+        )  # fmt: skip
 
 
 def _check_unique(ids: list[str], path: str, kind: str) -> None:

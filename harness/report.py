@@ -134,6 +134,12 @@ def recommendation(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
     """Advice in the usual order (prompt, then retrieval, then fine-tuning), from the numbers."""
     if table.empty:
         return []
+    if table["answerable_accuracy"].isna().all():
+        return [
+            "No cell was asked an answerable question, so accuracy cannot rank them; compare "
+            "abstention and hallucination instead.",
+            *_hallucination_note(table),
+        ]
     ranked = table.sort_values("answerable_accuracy", ascending=False)
     best = ranked.iloc[0]
     lines = [

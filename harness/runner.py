@@ -78,6 +78,8 @@ def run(cfg: DictConfig) -> RunSummary:
 
 def check_settings(cfg: DictConfig) -> None:
     """Report every bad run setting at once, each naming its key and the fix."""
+    if missing := sorted(OmegaConf.missing_keys(cfg)):
+        raise HarnessError("; ".join(f"{key} is not set (set {key}=<value>)" for key in missing))
     problems = []
     if cfg.run.split not in SPLITS:
         problems.append(f"run.split={cfg.run.split!r}: use one of {', '.join(SPLITS)}")

@@ -131,20 +131,37 @@ def test_second_prepare_loads_the_adapter_and_trains_nothing(
         prepared([*finetune_overrides, "strategy.rank=4"])  # another knob: another key
 
 
-@pytest.mark.parametrize("damage", ["delete", "garble"])
+@pytest.mark.parametrize(
+    ("file", "damage", "problem"),
+    [
+        (training.WEIGHTS_FILE, "delete", "adapter_model.safetensors is missing"),
+        (training.WEIGHTS_FILE, "garble", "adapter_model.safetensors is unreadable"),
+        (training.WEIGHTS_FILE, "truncate", "adapter_model.safetensors is unreadable"),
+        (training.CONFIG_FILE, "delete", "adapter_config.json is missing"),
+        (training.META_FILE, "truncate", "meta.json is unreadable"),
+    ],
+)
 def test_a_corrupt_cache_entry_is_trained_again(
-    finetune_overrides: list[str], caplog: pytest.LogCaptureFixture, damage: str
+    finetune_overrides: list[str],
+    caplog: pytest.LogCaptureFixture,
+    file: str,
+    damage: str,
+    problem: str,
 ) -> None:
     _, first, _ = prepared(finetune_overrides)
-    weights = Path(first.details["adapter_folder"]) / training.WEIGHTS_FILE
+    path = Path(first.details["adapter_folder"]) / file
     if damage == "delete":
-        weights.unlink()
-    else:
-        weights.write_bytes(b"not a safetensors file")
+        path.unlink()
+    elif damage == "garble":
+        path.write_bytes(b"not a safetensors file")
+    else:  # what a full disk or a copy cut short leaves
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with caplog.at_level(logging.WARNING, logger="harness.training"):
         _, second, _ = prepared(finetune_overrides)
-    assert not second.cache_hit and "unusable" in caplog.text
-    assert (Path(second.details["adapter_folder"]) / training.WEIGHTS_FILE).is_file()
+    assert not second.cache_hit and f"is unusable ({problem}" in caplog.text
+    assert (Path(second.details["adapter_folder"]) / file).is_file()
+    _, third, _ = prepared(finetune_overrides)
+    assert third.cache_hit  # the retrained entry is whole
 
 
 def test_loaded_adapter_changes_the_outputs_and_merging_keeps_them(

@@ -149,16 +149,31 @@ def test_changed_content_or_settings_miss_the_cache(tmp_path: Path) -> None:
     assert cache_key(CORPUS, "e", None, 0, "HNSW32") != base
 
 
+@pytest.mark.parametrize(
+    ("file", "damage"),
+    [("index.faiss", "garble"), ("index.faiss", "truncate"), ("chunks.json", "truncate"),
+     ("meta.json", "delete")],
+)  # fmt: skip
 def test_damaged_cache_entry_is_rebuilt_with_a_warning(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, file: str, damage: str
 ) -> None:
     built = load_or_build(CORPUS, FakeEmbedder(), "Flat", None, 0, str(tmp_path))
-    entry = tmp_path / "indexes" / built.meta["key"][:32]
-    (entry / "index.faiss").write_bytes(b"not an index")
+    path = tmp_path / "indexes" / built.meta["key"][:32] / file
+    if damage == "garble":
+        path.write_bytes(b"not an index")
+    elif damage == "truncate":  # what a full disk or a copy cut short leaves
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    else:
+        path.unlink()
     embedder = FakeEmbedder()
     with caplog.at_level(logging.WARNING):
         rebuilt = load_or_build(CORPUS, embedder, "Flat", None, 0, str(tmp_path))
-    assert "damaged" in caplog.text and not rebuilt.cache_hit and len(embedder.calls) == 1
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "is damaged" in warning and "rebuilding it" in warning and "\n" not in warning
+    assert not rebuilt.cache_hit and len(embedder.calls) == 1
+    assert (
+        rebuilt.search(["how many devices can a pebble account link"], 1)[0][0].chunk.doc_id == "d4"
+    )
     assert load_or_build(CORPUS, FakeEmbedder(), "Flat", None, 0, str(tmp_path)).cache_hit
 
 

@@ -1,0 +1,317 @@
+"""Malformed datasets and configs: one line naming file, line and field each, or a logged skip.
+
+Nothing may end in a traceback or in a metric computed from silently dropped or altered rows.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from harness.datasets import MAX_CHARS, QUESTION_FIELDS, load_jsonl
+from harness.errors import HarnessError
+from harness.report import recommendation
+from harness.runner import run
+from tests.conftest import compose_config, write_jsonl
+
+ROOT = Path(__file__).resolve().parents[1]
+GOOD = {"id": "q1", "question": "What?", "answers": ["x"], "split": "test"}
+HUGE = "word " * (MAX_CHARS // 5 + 1)
+
+
+def row(**changes: Any) -> str:
+    """GOOD as a JSON line with some fields replaced (a value of ... drops the field)."""
+    fields = {"id": "q2", **{k: v for k, v in GOOD.items() if k != "id"}, **changes}
+    return json.dumps({k: v for k, v in fields.items() if v is not ...})
+
+
+# (case, second line of the questions file, what the error must say after "line 2: ")
+QUESTION_CASES = [
+    ("cut short", '{"id": "q2", "question": "Why?"', "invalid JSON"),
+    ("trailing comma", row()[:-1] + ", }", "invalid JSON"),
+    ("single quotes", "{'id': 'q2'}", "invalid JSON"),
+    ("a list", '["q2", "Why?"]', "expected a JSON object, got list"),
+    ("a string", '"q2"', "expected a JSON object, got str"),
+    ("null", "null", "expected a JSON object, got NoneType"),
+    ("deep nesting", '{"id": ' + "[" * 100_000 + "]" * 100_000 + "}", "invalid JSON (nested"),
+    ("huge integer", '{"id": ' + "9" * 5000 + "}", "invalid JSON (Exceeds the limit"),
+    ("repeated key", '{"id": "q2", "id": "q3", "question": "Why?"}', "field 'id' appears twice"),
+    ("no id", row(id=...), "missing field 'id'"),
+    ("no question", row(question=...), "missing field 'question'"),
+    ("no answers", row(answers=...), "missing field 'answers'"),
+    ("no split", row(split=...), "missing field 'split'"),
+    ("id null", row(id=None), "field 'id' must be str or int, got NoneType"),
+    ("id float", row(id=1.5), "field 'id' must be str or int, got float"),
+    ("id NaN", row(id=float("nan")), "field 'id' must be str or int, got float"),
+    ("id bool", row(id=True), "field 'id' must be str or int, got bool"),
+    ("id list", row(id=["q2"]), "field 'id' must be str or int, got list"),
+    ("question int", row(question=5), "field 'question' must be str, got int"),
+    ("question list", row(question=["Why?"]), "field 'question' must be str, got list"),
+    ("answers string", row(answers="x"), "field 'answers' must be list, got str"),
+    ("answers squad", row(answers={"text": ["x"]}), "field 'answers' must be list, got dict"),
+    ("answers null", row(answers=None), "field 'answers' must be list, got NoneType"),
+    ("answers ints", row(answers=[1]), "field 'answers' must be a list of non-empty strings"),
+    ("answers nested", row(answers=[["x"]]), "field 'answers' must be a list of non-empty"),
+    ("split int", row(split=1), "field 'split' must be str, got int"),
+    ("doc_ids string", row(doc_ids="d1"), "field 'doc_ids' must be list, got str"),
+    ("doc_ids ints", row(doc_ids=[1]), "field 'doc_ids' must be a list of non-empty strings"),
+    ("empty id", row(id=""), "field 'id' is empty"),
+    ("blank id", row(id=" \t"), "field 'id' is empty"),
+    ("empty question", row(question=""), "field 'question' is empty"),
+    ("blank question", row(question="\n "), "field 'question' is empty"),
+    ("empty answer", row(answers=[""]), "field 'answers' must be a list of non-empty strings"),
+    ("blank answer", row(answers=["  "]), "field 'answers' must be a list of non-empty strings"),
+    ("empty doc id", row(doc_ids=[""]), "field 'doc_ids' must be a list of non-empty strings"),
+    ("article answer", row(answers=["The"]), "field 'answers' holds 'The', which scoring reduces"),
+    ("punctuation answer", row(answers=["x", "..."]), "field 'answers' holds '...'"),
+    ("huge question", row(question=HUGE), f"field 'question' is {len(HUGE):,} characters long"),
+    ("huge answer", row(answers=[HUGE]), f"field 'answers' is {len(HUGE):,} characters long"),
+    ("huge id", row(id=HUGE), f"field 'id' is {len(HUGE):,} characters long"),
+    ("empty split", row(split=""), "field 'split' is ''; use one of train, test"),
+    ("dev split", row(split="dev"), "field 'split' is 'dev'; use one of train, test"),
+    ("validation split", row(split="validation"), "field 'split' is 'validation'"),
+    ("capital split", row(split="Test"), "field 'split' is 'Test'"),
+    ("duplicate id", row(id="q1"), "field 'id' is a duplicate question id 'q1' (first on line 1)"),
+]
+
+
+@pytest.mark.parametrize(
+    ("second_line", "expected"),
+    [case[1:] for case in QUESTION_CASES],
+    ids=[case[0] for case in QUESTION_CASES],
+)
+def test_malformed_question_rows_give_one_line_naming_file_line_and_field(
+    tmp_path: Path, second_line: str, expected: str
+) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps(GOOD) + "\n" + second_line + "\n")
+    with pytest.raises(HarnessError) as error:
+        load_jsonl("fuzz", str(path))
+    message = str(error.value)
+    assert "\n" not in message and len(message) < 400
+    assert message.startswith(f"{path} line 2: {expected}")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"id": "q1", "question": "caf\xe9?", "answers": [], "split": "test"}\n',
+         "line 1: not UTF-8 (invalid continuation byte at byte 30); save the file as UTF-8"),
+        (json.dumps(GOOD).encode("utf-16"), "line 1: not UTF-8 (invalid start byte at byte 1)"),
+        (json.dumps(GOOD).encode() + b"\n\xff\xfe\n", "line 2: not UTF-8"),
+        (json.dumps(GOOD).encode() + b"\n\x00\x00\x00\n", "line 2: invalid JSON"),
+        (b"", "holds no rows"),
+        (b"\n  \n\t\n", "holds no rows"),
+    ],
+    ids=["latin-1", "utf-16", "stray bytes", "nul bytes", "empty", "blank"],
+)  # fmt: skip
+def test_undecodable_or_empty_files_give_one_line(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    path = tmp_path / "q.jsonl"
+    path.write_bytes(content)
+    with pytest.raises(HarnessError, match=r"q\.jsonl") as error:
+        load_jsonl("fuzz", str(path))
+    assert expected in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("corpus_rows", "question", "expected"),
+    [
+        (['{"id": "d1", "text": "x"}', '{"id": "d1", "text": "y"}'], GOOD,
+         "c.jsonl line 2: field 'id' is a duplicate document id 'd1' (first on line 1)"),
+        (['{"id": "d1", "text": ""}'], GOOD, "c.jsonl line 1: field 'text' is empty"),
+        (['{"id": "d1"}'], GOOD, "c.jsonl line 1: missing field 'text'"),
+        (['{"id": "d1", "text": 5}'], GOOD, "c.jsonl line 1: field 'text' must be str, got int"),
+        (['{"id": "d1", "title": ["t"], "text": "x"}'], GOOD,
+         "c.jsonl line 1: field 'title' must be str, got list"),
+        (['{"id": "", "text": "x"}'], GOOD, "c.jsonl line 1: field 'id' is empty"),
+        (['{"id": "d1", "text": "x"}'], {**GOOD, "doc_ids": ["d1", "d9"]},
+         "q.jsonl line 1: field 'doc_ids' names unknown document 'd9'"),
+    ],
+    ids=["duplicate id", "empty text", "no text", "text int", "title list", "empty id",
+         "unknown gold document"],
+)  # fmt: skip
+def test_malformed_corpus_rows_give_one_line_naming_file_line_and_field(
+    tmp_path: Path, corpus_rows: list[str], question: dict[str, Any], expected: str
+) -> None:
+    questions = write_jsonl(tmp_path / "q.jsonl", [question])
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("\n".join(corpus_rows) + "\n")
+    with pytest.raises(HarnessError) as error:
+        load_jsonl("fuzz", str(questions), str(corpus))
+    assert f"{tmp_path}/{expected}" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_documented_leniencies_load_and_are_counted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "q.jsonl"
+    lines = [
+        "\ufeff" + json.dumps(GOOD),  # a byte-order mark
+        "",  # blank lines are skipped, but still counted as lines
+        json.dumps({**GOOD, "id": 2, "doc_id": ["d1"], "source": "web"}),
+        json.dumps({**GOOD, "id": "q3", "doc_id": ["d1"]}),
+        "  ",
+        json.dumps({**GOOD, "id": "q4", "split": "dev"}),
+    ]
+    path.write_text("\n".join(lines[:4]) + "\n")
+    with caplog.at_level(logging.WARNING, logger="harness.datasets"):
+        dataset = load_jsonl("lenient", str(path))
+    assert [q.id for q in dataset.questions] == ["q1", "2", "q3"]  # integer ids become strings
+    assert dataset.questions[1].doc_ids == ()
+    assert (
+        f"{path}: ignored unknown fields 'doc_id' (2 rows), 'source' (1 rows), first on line 3; "
+        "the format's fields are id, question, answers, split, doc_ids"
+    ) in caplog.text
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(HarnessError, match=r"q\.jsonl line 6: field 'split' is 'dev'"):
+        load_jsonl("lenient", str(path))
+    write_jsonl(path, [{**GOOD, "id": 2}, {**GOOD, "id": "2"}])
+    with pytest.raises(HarnessError, match="line 2: field 'id' is a duplicate question id '2'"):
+        load_jsonl("lenient", str(path))
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": "d1", "text": HUGE * 10}])
+    long = load_jsonl("long", str(write_jsonl(path, [GOOD])), str(corpus))
+    assert len(long.corpus[0].text) > 10 * MAX_CHARS  # a document may be long: it is chunked
+
+
+FIELD_VALUES = [None, True, 0, 7, -1.5, "", " ", "x", "train", "dev", "the", HUGE, [], [""],
+                ["x"], ["the"], ["d1"], ["d9"], [1], [None], [["x"]], {},
+                {"text": ["x"]}]  # fmt: skip
+
+
+@pytest.mark.parametrize("field", QUESTION_FIELDS)
+def test_every_value_in_every_field_loads_or_names_that_field(tmp_path: Path, field: str) -> None:
+    questions = tmp_path / "q.jsonl"
+    corpus = write_jsonl(tmp_path / "c.jsonl", [{"id": "d1", "text": "x"}])
+    for value in [..., *FIELD_VALUES]:
+        questions.write_text(json.dumps(GOOD) + "\n" + row(**{field: value}) + "\n")
+        try:
+            dataset = load_jsonl("fuzz", str(questions), str(corpus))
+        except HarnessError as error:
+            message = str(error)
+            assert "\n" not in message, (field, value)
+            assert message.startswith(f"{questions} line 2: "), (field, value, message)
+            assert f"field {field!r}" in message, (field, value, message)
+            continue
+        loaded = getattr(dataset.questions[1], field)  # as given, never coerced into another value
+        if field == "id":
+            assert loaded == str(value), value  # integer ids become strings
+        elif field == "doc_ids" and value is ...:
+            assert loaded == ()
+        else:
+            assert (list(loaded) if isinstance(loaded, tuple) else loaded) == value, (field, value)
+
+
+def test_random_byte_mutations_never_escape_as_tracebacks(tmp_path: Path) -> None:
+    rows = [GOOD, {**GOOD, "id": "q2", "answers": [], "doc_ids": ["d1"]},
+            {**GOOD, "id": "q3", "split": "train", "answers": ["2 GB", "2GB"]}]  # fmt: skip
+    original = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    alphabet = b'{}[]",:\\ \n\t0aeq\x00\xff\xc3'
+    generator = random.Random(0)
+    path = tmp_path / "q.jsonl"
+    outcomes = {"loaded": 0, "refused": 0}
+    for _ in range(400):
+        data = bytearray(original)
+        for _ in range(generator.randint(1, 4)):
+            if not data:
+                break
+            spot = generator.randrange(len(data))
+            action = generator.choice(["flip", "drop", "insert", "cut"])
+            if action == "flip":
+                data[spot] = generator.choice(alphabet)
+            elif action == "drop":
+                del data[spot]
+            elif action == "insert":
+                data.insert(spot, generator.choice(alphabet))
+            else:
+                del data[spot:]
+        path.write_bytes(bytes(data))
+        try:
+            load_jsonl("fuzz", str(path))
+            outcomes["loaded"] += 1
+        except HarnessError as error:
+            message = str(error)
+            assert "\n" not in message and str(path) in message, message
+            outcomes["refused"] += 1
+    assert outcomes["loaded"] > 5 and outcomes["refused"] > 300  # both paths were exercised
+
+
+def test_unanswerable_only_split_reports_na_accuracy_not_zero(
+    tiny_run_overrides: list[str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    questions = write_jsonl(
+        tmp_path / "unanswerable.jsonl",
+        [{"id": "u1", "question": "who is the acme ceo ?", "answers": [], "split": "test"},
+         {"id": "u2", "question": "who ceo ?", "answers": [], "split": "test"}],
+    )  # fmt: skip
+    cfg = compose_config([*tiny_run_overrides, f"dataset.questions={questions}"])
+    with caplog.at_level(logging.WARNING, logger="harness.datasets"):
+        summary = run(cfg)
+    assert "all 2 'test' questions are unanswerable" in caplog.text
+    figures = summary["metrics"]
+    assert figures["answerable"] == 0 and figures["questions"] == 2
+    assert figures["answerable_accuracy"] is None and figures["false_abstention_rate"] is None
+    assert figures["abstention_rate"] is not None and summary["complete"]
+    table = pd.DataFrame(
+        [{"cell": "prompt/tiny", "answerable_accuracy": None, "hallucination_rate": 1.0,
+          "abstention_rate": 0.0}]
+    )  # fmt: skip
+    assert recommendation(table, pd.DataFrame())[0].startswith(
+        "No cell was asked an answerable question"
+    )
+
+
+def test_unset_dataset_file_is_one_line(tmp_path: Path) -> None:
+    cfg = compose_config(["dataset=jsonl", f"paths.results_dir={tmp_path}"])
+    with pytest.raises(HarnessError) as error:
+        run(cfg)
+    assert str(error.value) == "dataset.questions is not set (set dataset.questions=<value>)"
+
+
+def _cli(*overrides: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "harness", *overrides],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (["dataset=jsonl"], "error: dataset.questions is not set (set dataset.questions=<value>)"),
+        (["dataset=jsonl", "dataset.questions={bad}"], "error: {bad} line 1: not UTF-8"),
+        (["dataset=jsonl", "dataset.questions={huge}"],
+         "error: {huge} line 1: field 'question' is"),
+        (["run.split=validation"], "error: run.split='validation': use one of train, test"),
+    ],
+    ids=["unset questions", "non-UTF-8 file", "huge question", "unknown split"],
+)  # fmt: skip
+def test_cli_bad_input_is_one_line_and_exit_2(
+    tmp_path: Path, overrides: list[str], expected: str
+) -> None:
+    files = {"bad": tmp_path / "bad.jsonl", "huge": tmp_path / "huge.jsonl"}
+    files["bad"].write_bytes(b'{"id": "\xff"}\n')
+    write_jsonl(files["huge"], [{**GOOD, "question": HUGE}])
+    done = _cli(*[o.format(**files) for o in overrides], f"paths.results_dir={tmp_path}")
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()]
+    assert done.stderr.startswith(expected.format(**files))
+
+
+@pytest.mark.parametrize("override", ["run.limit=ten", "run.batch_size=[1]", "run.bogus=1"])
+def test_cli_mistyped_or_unknown_setting_names_it_without_a_traceback(
+    tmp_path: Path, override: str
+) -> None:
+    done = _cli(override, f"paths.results_dir={tmp_path}")
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr
+    assert override.split("=")[0] in done.stderr

@@ -26,6 +26,7 @@ from harness.costs import Pricing
 from harness.datasets import SPLITS, Question
 from harness.errors import HarnessError
 from harness.results import RunSummary
+from harness.threads import set_torch_threads
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,8 @@ def check_settings(cfg: DictConfig) -> None:
         problems.append(f"run.limit={cfg.run.limit}: use a positive number or null for all")
     if cfg.run.batch_size < 1:
         problems.append(f"run.batch_size={cfg.run.batch_size}: use a positive number")
+    if cfg.run.threads is not None and cfg.run.threads < 1:
+        problems.append(f"run.threads={cfg.run.threads}: use a positive number or null")
     if cfg.model.max_new_tokens < 1:
         problems.append(f"model.max_new_tokens={cfg.model.max_new_tokens}: use a positive number")
     if problems:
@@ -98,10 +101,7 @@ def _answer(
 ) -> list[dict[str, Any]]:
     """Prepare the strategy, then answer `remaining` batch by batch, flushing each batch."""
     _seed_everything(cfg.run.seed)
-    if cfg.run.threads:
-        import torch
-
-        torch.set_num_threads(cfg.run.threads)
+    log.info("torch threads: %d", set_torch_threads(cfg.run.threads))
     model = instantiate(cfg.model)
     strategy = instantiate(cfg.strategy, model=model)
     setup = strategy.prepare(dataset.split("train"), dataset.corpus)

@@ -1,0 +1,161 @@
+"""`python -m harness.bench`: how fast the harness and its parts are, as JSON and Markdown.
+
+Sections (`--only` picks some): `overhead` (a prompt run against raw `generate`), `generation`
+(throughput by batch size per backend), `embedding` (chunks/s, index build), `faiss` (query
+latency and recall at 1k-100k chunks), `lora` (training tokens/s, peak memory), `compare` (the
+compare sweep cold and warm). Everything runs in one process run so ratios are comparable; each
+figure is the median, min and max of `--repeats` runs. Writes `bench.json` and `bench.md` to
+`--out` after every section, so a failed or interrupted run keeps what it measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import json
+import logging
+import shlex
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from harness.bench.common import Settings, machine_info
+from harness.bench.report import check_targets, markdown, targets_table
+from harness.config import ROOT
+
+SECTIONS = ("overhead", "generation", "embedding", "faiss", "lora", "compare")
+BACKENDS = ("transformers", "llama.cpp")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the chosen sections and write the results; 1 if any section failed."""
+    args = _parser().parse_args(argv)
+    try:
+        names = _choices(args.only, SECTIONS, "--only")
+        backends = _choices(args.backends, BACKENDS, "--backends")
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    settings = Settings(
+        repeats=args.repeats, overrides=tuple(args.override), logs=args.out, backends=backends
+    )
+    if args.quick:
+        settings = settings.quick_version()
+    given = sys.argv[1:] if argv is None else argv
+    command = shlex.join(["python", "-m", "harness.bench", *given])
+    logging.basicConfig(level=logging.WARNING)
+    results = run(settings, list(names), Path(args.out), command)
+    print("\n".join(targets_table(results["targets"])))
+    print(f"wrote {args.out}/bench.json and bench.md")
+    return 1 if any("error" in s for s in results["sections"].values()) else 0
+
+
+def run(settings: Settings, names: list[str], out: Path, command: str) -> dict[str, Any]:
+    """Measure each section in order, writing the files after each one."""
+    started = time.perf_counter()
+    machine = machine_info()
+    print(_machine_summary(machine))
+    results: dict[str, Any] = {
+        "command": command,
+        "date": datetime.date.today().isoformat(),
+        "machine": machine,
+        "settings": dataclasses.asdict(settings),
+        "sections": {},
+    }
+    for name in names:
+        print(f"== {name}")
+        section_started = time.perf_counter()
+        try:
+            results["sections"][name] = _section(name)(settings)
+        except Exception as error:  # keep the other sections' figures
+            traceback.print_exc()
+            results["sections"][name] = {"error": f"{type(error).__name__}: {error}"}
+        results["sections"][name]["section_seconds"] = time.perf_counter() - section_started
+        write(results, out, time.perf_counter() - started)
+    return results
+
+
+def write(results: dict[str, Any], out: Path, wall_seconds: float) -> None:
+    """Check the targets and write `bench.json` and `bench.md` into `out`."""
+    results["wall_seconds"] = wall_seconds
+    results["targets"] = [
+        {**dataclasses.asdict(t), "status": t.status} for t in check_targets(results)
+    ]
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    (out / "bench.md").write_text(markdown(results), encoding="utf-8")
+
+
+def _choices(value: str, choices: tuple[str, ...], flag: str) -> tuple[str, ...]:
+    """Comma-separated names, each one of `choices`; a ValueError names the unknown ones."""
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    if unknown := [n for n in names if n not in choices]:
+        raise ValueError(f"{flag}: unknown {', '.join(unknown)}; use {', '.join(choices)}")
+    return names
+
+
+def _section(name: str) -> Callable[[Settings], dict[str, Any]]:
+    """A section's function, imported only when it runs."""
+    if name in ("overhead", "generation"):
+        from harness.bench import generation
+
+        return generation.overhead if name == "overhead" else generation.generation
+    if name in ("embedding", "faiss"):
+        from harness.bench import search
+
+        return search.embedding if name == "embedding" else search.faiss_search
+    if name == "lora":
+        from harness.bench.lora import lora
+
+        return lora
+    from harness.bench.sweep import compare
+
+    return compare
+
+
+def _machine_summary(machine: dict[str, Any]) -> str:
+    return (
+        f"machine: {machine['cpu_model']}; os.cpu_count {machine['cpu_count']}, usable "
+        f"{machine['usable_cores']}; torch {machine['torch']} with {machine['torch_threads']} "
+        f"threads; OMP_NUM_THREADS={machine['omp_num_threads']}; load {machine['load_average']}"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.bench", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--out",
+        default=str(ROOT / "results" / "bench"),
+        help="folder for bench.json and bench.md (default: results/bench)",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="runs per figure (default 3)")
+    parser.add_argument(
+        "--only",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections (default all: {','.join(SECTIONS)})",
+    )
+    parser.add_argument(
+        "--backends",
+        default=",".join(BACKENDS),
+        help="generation backends (default: both; llama.cpp is skipped when not installed)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="tiny sizes: a smoke test of every section, not a measurement",
+    )
+    parser.add_argument(
+        "--override",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="Hydra override for every config and the sweep (repeatable), "
+        "e.g. --override run.threads=1",
+    )
+    return parser

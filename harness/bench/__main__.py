@@ -1,0 +1,7 @@
+"""`python -m harness.bench`: see `harness.bench`."""
+
+import sys
+
+from harness.bench import main
+
+sys.exit(main())

@@ -1,0 +1,364 @@
+"""The bench's targets, checked from its results, and the Markdown page of both."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+OVERHEAD_MAX = 0.05
+BATCHING_MIN = 3.0
+WARM_SWEEP_MIN = 5.0
+HNSW_P95_MAX_MS = 2.0
+HNSW_RECALL_MIN = 0.95
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target of the issue: what it asks, what was measured, and whether it was met."""
+
+    name: str
+    goal: str
+    measured: str
+    met: bool | None  # None: its section did not run (or failed)
+
+    @property
+    def status(self) -> str:
+        """`met`, `missed` or `not measured`."""
+        return {True: "met", False: "missed", None: "not measured"}[self.met]
+
+
+def check_targets(results: dict[str, Any]) -> list[Target]:
+    """Each target against the measured figures; a pure function of the results JSON."""
+    sections = results.get("sections", {})
+    return [
+        _overhead(sections.get("overhead")),
+        *_batching(sections.get("generation")),
+        *_sweep(sections.get("compare")),
+        _hnsw(sections.get("faiss")),
+    ]
+
+
+def _overhead(section: dict[str, Any] | None) -> Target:
+    goal = f"harness overhead < {OVERHEAD_MAX:.0%} of raw generate time"
+    if not _ran(section):
+        return Target("harness overhead", goal, "–", None)
+    value = section["overhead"]
+    measured = (
+        f"{value:+.1%} ({section['harness_seconds']['median']:.2f} s vs "
+        f"{section['raw_seconds']['median']:.2f} s raw, {section['questions']} questions)"
+    )
+    return Target("harness overhead", goal, measured, value < OVERHEAD_MAX)
+
+
+def _batching(section: dict[str, Any] | None) -> list[Target]:
+    goal = f"best batch size >= {BATCHING_MIN:g}x the questions/s of the smallest"
+    if not _ran(section):
+        return [Target("batched generation", goal, "–", None)]
+    targets = []
+    for backend, row in section["backends"].items():
+        name = f"batched generation ({backend})"
+        if "skipped" in row:
+            targets.append(Target(name, goal, f"skipped: {row['skipped']}", None))
+            continue
+        speedup = row["speedup_over_smallest"]
+        measured = (
+            f"{speedup:.2f}x (batch {row['best_batch_size']} vs batch {row['smallest_batch_size']})"
+        )
+        targets.append(Target(name, goal, measured, speedup >= BATCHING_MIN))
+    return targets
+
+
+def _sweep(section: dict[str, Any] | None) -> list[Target]:
+    goal = f"second compare sweep, warm caches, >= {WARM_SWEEP_MIN:g}x faster, nothing rebuilt"
+    resume_goal = f"same sweep command again >= {WARM_SWEEP_MIN:g}x faster"
+    if not _ran(section):
+        return [Target("warm compare sweep", goal, "–", None)]
+    rebuilt = [
+        f"{part}/{name}" for part, names in section["rebuilt_in_warm"].items() for name in names
+    ]
+    missed_hits = [
+        c["strategy"]
+        for c in section["warm_cells"]
+        if c["strategy"] != "prompt" and not c["cache_hit"]
+    ]
+    speedup = section["speedup_warm"]
+    measured = (
+        f"{speedup:.2f}x ({section['cold_seconds']['median']:.0f} s cold, "
+        f"{section['warm_seconds']['median']:.0f} s warm); rebuilt: "
+        f"{', '.join(rebuilt + missed_hits) or 'nothing'}"
+    )
+    met = speedup >= WARM_SWEEP_MIN and not rebuilt and not missed_hits
+    resume = section["speedup_resume"]
+    resumed = f"{resume:.1f}x ({section['resume_seconds']['median']:.1f} s; cells skipped)"
+    return [
+        Target("warm compare sweep (fresh results folder)", goal, measured, met),
+        Target(
+            "compare sweep rerun (same results folder)",
+            resume_goal,
+            resumed,
+            resume >= WARM_SWEEP_MIN,
+        ),
+    ]
+
+
+def _hnsw(section: dict[str, Any] | None) -> Target:
+    goal = (
+        f"HNSW p95 < {HNSW_P95_MAX_MS:g} ms at the largest corpus, recall@10 >= {HNSW_RECALL_MIN:g}"
+    )
+    if not _ran(section):
+        return Target("HNSW query latency", goal, "–", None)
+    largest = max(section["sizes"], key=lambda s: s["chunks"])
+    row = next(r for r in largest["indexes"] if r["index"].startswith("HNSW"))
+    p95, recall = row["p95_ms"]["median"], row["recall_at_10"]
+    parameter = ", ".join(f"{k}={v}" for k, v in row["parameter"].items())
+    measured = (
+        f"p95 {p95:.3f} ms, recall@10 {recall:.3f} at {largest['chunks']:,} chunks ({parameter})"
+    )
+    return Target(
+        "HNSW query latency", goal, measured, p95 < HNSW_P95_MAX_MS and recall >= HNSW_RECALL_MIN
+    )
+
+
+def _ran(section: dict[str, Any] | None) -> bool:
+    return bool(section) and "error" not in section
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The whole results page: machine, targets, then one table per section."""
+    machine = results["machine"]
+    lines = [
+        "# ragbench benchmarks",
+        "",
+        f"`{results['command']}` on {results['date']}, {results['wall_seconds'] / 60:.1f} min "
+        "in one process run (subprocesses for the LoRA trainings and the sweeps).",
+        "",
+        _machine_line(machine),
+        "",
+        f"Each figure is the median [min–max] of {results['settings']['repeats']} runs unless "
+        "its row says otherwise.",
+        "",
+        "## Targets",
+        "",
+        *_table(
+            ["target", "goal", "measured", "status"],
+            [
+                [t["name"], t["goal"], t["measured"], f"**{t['status']}**"]
+                for t in results["targets"]
+            ],
+        ),
+    ]
+    renderers = {
+        "overhead": _overhead_md,
+        "generation": _generation_md,
+        "embedding": _embedding_md,
+        "faiss": _faiss_md,
+        "lora": _lora_md,
+        "compare": _compare_md,
+    }
+    for name, section in results["sections"].items():
+        lines += ["", f"## {TITLES[name]}", ""]
+        if "error" in section:
+            lines.append(f"Failed: `{section['error']}`")
+        else:
+            lines += renderers[name](section)
+    return "\n".join(lines) + "\n"
+
+
+def targets_table(targets: list[dict[str, Any]]) -> list[str]:
+    """The targets as Markdown table lines, from their JSON form."""
+    rows = [[t["name"], t["goal"], t["measured"], f"**{t['status']}**"] for t in targets]
+    return _table(["target", "goal", "measured", "status"], rows)
+
+
+TITLES = {
+    "overhead": "Harness overhead",
+    "generation": "Generation throughput",
+    "embedding": "Embedding and index build",
+    "faiss": "FAISS search",
+    "lora": "LoRA training",
+    "compare": "compare sweep",
+}
+
+
+def _machine_line(machine: dict[str, Any]) -> str:
+    load = machine.get("load_average")
+    return (
+        f"Machine: {machine['cpu_model']}, {machine['cpu_count']} cores "
+        f"({machine['usable_cores']} usable), torch {machine['torch']} with "
+        f"{machine['torch_threads']} threads, "
+        f"OMP_NUM_THREADS={machine['omp_num_threads'] or 'unset'}"
+        + (f", load average {load[0]:.2f} at start" if load else "")
+        + f", Python {machine['python']}, commit {str(machine['git_commit'])[:10]}."
+    )
+
+
+def _overhead_md(s: dict[str, Any]) -> list[str]:
+    return [
+        f"`strategy=prompt`, {s['questions']} acme test questions, batch {s['batch_size']}, "
+        f"model {s['model']}; predictions identical to raw: {s['identical_predictions']} / "
+        f"{s['questions']}.",
+        "",
+        *_table(
+            ["", "seconds"],
+            [
+                [
+                    "harness (`runner.run`: compose, dataset, prompts, generate, score, write)",
+                    fig(s["harness_seconds"], 2),
+                ],
+                [
+                    "raw (chat template, tokenize, `model.generate`, decode)",
+                    fig(s["raw_seconds"], 2),
+                ],
+                ["overhead (median / median − 1)", f"{s['overhead']:+.1%}"],
+                ["overhead per alternated pair", fig(s["overhead_per_repeat"], 3)],
+            ],
+        ),
+    ]
+
+
+def _generation_md(s: dict[str, Any]) -> list[str]:
+    rows, notes = [], []
+    for backend, row in s["backends"].items():
+        if "skipped" in row:
+            notes.append(f"{backend}: skipped ({row['skipped']}).")
+            continue
+        for size, cell in row["batch_sizes"].items():
+            rows.append(
+                [
+                    backend,
+                    size,
+                    fig(cell["questions_per_second"], 2),
+                    fig(cell["completion_tokens_per_second"], 1),
+                    fig(cell["seconds"], 2),
+                ]
+            )
+        notes.append(
+            f"{backend}: best batch {row['best_batch_size']} gives "
+            f"{row['speedup_over_smallest']:.2f}x the questions/s of batch "
+            f"{row['smallest_batch_size']}."
+        )
+    header = ["backend", "batch", "questions/s", "completion tokens/s", "seconds"]
+    return [
+        f"{s['questions']} acme test questions per pass, greedy.",
+        "",
+        *_table(header, rows),
+        "",
+        *notes,
+    ]
+
+
+def _embedding_md(s: dict[str, Any]) -> list[str]:
+    return [
+        f"{s['chunks']} acme chunks ({s['chunk_size']} tokens), `{s['embedder']}`, index "
+        f"{s['index']}.",
+        "",
+        *_table(
+            ["", "value"],
+            [
+                ["chunks embedded / s", fig(s["chunks_per_second"], 1)],
+                ["embedding seconds", fig(s["embed_seconds"], 2)],
+                [
+                    f"index build, cold cache ({s['build_includes']}) s",
+                    fig(s["index_build_seconds"], 2),
+                ],
+                ["index load, warm cache s", fig(s["index_load_seconds"], 3)],
+            ],
+        ),
+    ]
+
+
+def _faiss_md(s: dict[str, Any]) -> list[str]:
+    rows = []
+    for size in s["sizes"]:
+        for row in size["indexes"]:
+            parameter = ", ".join(f"{k}={v}" for k, v in row["parameter"].items()) or "exact"
+            rows.append(
+                [
+                    f"{size['chunks']:,}",
+                    row["index"],
+                    parameter,
+                    fig(row["build_seconds"], 2),
+                    fig(row["p50_ms"], 3),
+                    fig(row["p95_ms"], 3),
+                    f"{row['recall_at_10']:.3f}",
+                ]
+            )
+    header = ["chunks", "index", "search parameter", "build s", "p50 ms", "p95 ms", "recall@10"]
+    return [
+        s["method"],
+        f"Search parameters: the smallest reaching recall@10 >= {s['recall_goal']} against Flat. "
+        f"Builds use {s['build_threads']} threads.",
+        "",
+        *_table(header, rows),
+    ]
+
+
+def _lora_md(s: dict[str, Any]) -> list[str]:
+    knobs = s["settings"]
+    return [
+        f"{s['steps']} optimizer steps of {knobs['batch_size']} examples ({s['examples']}): "
+        f"rank {knobs['rank']}, {len(knobs['target_modules'])} target modules, bf16 "
+        f"{knobs['bf16']}, no validation; {s['tokens_per_run']:,} tokens per run; fresh child "
+        f"process, peak by {s['peak_measured_by']}.",
+        "",
+        *_table(
+            ["", "value"],
+            [
+                ["tokens / s", fig(s["tokens_per_second"], 0)],
+                ["training seconds", fig(s["train_seconds"], 1)],
+                ["peak RSS MB (model + training)", fig(s["peak_rss_mb"], 0)],
+                ["RSS before training MB", fig(s["rss_before_training_mb"], 0)],
+            ],
+        ),
+    ]
+
+
+def _compare_md(s: dict[str, Any]) -> list[str]:
+    plan, full = s["reduced"], s["reduced"]["full"]
+    runs = len(s["cold_seconds"]["runs"])
+    cells = ", ".join(
+        f"{c['strategy']} {'hit' if c['cache_hit'] else 'miss'}" for c in s["warm_cells"]
+    )
+    return [
+        f"`{s['command']}`",
+        "",
+        f"Scaled to {s['scale']:.0%} of the full sweep: {plan['limit']} of {full['questions']} "
+        f"questions per cell, finetune {plan['finetune_steps']} of {full['finetune_steps']} "
+        f"steps, finetune_rag {plan['finetune_rag_steps']} of {full['finetune_rag_steps']} "
+        f"steps, forgetting check on {plan['forgetting_questions']} of "
+        f"{full['forgetting_questions']} questions. Cold includes {s['cold_includes']}.",
+        "",
+        *_table(
+            ["sweep", "runs", "seconds", "speedup"],
+            [
+                ["cold (empty cache)", runs, fig(s["cold_seconds"], 1), "1"],
+                [
+                    "warm caches, fresh results folder",
+                    runs,
+                    fig(s["warm_seconds"], 1),
+                    f"{s['speedup_warm']:.2f}x",
+                ],
+                [
+                    "same command again (cells skipped)",
+                    len(s["resume_seconds"]["runs"]),
+                    fig(s["resume_seconds"], 1),
+                    f"{s['speedup_resume']:.1f}x",
+                ],
+            ],
+        ),
+        "",
+        f"Warm run setup from the cache: {cells}.",
+    ]
+
+
+def fig(value: dict[str, Any], digits: int) -> str:
+    """A figure as `median [min–max]`."""
+    if value["min"] == value["max"]:
+        return f"{value['median']:.{digits}f}"
+    return f"{value['median']:.{digits}f} [{value['min']:.{digits}f}–{value['max']:.{digits}f}]"
+
+
+def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines

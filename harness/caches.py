@@ -21,14 +21,21 @@ log = logging.getLogger(__name__)
 @contextmanager
 def entry_lock(folder: Path) -> Iterator[None]:
     """Hold the build lock of cache entry `folder`, waiting (logged) while another run holds it."""
+    with file_lock(folder.with_name(f"{folder.name}.lock"), f"building {folder}"):
+        yield
+
+
+@contextmanager
+def file_lock(path: Path, activity: str) -> Iterator[None]:
+    """Hold the lock file `path`; while another process holds it, log its `activity` and wait."""
     from filelock import FileLock, Timeout
 
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(folder.with_name(f"{folder.name}.lock"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(path)
     try:
         lock.acquire(timeout=0)
     except Timeout:
-        log.info("another run is building %s; waiting for it", folder)
+        log.info("another process is %s; waiting for it", activity)
         lock.acquire()
     try:
         yield

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from harness import stats
+from harness.results import write_bytes_atomic
 
 
 def accuracy_vs_cost(table: pd.DataFrame, path: Path) -> Path:
@@ -129,6 +131,8 @@ def loss_curves(curves: dict[str, Any], path: Path) -> Path:
 
 def _save(fig: Any, path: Path) -> Path:
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=110)
     plt.close(fig)
+    write_bytes_atomic(path, png.getvalue())
     return path

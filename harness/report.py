@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from harness import stats
+from harness import results, stats
 from harness.errors import HarnessError
 
 SIGNIFICANCE = 0.05
@@ -33,10 +33,9 @@ def write_report(folder: Path, run_folders: list[Path] | None = None) -> Path:
     pairs = significance_table(runs, predictions)
     plots = make_plots(runs, predictions, table, folder)
     advice = recommendation(table, pairs)
-    table.to_csv(folder / "report.csv", index=False)
-    markdown = _markdown(table, pairs, advice, plots)
-    (folder / "report.md").write_text(markdown, encoding="utf-8")
-    (folder / "report.html").write_text(_html(table, pairs, advice, plots), encoding="utf-8")
+    results.write_text_atomic(folder / "report.csv", table.to_csv(index=False))
+    results.write_text_atomic(folder / "report.md", _markdown(table, pairs, advice, plots))
+    results.write_text_atomic(folder / "report.html", _html(table, pairs, advice, plots))
     return folder / "report.md"
 
 
@@ -58,8 +57,9 @@ def load_runs(
         setup_path = path.parent / "setup.json"
         setup = json.loads(setup_path.read_text()) if setup_path.is_file() else {}
         runs.append({"folder": str(path.parent), "summary": summary, "setup": setup})
-        for line in (path.parent / "predictions.jsonl").read_text().splitlines():
-            rows.append({"folder": str(path.parent), **json.loads(line)})
+        # read-only: the run may be live, and only its owner repairs a torn last line
+        for row in results.read_predictions(path.parent / results.PREDICTIONS, repair=False):
+            rows.append({"folder": str(path.parent), **row})
     frame = pd.DataFrame(runs)
     frame["cell"] = _cell_labels([r["summary"] for r in runs])
     predictions = pd.DataFrame(rows).merge(frame[["folder", "cell"]], on="folder")

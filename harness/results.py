@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import tempfile
@@ -19,6 +20,9 @@ PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
 CONFIG = "config.yaml"
 SETUP = "setup.json"
+LOCK = ".lock"  # held by the process running the folder's cell
+
+log = logging.getLogger(__name__)
 
 
 class RunSummary(TypedDict):
@@ -52,27 +56,54 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 def write_text_atomic(path: Path, text: str) -> None:
     """Write text so that readers see the old file or the new one, never half of one."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write bytes to a temporary file beside `path`, flush them to disk, rename into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(text)
-        stream.flush()
-        os.fsync(stream.fileno())
-    os.replace(temporary, path)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
-def read_predictions(path: Path) -> list[dict[str, Any]]:
-    """Rows written so far; a last line cut short by a killed run is dropped from the file."""
+def read_predictions(path: Path, repair: bool = True) -> list[dict[str, Any]]:
+    """Rows written so far, one per question id, in file order.
+
+    A run killed mid-write leaves its last line cut short: that line is dropped quietly. Any other
+    unreadable line, or a second row for an id (two processes once shared the folder), is dropped
+    with a warning, so its question is answered again rather than counted twice. With `repair`
+    (only the run that owns the folder) the file is rewritten without them before it is appended to.
+    """
     if not path.is_file():
         return []
-    rows = []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    for line in lines:
+    data = path.read_bytes()
+    lines = data.splitlines()
+    rows, seen, dropped = [], set(), []
+    for number, line in enumerate(lines, start=1):
         try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            break
-    if len(rows) < len(lines):  # rewrite with whole rows only, before anything is appended
+            row = json.loads(line.decode("utf-8"))
+        except ValueError:  # JSON and UTF-8 errors alike
+            row = None
+        if not isinstance(row, dict) or "id" not in row or row["id"] in seen:
+            dropped.append(number)
+            continue
+        seen.add(row["id"])
+        rows.append(row)
+    torn_tail = dropped == [len(lines)] and not data.endswith(b"\n")
+    if dropped and not torn_tail:
+        log.warning(
+            "%s: dropped %d unreadable or repeated rows (lines %s); their questions will be "
+            "answered again", path, len(dropped), ", ".join(map(str, dropped[:10])),
+        )  # fmt: skip
+    if dropped and repair:
         write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
     return rows
 

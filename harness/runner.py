@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from harness import metrics as scoring
 from harness import results
+from harness.caches import file_lock
 from harness.costs import Pricing
 from harness.datasets import SPLITS, Question
 from harness.errors import HarnessError
@@ -55,24 +56,27 @@ def run(cfg: DictConfig) -> RunSummary:
         )
     run_dir = _run_dir(cfg, plain, dataset)
     predictions_path = run_dir / results.PREDICTIONS
-    if cfg.run.force and run_dir.exists():
-        shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    results.write_text_atomic(run_dir / results.CONFIG, OmegaConf.to_yaml(cfg, resolve=True))
-
-    rows = results.read_predictions(predictions_path)
-    done = {row["id"] for row in rows}
-    remaining = [q for q in questions if q.id not in done]
-    if remaining:
-        log.info("%s: %d questions to answer, %d already done", run_dir, len(remaining), len(done))
-        rows += _answer(cfg, dataset, remaining, run_dir, next_batch=_next_batch(rows))
-    else:
-        log.info("%s: all %d questions already answered; recomputing metrics", run_dir, len(rows))
-
-    wanted = {q.id for q in questions}
-    rows = [r for r in rows if r["id"] in wanted]
-    summary = summarize(cfg, plain, run_dir, rows, expected=len(questions))
-    results.write_json_atomic(run_dir / results.METRICS, summary)
+    # One process per run folder: a second (the same command twice, or cells differing only in
+    # unhashed settings) waits, then finds the predictions made and only recomputes the metrics.
+    with file_lock(run_dir / results.LOCK, f"running {run_dir.name}"):
+        if cfg.run.force:
+            _clear(run_dir)
+        results.write_text_atomic(run_dir / results.CONFIG, OmegaConf.to_yaml(cfg, resolve=True))
+        rows = results.read_predictions(predictions_path)
+        done = {row["id"] for row in rows}
+        remaining = [q for q in questions if q.id not in done]
+        if remaining:
+            log.info("%s: %d questions to answer, %d already done", run_dir, len(remaining),
+                     len(done))  # fmt: skip
+            rows += _answer(cfg, dataset, remaining, run_dir, next_batch=_next_batch(rows))
+        else:
+            log.info("%s: all %d questions already answered; recomputing metrics", run_dir,
+                     len(rows))  # fmt: skip
+        wanted = {q.id for q in questions}
+        rows = [r for r in rows if r["id"] in wanted]
+        summary = summarize(cfg, plain, run_dir, rows, expected=len(questions))
+        results.write_json_atomic(run_dir / results.METRICS, summary)
     print(results.format_summary(summary))
     return summary
 
@@ -241,6 +245,15 @@ def _rules(cfg: DictConfig) -> scoring.ScoringRules:
         max_length_factor=cfg.scoring.max_length_factor,
         min_length_cap=cfg.scoring.min_length_cap,
     )
+
+
+def _clear(run_dir: Path) -> None:
+    """Empty the run folder for `run.force`, keeping the lock file this process holds."""
+    for path in run_dir.iterdir():
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.name != results.LOCK:
+            path.unlink()
 
 
 def _next_batch(rows: list[dict[str, Any]]) -> int:

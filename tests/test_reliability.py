@@ -405,3 +405,87 @@ def test_the_lock_of_a_killed_builder_is_released(tmp_path: Path) -> None:
     holder.kill()
     holder.wait(timeout=30)
     assert taken.wait(timeout=30)  # the OS dropped the dead process's lock
+
+
+def test_two_processes_running_one_cell_answer_each_question_once(
+    overrides: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness import results
+
+    asked: list[str] = []
+    answer, append = PromptStrategy.answer, results.append_predictions
+
+    def counted(self: PromptStrategy, batch: list[Any]) -> list[Any]:
+        asked.extend(q.id for q in batch)
+        return answer(self, batch)
+
+    def slowly(path: Path, rows: list[dict[str, Any]]) -> None:
+        time.sleep(0.1)
+        append(path, rows)
+
+    monkeypatch.setattr(PromptStrategy, "answer", counted)
+    monkeypatch.setattr(results, "append_predictions", slowly)
+    # the same cell twice, as a sweep whose cells differ only in prices would run it
+    configs = [
+        compose_config([*overrides, f"paths.results_dir={tmp_path}", f"pricing.price_date={day}"])
+        for day in ("2026-01-01", "2026-01-02")
+    ]
+
+    def first_row_written() -> bool:
+        return any(p.stat().st_size for p in tmp_path.glob("runs/*/predictions.jsonl"))
+
+    class FirstRow:
+        def wait(self, timeout: float) -> bool:
+            deadline = time.monotonic() + timeout
+            while not first_row_written() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            return first_row_written()
+
+    summaries = race(lambda slot: run(configs[slot]), FirstRow())
+    assert sorted(asked) == sorted(f"q{i}" for i in range(len(QUESTIONS)))  # each once
+    ids = [r["id"] for r in rows_of(tmp_path / "runs")]
+    assert sorted(ids) == sorted(set(ids)) and len(ids) == len(QUESTIONS)
+    assert all(s["complete"] for s in summaries)
+    assert summaries[0]["folder"] == summaries[1]["folder"]
+
+
+def test_forced_rerun_starts_over_under_its_lock(overrides: list[str], tmp_path: Path) -> None:
+    cell = [*overrides, f"paths.results_dir={tmp_path}"]
+    first = run(compose_config(cell))
+    folder = Path(first["folder"])
+    (folder / "stale.txt").write_text("from an earlier run")
+    second = run(compose_config([*cell, "run.force=true"]))
+    assert second["folder"] == first["folder"] and second["complete"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".lock",
+        "config.yaml",
+        "metrics.json",
+        "predictions.jsonl",
+        "setup.json",
+    ]
+    assert [r["batch"] for r in rows_of(tmp_path / "runs")] == list(range(len(QUESTIONS)))
+
+
+def test_prediction_rows_keep_unicode_line_separators_and_damage_is_dropped_loudly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from harness.results import append_predictions, read_predictions
+
+    path = tmp_path / "predictions.jsonl"
+    rows = [{"id": f"q{i}", "prediction": f"answer\u2028{i}\x85end"} for i in range(3)]
+    append_predictions(path, rows)
+    assert read_predictions(path) == rows  # str.splitlines would cut each of these rows in two
+    lines = path.read_bytes().splitlines(keepends=True)
+    torn = lines[2][:20]
+    path.write_bytes(b"".join([lines[0], b"\xff{oops\n", lines[1], lines[0], torn]))
+    with caplog.at_level(logging.WARNING, logger="harness.results"):
+        assert read_predictions(path, repair=False) == rows[:2]
+    assert path.read_bytes().endswith(torn)  # a reader that does not own the run changes nothing
+    assert "dropped 3 unreadable or repeated rows (lines 2, 4, 5)" in caplog.text
+    assert read_predictions(path) == rows[:2]
+    assert path.read_bytes() == lines[0] + lines[1]  # repaired before anything is appended
+    caplog.clear()
+    path.write_bytes(lines[0] + torn)  # what a kill leaves: dropped without a warning
+    with caplog.at_level(logging.WARNING, logger="harness.results"):
+        assert read_predictions(path) == rows[:1]
+    assert caplog.text == ""

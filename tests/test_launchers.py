@@ -69,9 +69,10 @@ def test_ray_cells_run_as_tasks_of_a_local_instance(
 def test_submitit_local_cells(tiny_run_overrides: list[str], tmp_path: Path) -> None:
     sweep_dir = tmp_path / "sweep"
     done = _sweep(
-        [*tiny_run_overrides, "hydra/launcher=submitit_local", "run.threads=1",
+        [*tiny_run_overrides, "hydra/launcher=submitit_local",
          f"hydra.launcher.submitit_folder={tmp_path / 'submitit'}"],
         sweep_dir,
+        OMP_NUM_THREADS="1",  # what the README advises: it starts every cell at once
     )  # fmt: skip
     _check_cells_and_report(done, sweep_dir)
     logs = "".join(p.read_text() for p in (tmp_path / "submitit").rglob("*_log.out"))

@@ -15,6 +15,9 @@ from harness.threads import set_torch_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+RAY_MISSING = any(
+    importlib.util.find_spec(m) is None for m in ("ray", "hydra_plugins.hydra_ray_launcher")
+)
 
 
 def _sweep(overrides: list[str], sweep_dir: Path, **env_vars: str) -> subprocess.CompletedProcess:
@@ -50,7 +53,7 @@ def test_joblib_cells_share_the_cores(tiny_run_overrides: list[str], tmp_path: P
     assert _threads(done) == [max(1, joblib.cpu_count() // 2)] * 2
 
 
-@pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed")
+@pytest.mark.skipif(RAY_MISSING, reason="Ray is not installed: pip install -e '.[ray]'")
 def test_ray_cells_run_as_tasks_of_a_local_instance(
     tiny_run_overrides: list[str], tmp_path: Path
 ) -> None:

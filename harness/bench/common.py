@@ -31,7 +31,7 @@ class Settings:
     batch_sizes: tuple[int, ...] = (1, 4, 8, 16)
     backends: tuple[str, ...] = ("transformers", "llama.cpp")
     corpus_documents: int | None = None  # the first N corpus documents; None: all
-    variants: int = 2000  # recombined acme texts embedded to seed the synthetic corpus
+    variants: int = 1000  # recombined acme texts embedded to seed the synthetic corpus
     corpus_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
     queries: int = 300
     lora_steps: int = 10

@@ -157,7 +157,7 @@ def sweep_command(
         "-m",
         "+sweep=compare",
         f"hydra.searchpath=[file://{conf}]",
-        f"hydra.sweeper.params.strategy='{STRATEGIES}'",
+        f'hydra.sweeper.params.strategy="{STRATEGIES}"',
         f"run.limit={limit}",
         f"paths.results_dir={results}",
         f"paths.cache_dir={cache}",

@@ -122,7 +122,10 @@ def generation(settings: Settings) -> dict[str, Any]:
             backends[backend] = {"skipped": skipped}
             print(f"generation: {backend} skipped: {skipped}")
             continue
-        backends[backend] = throughput(model, conversations, settings, backend)
+        backends[backend] = {
+            "threads": _threads(model),
+            **throughput(model, conversations, settings, backend),
+        }
     return {"questions": len(conversations), "backends": backends}
 
 
@@ -181,6 +184,16 @@ def _llamacpp(settings: Settings) -> tuple[Any, str | None]:
         return None, f"conf/model/{LLAMACPP_CONFIG}.yaml does not exist yet"
     user = tuple(o for o in settings.overrides if not o.startswith("model"))
     return instantiate(compose(Settings(overrides=user), f"model={LLAMACPP_CONFIG}").model), None
+
+
+def _threads(model: Any) -> int | None:
+    """The threads a backend computes with: torch's, or llama.cpp's own setting."""
+    llama = getattr(model, "llama", None)
+    if llama is not None:
+        return getattr(llama, "n_threads", None)
+    import torch
+
+    return torch.get_num_threads()
 
 
 @contextlib.contextmanager

@@ -220,7 +220,7 @@ def _generation_md(s: dict[str, Any]) -> list[str]:
     rows, notes = [], []
     for backend, row in s["backends"].items():
         if "skipped" in row:
-            notes.append(f"{backend}: skipped ({row['skipped']}).")
+            notes.append(f"- {backend}: skipped ({row['skipped']}).")
             continue
         for size, cell in row["batch_sizes"].items():
             rows.append(
@@ -233,8 +233,8 @@ def _generation_md(s: dict[str, Any]) -> list[str]:
                 ]
             )
         notes.append(
-            f"{backend}: best batch {row['best_batch_size']} gives "
-            f"{row['speedup_over_smallest']:.2f}x the questions/s of batch "
+            f"- {backend}, {row.get('threads')} thread(s): best batch {row['best_batch_size']} "
+            f"gives {row['speedup_over_smallest']:.2f}x the questions/s of batch "
             f"{row['smallest_batch_size']}."
         )
     header = ["backend", "batch", "questions/s", "completion tokens/s", "seconds"]

@@ -37,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         names = _choices(args.only, SECTIONS, "--only")
         backends = _choices(args.backends, BACKENDS, "--backends")
+        if args.repeats < 1:
+            raise ValueError(f"--repeats {args.repeats}: use 1 or more")
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

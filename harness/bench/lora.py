@@ -29,7 +29,7 @@ def lora(settings: Settings) -> dict[str, Any]:
     first = runs[0]
     return {
         "steps": first["steps"],
-        "examples": "the finetune strategy's train prompts (closed-book), its default knobs",
+        "examples": "the finetune strategy's closed-book train prompts and default knobs",
         "settings": first["settings"],
         "tokens_per_run": first["tokens"],
         "train_seconds": figure([r["train_seconds"] for r in runs]),

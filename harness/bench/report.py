@@ -296,7 +296,7 @@ def _faiss_md(s: dict[str, Any]) -> list[str]:
 def _lora_md(s: dict[str, Any]) -> list[str]:
     knobs = s["settings"]
     return [
-        f"{s['steps']} optimizer steps of {knobs['batch_size']} examples ({s['examples']}): "
+        f"{s['steps']} optimizer steps of {knobs['batch_size']} examples, {s['examples']}: "
         f"rank {knobs['rank']}, {len(knobs['target_modules'])} target modules, bf16 "
         f"{knobs['bf16']}, no validation; {s['tokens_per_run']:,} tokens per run; fresh child "
         f"process, peak by {s['peak_measured_by']}.",

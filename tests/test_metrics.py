@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness.costs import build_pricing
+from harness.errors import HarnessError
 from harness.metrics import (
     ScoringRules,
     aggregate,
@@ -99,8 +100,11 @@ def test_optional_means_skip_rows_without_a_value() -> None:
 
 
 def test_costs_by_hand() -> None:
-    pricing = build_pricing("vm", 3.6, "2026-11-25", {"api-model": {"input": 1.0, "output": 2.0}})
+    prices = {"api-model": {"input": 1.0, "output": 2.0, "taken": "2026-11-25"}}
+    pricing = build_pricing("vm", 3.6, "2026-11-25", prices)
     assert pricing.compute_cost(10.0) == pytest.approx(0.01)  # 10 s at $3.60/h
     assert pricing.query_cost("local", 10.0, 100, 100) == pytest.approx(0.01)
     # 1000 input tokens at $1/M + 500 output at $2/M
     assert pricing.query_cost("api-model", 10.0, 1000, 500) == pytest.approx(0.002)
+    with pytest.raises(HarnessError, match=r"pricing\.token_prices\.api-model: missing taken"):
+        build_pricing("vm", 3.6, "2026-11-25", {"api-model": {"input": 1.0, "output": 2.0}})

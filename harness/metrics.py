@@ -121,11 +121,11 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "false_abstention_rate": _mean(r["abstained"] for r in answerable),
         "hallucination_rate": _mean(r["hallucinated"] for r in rows),
         "capped": sum(bool(r["capped"]) for r in rows),
-        "latency_p50_seconds": _percentile(latencies, 50),
-        "latency_p95_seconds": _percentile(latencies, 95),
+        "latency_p50_seconds": percentile(latencies, 50),
+        "latency_p95_seconds": percentile(latencies, 95),
         "latency_mean_seconds": float(latencies.mean()) if len(rows) else None,
-        "batch_p50_seconds": _percentile(batch_seconds, 50),
-        "batch_p95_seconds": _percentile(batch_seconds, 95),
+        "batch_p50_seconds": percentile(batch_seconds, 50),
+        "batch_p95_seconds": percentile(batch_seconds, 95),
         "questions_per_second": len(rows) / batch_seconds.sum() if batch_seconds.sum() else None,
         "prompt_tokens_mean": _mean(r["prompt_tokens"] for r in rows),
         "completion_tokens_mean": _mean(r["completion_tokens"] for r in rows),
@@ -151,5 +151,6 @@ def _mean(values: Any) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _percentile(values: np.ndarray, q: float) -> float | None:
+def percentile(values: np.ndarray, q: float) -> float | None:
+    """The q-th percentile (0-100, linear interpolation), or None for no values."""
     return float(np.percentile(values, q)) if len(values) else None

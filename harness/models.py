@@ -147,7 +147,7 @@ def load_transformers(
             f"model.package (a Python package shipping a GGUF file)"
         )
     if package:
-        source = _converted_gguf(package, gguf_file, Path(cache_dir).expanduser())
+        source = packaged_model_folder(package, gguf_file, Path(cache_dir).expanduser())
     else:
         source = str(pretrained)
     started = time.perf_counter()
@@ -168,11 +168,6 @@ def load_transformers(
 
 
 def packaged_model_folder(package: str, gguf_file: str | None, cache_dir: Path) -> str:
-    """The safetensors folder of a packaged GGUF model (converted on first use)."""
-    return _converted_gguf(package, gguf_file, cache_dir)
-
-
-def _converted_gguf(package: str, gguf_file: str | None, cache_dir: Path) -> str:
     """Dequantise a packaged GGUF once into a safetensors folder keyed by the file's hash."""
     from harness.caches import entry_lock, entry_problem
 

@@ -41,6 +41,7 @@ _MODEL_KEYS_NOT_HASHED = (
     "max_concurrency",
     "timeout_seconds",
     "max_retries",
+    "threads",
 )
 
 
@@ -229,7 +230,10 @@ def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
     # The data's content, not just its path: an edited file must not resume stale predictions.
     decisive["data"] = [asdict(item) for item in (*dataset.questions, *dataset.corpus)]
     # `limit` stays out too: a larger limit extends the same run instead of starting over.
-    decisive["run"] = {k: v for k, v in decisive["run"].items() if k not in ("force", "limit")}
+    # `threads` as well: the compare sweep gave the same 744 predictions at 1 and 2 threads, and
+    # a parallel launcher must find the cells a sequential sweep already answered.
+    unhashed_run_keys = ("force", "limit", "threads")
+    decisive["run"] = {k: v for k, v in decisive["run"].items() if k not in unhashed_run_keys}
     decisive["model"] = {
         k: v for k, v in decisive["model"].items() if k not in _MODEL_KEYS_NOT_HASHED
     }

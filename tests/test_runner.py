@@ -70,6 +70,9 @@ def test_finished_run_is_not_recomputed(
     summary = run(compose_config(overrides))
     assert path.read_text() == before
     assert summary["complete"]
+    # A thread count is not part of the run's identity: the same cell, found and not recomputed.
+    summary = run(compose_config([*overrides, "run.threads=1"]))
+    assert path.read_text() == before and summary["folder"] == str(path.parent)
 
 
 def test_bad_run_settings_are_reported_together(tiny_run_overrides: list[str]) -> None:

@@ -73,13 +73,6 @@ def timed(action: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, value
 
 
-def percentile(values: Sequence[float], share: float) -> float:
-    """The `share` quantile (0-1) by linear interpolation, as numpy's default."""
-    import numpy as np
-
-    return float(np.quantile(np.asarray(values, dtype=float), share))
-
-
 def machine_info() -> dict[str, Any]:
     """Cores, torch threads and versions: what the absolute figures depend on."""
     import torch

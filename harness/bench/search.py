@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from harness.bench.common import Settings, compose, embedder, figure, percentile, timed
+from harness.bench.common import Settings, compose, embedder, figure, timed
+from harness.metrics import percentile
 
 TOP_K = 10
 RECALL_GOAL = 0.95
@@ -158,8 +159,8 @@ def measure_index(
             timed(lambda i=i: index.search(queries[i : i + 1], TOP_K))[0]
             for i in range(len(queries))
         ]
-        p50.append(1000 * percentile(latencies, 0.50))
-        p95.append(1000 * percentile(latencies, 0.95))
+        p50.append(1000 * percentile(np.asarray(latencies), 50))
+        p95.append(1000 * percentile(np.asarray(latencies), 95))
     faiss.omp_set_num_threads(threads)
     return {
         "index": spec,

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.metrics import normalize
+from harness.scoring.correctness import words
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +60,22 @@ class Question:
         return bool(self.answers)
 
 
+# The prompt a dataset gets unless its config gives its own (acme does): nothing domain-specific.
+NEUTRAL_SYSTEM_PROMPT = (
+    'Answer the question briefly. If you do not know the answer, say "I don\'t know".'
+)
+NEUTRAL_ABSTAIN_ANSWER = "I don't know."
+
+
 @dataclass
 class Dataset:
-    """A named corpus plus questions split into train and test."""
+    """A named corpus plus questions split into train and test, and the prompt it is asked with."""
 
     name: str
     corpus: list[Document]
     questions: list[Question]
+    system_prompt: str = NEUTRAL_SYSTEM_PROMPT
+    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
 
     def split(self, name: str) -> list[Question]:
         """The questions of one split, in file order."""
@@ -79,6 +88,8 @@ def load_jsonl(
     corpus: str | None = None,
     needed_split: str = "test",
     keys: tuple[str, str] = ("dataset.questions", "dataset.corpus"),
+    system_prompt: str = NEUTRAL_SYSTEM_PROMPT,
+    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER,
 ) -> Dataset:
     """Load a dataset in the generic format from two JSONL files (corpus optional).
 
@@ -99,12 +110,20 @@ def load_jsonl(
         name=name,
         corpus=[document for _, document in documents.values()],
         questions=[question for _, question in lines.values()],
+        system_prompt=system_prompt,
+        abstain_answer=abstain_answer,
     )
     validate(dataset, questions_path=questions, corpus_path=corpus, needed_split=needed_split)
     return dataset
 
 
-def load_acme(data_dir: str, corpus_revision: int = 1, name: str = "acme") -> Dataset:
+def load_acme(
+    data_dir: str,
+    corpus_revision: int = 1,
+    name: str = "acme",
+    system_prompt: str = NEUTRAL_SYSTEM_PROMPT,
+    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER,
+) -> Dataset:
     """The built-in fictional Acme Cloud Storage docs; revision 2 changes some facts."""
     folder = Path(data_dir) / f"rev{corpus_revision}"
     if not folder.is_dir():
@@ -113,7 +132,10 @@ def load_acme(data_dir: str, corpus_revision: int = 1, name: str = "acme") -> Da
             f"dataset.corpus_revision={corpus_revision}: no such revision in {data_dir}; "
             f"available: {', '.join(revisions) or 'none'}"
         )
-    return load_jsonl(name, str(folder / "questions.jsonl"), str(folder / "corpus.jsonl"))
+    return load_jsonl(
+        name, str(folder / "questions.jsonl"), str(folder / "corpus.jsonl"),
+        system_prompt=system_prompt, abstain_answer=abstain_answer,
+    )  # fmt: skip
 
 
 def load_hf(
@@ -127,6 +149,8 @@ def load_hf(
     answers_column: str = "answers",
     context_column: str | None = "context",
     title_column: str | None = "title",
+    system_prompt: str = NEUTRAL_SYSTEM_PROMPT,
+    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER,
 ) -> Dataset:
     """Map a `datasets.load_dataset` dataset onto the generic schema (a hub id needs a network).
 
@@ -156,7 +180,7 @@ def load_hf(
                 str(row[id_column]), row[question_column], tuple(answers), our_split, doc_ids
             )
             questions.append(question)
-    dataset = Dataset(name=name, corpus=list(documents.values()), questions=questions)
+    dataset = Dataset(name, list(documents.values()), questions, system_prompt, abstain_answer)
     validate(dataset, questions_path=path, corpus_path=None)
     return dataset
 
@@ -302,10 +326,10 @@ def _parse_question(row: dict[str, Any], path: str, line: int) -> Question:
         raise HarnessError(f"{where}: field 'split' is {split!r}; use one of {', '.join(SPLITS)}")
     answers = _string_list(row, "answers", where, required=True)
     for answer in answers:
-        if not normalize(answer):
+        if not words(answer):
             raise HarnessError(
                 f"{where}: field 'answers' holds {answer!r}, which scoring reduces to nothing "
-                "(it drops case, punctuation and articles); give the answer's words or number"
+                "(it drops case and punctuation); give the answer's words or number"
             )
     doc_ids = _string_list(row, "doc_ids", where, required=False)
     return Question(question_id, text, answers, split, doc_ids)

@@ -1,0 +1,58 @@
+"""Verdicts on one prediction: what a careful reader concludes, and how exact its format is.
+
+Every figure the harness prints goes through `judge` (via `harness.evaluate`), so changing a rule
+in `conf/config.yaml`'s `scoring` node changes every figure of every stored run the same way.
+
+A prediction's `outcome` is one of:
+- `correct`: it states the gold answer (answerable questions only; see `correctness`);
+- `abstained`: it declines to answer (the right outcome for an unanswerable question);
+- `empty`: it says nothing at all (never counted as a correct abstention);
+- `wrong`: it asserts something else (on an unanswerable question: a hallucination).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.scoring.abstention import is_abstention
+from harness.scoring.correctness import states_answer
+from harness.scoring.exact import exact_match, normalize, token_f1
+
+OUTCOMES = ("correct", "wrong", "abstained", "empty")
+
+__all__ = ["OUTCOMES", "ScoringRules", "judge", "normalize"]
+
+
+@dataclass(frozen=True)
+class ScoringRules:
+    """How predictions are judged; built from the `scoring` config node."""
+
+    extra_abstain_phrases: tuple[str, ...] = field(default_factory=tuple)
+    max_answer_words: int | None = None  # longer predictions are wrong (dumping, not answering)
+    # A `model_judge.ModelJudge` re-judging the correct/wrong outcomes in `harness.evaluate`
+    model_judge: Any = field(default=None, compare=False, repr=False)
+
+
+def judge(
+    prediction: str, answers: Sequence[str], question: str, rules: ScoringRules
+) -> dict[str, Any]:
+    """The verdict on one prediction; an empty `answers` means the right outcome is to abstain."""
+    text = prediction.strip()
+    if not text:
+        outcome = "empty"
+    elif is_abstention(text, rules.extra_abstain_phrases):
+        outcome = "abstained"
+    elif not answers or (
+        rules.max_answer_words is not None and len(text.split()) > rules.max_answer_words
+    ):
+        outcome = "wrong"
+    else:
+        outcome = "correct" if states_answer(text, answers, question) else "wrong"
+    return {
+        "outcome": outcome,
+        "correct": outcome == "correct" or (not answers and outcome == "abstained"),
+        "exact_match": exact_match(text, answers) if answers else float(outcome == "abstained"),
+        "f1": token_f1(text, answers) if answers else float(outcome == "abstained"),
+    }

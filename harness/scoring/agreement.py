@@ -1,0 +1,145 @@
+"""How often the scorer agrees with people: `python -m harness.scoring.agreement`.
+
+`python -m harness.scoring.agreement --judge <conf/model name> [model.key=value ...]` also asks a
+model judge (`harness.scoring.model_judge`) and prints its agreement beside the rules'.
+
+`data/acme/labels/*.jsonl` holds predictions of several strategies and backends on the acme test
+split, each labelled by a person who read the question, the gold answer and the documents:
+`correct` (the fact is stated), `wrong` (something else is asserted), `abstained` or `empty`.
+The scorer agrees on a row when it calls it correct exactly when the label does. A false accept is
+a row the scorer calls correct that the label does not; a false reject the other way round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from harness.config import ROOT
+from harness.errors import HarnessError
+from harness.scoring import ScoringRules, judge
+
+LABELS_DIR = ROOT / "data" / "acme" / "labels"
+LABELS = ("correct", "wrong", "abstained", "empty")
+
+
+def load_labels(folder: Path = LABELS_DIR) -> list[dict[str, Any]]:
+    """Every labelled prediction in `folder`'s JSONL files, checked field by field."""
+    files = sorted(folder.glob("*.jsonl"))
+    if not files:
+        raise HarnessError(f"no label files in {folder}: expected *.jsonl")
+    rows = []
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            for key in ("id", "strategy", "question", "answers", "prediction", "label"):
+                if key not in row:
+                    raise HarnessError(f"{path} line {number}: field {key!r} is missing")
+            if row["label"] not in LABELS:
+                raise HarnessError(
+                    f"{path} line {number}: field 'label' is {row['label']!r}; use one of "
+                    f"{', '.join(LABELS)}"
+                )
+            rows.append({**row, "file": path.name})
+    return rows
+
+
+def agreement(
+    rows: list[dict[str, Any]], says_correct: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """Agreement, false accepts and false rejects of `says_correct` with the labels."""
+    verdicts = [(says_correct(row), row["label"] == "correct") for row in rows]
+    count = len(verdicts)
+    return {
+        "rows": count,
+        "labelled_correct": sum(label for _, label in verdicts),
+        "agreement": sum(s == label for s, label in verdicts) / count,
+        "false_accepts": sum(s and not label for s, label in verdicts) / count,
+        "false_rejects": sum(label and not s for s, label in verdicts) / count,
+    }
+
+
+def rules_say_correct(rules: ScoringRules) -> Callable[[dict[str, Any]], bool]:
+    """The rule-based scorer's answer to "is this row correct?"."""
+
+    def decide(row: dict[str, Any]) -> bool:
+        verdict = judge(row["prediction"], row["answers"], row["question"], rules)
+        return verdict["outcome"] == "correct"
+
+    return decide
+
+
+def judge_says_correct(
+    rows: list[dict[str, Any]], rules: ScoringRules, model_judge: Any
+) -> Callable[[dict[str, Any]], bool]:
+    """A model judge's answer, as `harness.evaluate` takes it: it decides only the rows the rules
+    call correct or wrong; an unparsed reply leaves the rules' call."""
+    from harness.scoring.model_judge import asks
+
+    outcomes = [judge(r["prediction"], r["answers"], r["question"], rules)["outcome"] for r in rows]
+    decided = {id(r): outcome == "correct" for r, outcome in zip(rows, outcomes, strict=True)}
+    asked = [r for r, o in zip(rows, outcomes, strict=True) if asks({**r, "outcome": o})]
+    said = model_judge.grade([(r["question"], r["answers"], r["prediction"]) for r in asked])
+    decided.update(
+        {id(r): verdict for r, verdict in zip(asked, said, strict=True) if verdict is not None}
+    )
+    return lambda row: decided[id(row)]
+
+
+def by_group(
+    rows: list[dict[str, Any]], says_correct: Callable[[dict[str, Any]], bool], key: str
+) -> dict[str, dict[str, Any]]:
+    """`agreement` per value of `key` (e.g. strategy), plus "all"."""
+    groups = sorted({str(row[key]) for row in rows})
+    table = {g: agreement([r for r in rows if str(r[key]) == g], says_correct) for g in groups}
+    return {**table, "all": agreement(rows, says_correct)}
+
+
+def format_table(table: dict[str, dict[str, Any]]) -> str:
+    """A Markdown table of agreement figures."""
+    lines = [
+        "| predictions | labelled | labelled correct | agreement | false accepts | false rejects |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, figures in table.items():
+        lines.append(
+            f"| {name} | {figures['rows']} | {figures['labelled_correct']} | "
+            f"{100 * figures['agreement']:.1f} % | {100 * figures['false_accepts']:.1f} % | "
+            f"{100 * figures['false_rejects']:.1f} % |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """CLI entry: print the scorer's agreement with the hand labels, per labelled file."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--labels", type=Path, default=LABELS_DIR, help="a folder of *.jsonl")
+    parser.add_argument("--judge", help="also a model judge: a conf/model name, e.g. gpt-4o-mini")
+    parser.add_argument("overrides", nargs="*", help="the judge's settings: model.key=value")
+    args = parser.parse_args(argv)
+    rules = ScoringRules()
+    try:
+        rows = load_labels(args.labels)
+        print("rules (harness/scoring):")
+        print(format_table(by_group(rows, rules_say_correct(rules), "file")))
+        if args.judge:
+            from harness.scoring.model_judge import compose_judge_config, load_judge
+
+            cache = compose_judge_config(args.judge, args.overrides).paths.cache_dir
+            model_judge = load_judge(args.judge, args.overrides, cache)
+            print(f"\nmodel judge {args.judge} (only where the rules saw an answer):")
+            says = judge_says_correct(rows, rules, model_judge)
+            print(format_table(by_group(rows, says, "file")))
+    except HarnessError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,215 @@
+"""Values stated in a text: numbers with their units, and dates, compared as values, not strings.
+
+"75 seats", "75", "seventy-five seats" and "75 Seats." state the same number; "4.5 minutes" and
+"45 minutes" do not; "17.5%" equals "17.5 percent"; "1,095 days" equals "1095 days"; "2 weeks"
+equals "14 days". A version such as "5.8.2" is one value, not the numbers 5.8 and 2.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# A number not glued to a word before it ("ACS-2214", "v3", "eu-lks-2" hold codes, not numbers):
+# thousands groups, a decimal part, or a dotted version.
+_NUMBER = r"(?<![\w.\-/])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)*)(?![\d/]|[.,]\d)"
+_WORD_NUMBERS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+}  # fmt: skip
+_TENS = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_SPELLED = (
+    r"(?<![\w-])(?:(?:" + "|".join(_TENS) + r")[- ](?:one|two|three|four|five|six|seven|eight|nine)"
+    r"|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")(?![\w-])"
+)
+_MENTION = re.compile(
+    rf"(?P<currency>\$|€|£)?\s?(?P<number>{_NUMBER}|{_SPELLED})\s?(?P<after>%|[a-z]+)?"
+)
+
+# Units a reader treats as the same, mapped to one name and a factor to a base unit of a dimension.
+_UNITS: dict[str, tuple[str, float]] = {}
+for _names, _dimension, _factor in (
+    (("%", "percent", "per cent", "pct", "percentage"), "%", 1.0),
+    (("usd", "dollar", "dollars", "$"), "usd", 1.0),
+    (("eur", "euro", "euros", "€"), "eur", 1.0),
+    (("gbp", "pound", "pounds", "£"), "gbp", 1.0),
+    (("b", "byte", "bytes"), "bytes", 1.0),
+    (("kb", "kilobyte", "kilobytes"), "bytes", 1e3),
+    (("mb", "megabyte", "megabytes"), "bytes", 1e6),
+    (("gb", "gigabyte", "gigabytes"), "bytes", 1e9),
+    (("tb", "terabyte", "terabytes"), "bytes", 1e12),
+    (("ms", "millisecond", "milliseconds", "msec"), "seconds", 1e-3),
+    (("s", "sec", "secs", "second", "seconds"), "seconds", 1.0),
+    (("min", "mins", "minute", "minutes"), "seconds", 60.0),
+    (("h", "hr", "hrs", "hour", "hours"), "seconds", 3600.0),
+    (("day", "days"), "seconds", 86400.0),
+    (("week", "weeks", "wk", "wks"), "seconds", 7 * 86400.0),
+    (("month", "months"), "months", 1.0),
+    (("year", "years", "yr", "yrs"), "months", 12.0),
+):
+    for _name in _names:
+        _UNITS[_name] = (_dimension, _factor)
+
+# Words after a number that are not its unit ("75 and 60", "3 or more").
+_NOT_UNITS = frozenset(
+    [
+        "and",
+        "or",
+        "to",
+        "in",
+        "on",
+        "at",
+        "for",
+        "of",
+        "is",
+        "are",
+        "was",
+        "the",
+        "a",
+        "an",
+        "per",
+        "by",
+        "from",
+        "with",
+        "as",
+        "than",
+        "up",
+        "it",
+        "this",
+        "that",
+        "or",
+        "more",
+        "less",
+    ]
+)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+         ("december", "dec")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_MONTH = "(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DATES = (
+    re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>\d{{4}})\b"),
+    re.compile(
+        rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(?P<year>\d{{4}})\b"
+    ),
+    re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b"),
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number stated in a text, with the unit written after (or the currency before) it."""
+
+    number: str  # canonical digits: "1095", "17.5", "5.8.2"
+    unit: str | None  # the word after it as written (lower case), e.g. "seats", "%", "mb"
+    start: int
+    end: int
+    label: str | None = None  # a capitalised name right before it: "Android 12", "Windows 10"
+
+    @property
+    def dimension(self) -> str | None:
+        """The unit's dimension when it is a known unit (bytes, seconds, %, usd...), else None."""
+        return _UNITS[self.unit][0] if self.unit in _UNITS else None
+
+    def base_value(self) -> float | None:
+        """The value in its dimension's base unit (seconds, bytes...), if the number is one."""
+        if self.unit not in _UNITS or self.number.count(".") > 1:
+            return None
+        return float(self.number) * _UNITS[self.unit][1]
+
+
+def clean(text: str) -> str:
+    """Fold Unicode look-alikes (NBSP, curly quotes, full-width digits) and lower-case."""
+    return fold(text).lower()
+
+
+def fold(text: str) -> str:
+    """Fold Unicode look-alikes (NBSP, curly quotes, full-width digits), keeping case."""
+    return unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
+
+
+def quantities(text: str) -> list[Quantity]:
+    """Every number in `text` (digits or a spelled-out number) with the unit that follows it.
+
+    Digits glued to letters that are no unit ("4A", "2FA") are part of a code, not a number.
+    """
+    original = fold(text)
+    text = original.lower()  # same length: NFKC happened before lower-casing
+    found = []
+    for match in _MENTION.finditer(text):
+        unit = match["after"]
+        glued = unit is not None and match.end("number") == match.start("after")
+        if glued and unit not in _UNITS:
+            continue
+        if match["currency"]:
+            unit = {"$": "usd", "€": "eur", "£": "gbp"}[match["currency"]]
+        elif unit == "per" and text[match.end() :].startswith(" cent"):
+            unit = "%"
+        elif unit in _NOT_UNITS:
+            unit = None
+        start = match.start("number")
+        label = re.search(r"(?:^|[^.!?:]\s)([A-Z][\w-]*)\s$", original[max(0, start - 40) : start])
+        found.append(
+            Quantity(
+                _canonical_number(match["number"]),
+                unit,
+                start,
+                match.end(),
+                label[1].lower() if label else None,
+            )
+        )
+    return found
+
+
+def dates(text: str) -> list[tuple[int, int, int]]:
+    """Every full date in `text` as (year, month, day)."""
+    text = clean(text)
+    found = []
+    for pattern in _DATES:
+        for match in pattern.finditer(text):
+            month = match["month"]
+            month_number = int(month) if month.isdigit() else _MONTHS[month.rstrip(".")]
+            found.append((int(match["year"]), month_number, int(match["day"])))
+    return list(dict.fromkeys(found))
+
+
+def same_number(a: Quantity, b: Quantity) -> bool:
+    """Whether two stated numbers are the same value (units aside)."""
+    if a.number.count(".") > 1 or b.number.count(".") > 1:
+        return a.number == b.number
+    return abs(float(a.number) - float(b.number)) < 1e-9
+
+
+def same_measure(stated: Quantity, gold: Quantity) -> bool:
+    """Whether two quantities in known units state one amount ("2 weeks" = "14 days")."""
+    if stated.dimension is None or stated.dimension != gold.dimension:
+        return False
+    if _same_unit(stated.unit, gold.unit):
+        return same_number(stated, gold)
+    a, b = stated.base_value(), gold.base_value()
+    return a is not None and b is not None and abs(a - b) <= 1e-9 * max(abs(b), 1)
+
+
+def _same_unit(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and _UNITS.get(a) == _UNITS.get(b)
+
+
+def _canonical_number(raw: str) -> str:
+    words = raw.replace("-", " ").split()
+    if words[0] in _WORD_NUMBERS:
+        return str(sum(_WORD_NUMBERS[w] for w in words))
+    number = raw.replace(",", "")
+    if number.count(".") == 1:
+        return number.rstrip("0").rstrip(".") or "0"  # "13.90" -> "13.9"
+    return number if "." in number else number.lstrip("0") or "0"

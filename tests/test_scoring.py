@@ -1,0 +1,130 @@
+"""The scorer against people: hand-labelled predictions and refusals, and the rules case by case."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.config import ROOT
+from harness.scoring import ScoringRules, judge
+from harness.scoring.abstention import is_abstention
+from harness.scoring.agreement import by_group, load_labels, rules_say_correct
+from harness.scoring.exact import exact_match, normalize, token_f1
+
+RULES = ScoringRules()
+
+
+def outcome(prediction: str, answers: list[str], question: str = "") -> str:
+    return judge(prediction, answers, question, RULES)["outcome"]
+
+
+@pytest.mark.parametrize(
+    ("prediction", "answers", "question"),
+    [
+        # a bare number is the asked quantity; units spelled, abbreviated or glued
+        ("The minimum is 75.", ["75 seats"], "What is the minimum number of seats on Atoll?"),
+        ("Atoll needs at least 75 users.", ["75 seats"], "How many users must Atoll have?"),
+        ("The discount is 35%.", ["35 percent"], ""),
+        ("It is 35 per cent.", ["35 percent"], ""),
+        ("17.5 percent", ["17.5%"], ""),
+        ("Files up to 310MB.", ["310 MB"], ""),
+        ("1095 days", ["1,095 days"], ""),
+        ("It costs $4,800 a year.", ["$4,800"], ""),
+        ("It allows three devices.", ["3 devices"], ""),
+        ("Two weeks.", ["14 days"], ""),
+        ("Acme Sync 5.8.2 is the latest.", ["version 5.8.2"], ""),
+        ("Use 9443.", ["port 9443"], "Apart from port 443, on what port is WebDAV reached?"),
+        # dates as dates, text as whole words with punctuation aside
+        ("It came out on 9 March 2023.", ["March 9, 2023"], ""),
+        ("Released 2023-03-09", ["March 9, 2023"], ""),
+        ("Call `/v3/files/meta`.", ["/v3/files/meta"], ""),
+        ("The error is ACS-2214.", ["ACS-2214"], ""),
+        # the length of a correct sentence does not matter
+        (
+            "According to the documentation, the Pebble plan, which is the free entry point for "
+            "people who want to try Acme Cloud Storage, lets you upload files of up to 310 MB.",
+            ["310 MB"],
+            "",
+        ),
+    ],
+)
+def test_correct_answers_a_careful_reader_accepts(
+    prediction: str, answers: list[str], question: str
+) -> None:
+    assert outcome(prediction, answers, question) == "correct"
+
+
+@pytest.mark.parametrize(
+    ("prediction", "answers", "question"),
+    [
+        # decimals are kept: another fact's value is not accepted
+        ("It takes 4.5 minutes.", ["45 minutes"], ""),
+        ("45 minutes", ["4.5 minutes"], ""),
+        ("32 GB", ["3.2 GB"], ""),
+        ("17.5%", ["1.75 TB"], ""),
+        # a different unit, noun or name
+        ("310 GB", ["310 MB"], ""),
+        ("14 hours", ["14 days"], ""),
+        ("6 uploads at once", ["6 owners"], "How many owners can a vault have?"),
+        ("Android 12", ["12 devices"], ""),
+        ("Tier 4", ["Tier 4A"], ""),
+        ("ACS-2215", ["ACS-2214"], ""),
+        # hedging: two candidate values for the asked quantity
+        ("75 or 60 seats", ["75 seats"], ""),
+        ("Either March 9, 2023 or March 19, 2023.", ["March 9, 2023"], ""),
+        ("port 9443, or maybe 9444", ["port 9443"], ""),
+        # a number the question itself gives is no answer
+        ("port 443", ["port 9443"], "Apart from port 443, on what port is WebDAV reached?"),
+    ],
+)
+def test_wrong_answers_are_rejected(prediction: str, answers: list[str], question: str) -> None:
+    assert outcome(prediction, answers, question) == "wrong"
+
+
+def test_abstention_and_empty_are_outcomes_of_their_own() -> None:
+    assert outcome("I don't know.", []) == "abstained"
+    assert judge("I don't know.", [], "", RULES)["correct"]  # the right behaviour
+    assert outcome("", []) == "empty" and not judge("  ", [], "", RULES)["correct"]
+    assert outcome("The context does not say.", ["75 seats"]) == "abstained"
+    assert outcome("The Estuary plan has 2 TB.", []) == "wrong"  # a hallucination
+    assert outcome("Error ACS-2214 means the file type is unknown.", ["unknown file type"]) == (
+        "wrong"  # "unknown" inside a real answer is no refusal; the gold words are not there
+    )
+
+
+def test_max_answer_words_is_optional_and_off_by_default() -> None:
+    long = "The answer, stated at some length for the reader, is 75 seats on the Atoll plan. " * 3
+    assert outcome(long, ["75 seats"]) == "correct"
+    assert judge(long, ["75 seats"], "", ScoringRules(max_answer_words=20))["outcome"] == "wrong"
+
+
+def test_exact_format_figures_stay_strict() -> None:
+    assert normalize("  The  Pro-plan's LIMIT is: 37 GB! ") == "proplans limit is 37 gb"
+    assert exact_match("75", ["75 seats"]) == 0.0  # correct, but not the gold's format
+    assert token_f1("75", ["75 seats"]) == pytest.approx(2 / 3)
+    assert judge("75 seats.", ["75 seats"], "", RULES)["exact_match"] == 1.0
+
+
+def test_abstention_detector_on_hand_labelled_phrasings() -> None:
+    rows = [
+        json.loads(line)
+        for line in (ROOT / "data/labels/abstention.jsonl").read_text().splitlines()
+    ]
+    assert len(rows) >= 150
+    wrong = [r["text"] for r in rows if is_abstention(r["text"]) != r["abstains"]]
+    assert 1 - len(wrong) / len(rows) >= 0.95, wrong
+    # both directions are represented, so neither "always" nor "never" passes
+    assert 0.3 < sum(r["abstains"] for r in rows) / len(rows) < 0.7
+
+
+def test_scorer_agrees_with_hand_labels_per_strategy() -> None:
+    rows = load_labels()
+    assert len(rows) >= 500
+    table = by_group(rows, rules_say_correct(RULES), "file")
+    assert {"prompt.jsonl", "rag.jsonl", "finetune.jsonl", "finetune_rag.jsonl"} <= set(table)
+    for name, figures in table.items():
+        assert figures["agreement"] >= 0.97, (name, figures)
+        assert figures["false_accepts"] <= 0.02, (name, figures)
+        assert figures["false_rejects"] <= 0.02, (name, figures)
+    assert table["all"]["labelled_correct"] >= 100  # enough correct rows to measure rejects on

@@ -15,12 +15,16 @@ import json
 import math
 import re
 import string
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from random import Random
 
 OUT_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(OUT_DIR.parents[1]))  # the scorer's own rules check the answers below
+from harness.scoring.correctness import states_answer  # noqa: E402
+
 TEST_FACT_SHARE = 0.72  # share of facts that get one held-out test phrasing
 CHANGED_SHARE = 0.15  # share of facts whose value changes in rev2
 CHANGED_TEST_SHARE = 0.13  # share of test facts (facts with a test question) changed in rev2
@@ -63,7 +67,7 @@ def main() -> None:
     seed = parser.parse_args().seed
     plan = make_plan(Random(seed))
     questions = build_questions(plan)
-    problems = check_fact_table()
+    problems = check_fact_table() + check_scorer_tells_facts_apart()
     outputs = {}
     for rev in REVS:
         corpus = build_corpus(rev, plan)
@@ -252,6 +256,32 @@ def check_fact_table() -> list[str]:
     for question, probe in UNANSWERABLE:
         if re.search(r"(?<!\w)" + re.escape(norm(probe)) + r"(?!\w)", everything):
             problems.append(f"unanswerable probe {probe!r} found in corpus ({question})")
+    return problems
+
+
+def check_scorer_tells_facts_apart() -> list[str]:
+    """With the harness's own scorer: stating any other value (another fact's, or this fact's
+    other revision) is never accepted as a fact's answer, and no answer is a bare number.
+
+    Values that state the same amount both ways ("14 days" and "2 weeks") are one value, not a
+    rival: a reader accepts either for both facts.
+    """
+    problems = []
+    values = [(fid, v) for fid, fact, _ in iter_facts() for v in (fact.old, fact.new) if v]
+    for fid, fact, _ in iter_facts():
+        for revision_value in (fact.old, fact.new):
+            if not revision_value:
+                continue
+            gold = with_aliases(revision_value)
+            if re.fullmatch(r"[\d.,]+", revision_value):
+                problems.append(f"{fid}: answer {revision_value!r} is a bare number; give its unit")
+            problems += [
+                f"{fid}: stating {other!r} ({other_fid}) is accepted as {revision_value!r}"
+                for other_fid, other in values
+                if other != revision_value
+                and states_answer(other, gold)
+                and not states_answer(revision_value, with_aliases(other))
+            ]
     return problems
 
 
@@ -1675,7 +1705,9 @@ DOCS: list[Doc] = [
         idle, so most people never see an update prompt. Administrators can pin a version
         for their organisation from the admin console.
         """,
-        templated("version", "version", "the Acme Sync desktop client", "5.8.2", "6.1.0"),
+        templated(
+            "version", "version", "the Acme Sync desktop client", "version 5.8.2", "version 6.1.0"
+        ),
         custom(
             "macos",
             "What is the oldest macOS version Acme Sync supports?",
@@ -1708,8 +1740,8 @@ DOCS: list[Doc] = [
         directly instead of downloading them from the cloud again. It saves bandwidth in
         offices where many people share the same folders.
 
-        Clients discover each other with broadcast packets on UDP port {discovery} and
-        transfer blocks over TCP port {transfer}. Both ports must be allowed by local
+        Clients discover each other with broadcast packets on UDP {discovery} and
+        transfer blocks over TCP {transfer}. Both ports must be allowed by local
         firewalls. Blocks are encrypted with a key derived from the shared folder, so only
         members of that folder can read them.
 
@@ -1717,8 +1749,8 @@ DOCS: list[Doc] = [
         the cloud is used instead. LAN sync is on by default for Reef and Atoll and can be
         switched off by administrators.
         """,
-        templated("discovery", "port", "LAN sync peer discovery", "17432", "17521"),
-        templated("transfer", "port", "LAN sync block transfer", "17488", "17590"),
+        templated("discovery", "port", "LAN sync peer discovery", "port 17432", "port 17521"),
+        templated("transfer", "port", "LAN sync block transfer", "port 17488", "port 17590"),
         custom(
             "latency",
             "How quickly must a LAN sync peer respond to be used?",
@@ -1809,7 +1841,7 @@ DOCS: list[Doc] = [
         keychain. Output is human-readable by default and switches to JSON with the --json
         flag, which is the recommended mode for scripts.
         """,
-        templated("version", "version", "the tern CLI", "2.19.4", "2.23.0"),
+        templated("version", "version", "the tern CLI", "version 2.19.4", "version 2.23.0"),
         custom(
             "config",
             "Where does the tern CLI keep its configuration file on Linux and macOS?",
@@ -2294,7 +2326,7 @@ DOCS: list[Doc] = [
         "Deprecation: Acme Drive",
         """
         Before Acme Sync existed, desktop sync was handled by an app called Acme Drive. Its
-        version numbers ended at {lastver}, and Acme Sync continued the numbering from 4.0.
+        last release was {lastver}, and Acme Sync continued the numbering from 4.0.
 
         Acme Drive will stop syncing on {stop}. From that date it can still open the local
         copies of files, but changes will no longer reach the cloud.
@@ -2309,7 +2341,7 @@ DOCS: list[Doc] = [
             "What was the last version of the legacy Acme Drive app?",
             "Which version number was the final release of Acme Drive?",
             "At what version did Acme Drive's numbering end?",
-            "3.9.17",
+            "version 3.9.17",
         ),
         templated(
             "stop",
@@ -2332,7 +2364,7 @@ DOCS: list[Doc] = [
         "Deprecation: WebDAV password sign-in",
         """
         The WebDAV gateway at {host} lets older tools and network drives mount Acme Cloud
-        Storage. It listens on port {port} in addition to the standard HTTPS port.
+        Storage. It listens on {port} in addition to the standard HTTPS port.
 
         Signing in to WebDAV with your normal account password is being retired on
         {retire}. After that date, WebDAV connections must use an app password created in
@@ -2355,8 +2387,8 @@ DOCS: list[Doc] = [
             "Besides the standard HTTPS port, which port does Acme's WebDAV gateway listen on?",
             "What additional port number has to be open to reach the WebDAV gateway?",
             "Apart from port 443, on what port can the Acme WebDAV gateway be reached?",
-            "9443",
-            "10444",
+            "port 9443",
+            "port 10444",
         ),
         templated(
             "retire",
@@ -2536,7 +2568,7 @@ DOCS: list[Doc] = [
         domain and its subdomains. Deep packet inspection proxies should exempt these hosts,
         because they can corrupt resumable uploads.
 
-        The desktop client also keeps a long-lived notification channel open on TCP port
+        The desktop client also keeps a long-lived notification channel open on TCP
         {notify}, which lets it react to changes within seconds. If that port is blocked,
         the client falls back to polling, which is slower and uses more battery.
 
@@ -2544,7 +2576,7 @@ DOCS: list[Doc] = [
         to the ranges are announced {notice} in advance by email to organisation
         administrators, so firewall rules can be updated in time.
         """,
-        templated("notify", "port", "the Acme Sync notification channel", "9361", "9472"),
+        templated("notify", "port", "the Acme Sync notification channel", "port 9361", "port 9472"),
         custom(
             "iplist",
             "At what URL does Acme publish its IP address ranges?",

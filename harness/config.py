@@ -14,6 +14,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
 
+from harness.datasets import NEUTRAL_ABSTAIN_ANSWER, NEUTRAL_SYSTEM_PROMPT
 from harness.errors import HarnessError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,19 +36,14 @@ class RunSettings:
 
 @dataclass
 class ScoringSettings:
-    """How predictions are judged (see `harness.metrics`)."""
+    """How predictions are judged (see `harness.scoring`); not part of a run's hash."""
 
-    abstain_phrases: list[str] = field(default_factory=list)
-    max_length_factor: float = 5.0
-    min_length_cap: int = 20
-
-
-@dataclass
-class PromptSettings:
-    """The rules every strategy's prompt starts from."""
-
-    system: str = MISSING
-    abstain_answer: str = MISSING
+    extra_abstain_phrases: list[str] = field(default_factory=list)
+    max_answer_words: int | None = None
+    # A conf/model name whose model re-judges the rules' correct/wrong answers (see
+    # harness/scoring/model_judge.py), with Hydra overrides for its config; None: rules only.
+    judge: str | None = None
+    judge_overrides: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -126,9 +122,6 @@ class FinetuneStrategyConfig:
     bf16: bool = True
     merge: bool = True
     forgetting_questions: str | None = None
-    abstain_phrases: list[str] = field(default_factory=list)
-    max_length_factor: float = 5.0
-    min_length_cap: int = 20
     cache_dir: str = MISSING
 
 
@@ -143,6 +136,15 @@ class FinetuneRagStrategyConfig:
     train_corpus: str | None = None
     finetune: Any = MISSING
     rag: Any = MISSING
+
+
+@dataclass
+class ExternalStrategyConfig:
+    """`strategy=external`: predictions made elsewhere, read from a JSONL file (no model)."""
+
+    _target_: str = "strategies.external.ExternalStrategy"
+    name: str = "external"
+    answers_file: str = MISSING
 
 
 @dataclass
@@ -207,6 +209,8 @@ class AcmeDatasetConfig:
     name: str = "acme"
     corpus_revision: int = 1
     data_dir: str = MISSING
+    system_prompt: str = NEUTRAL_SYSTEM_PROMPT
+    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
 
 
 @dataclass
@@ -217,6 +221,8 @@ class JsonlDatasetConfig:
     name: str = "jsonl"
     questions: str = MISSING
     corpus: str | None = None
+    system_prompt: str = NEUTRAL_SYSTEM_PROMPT  # the prompt strategies use for this dataset
+    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
 
 
 @dataclass
@@ -239,7 +245,6 @@ class Config:
     dataset: Any = MISSING
     pricing: Any = MISSING
     paths: PathsConfig = field(default_factory=PathsConfig)
-    prompt: PromptSettings = field(default_factory=PromptSettings)
     run: RunSettings = field(default_factory=RunSettings)
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
 
@@ -254,6 +259,7 @@ def register_configs() -> None:
     store.store(group="strategy", name="base_rag", node=RagStrategyConfig)
     store.store(group="strategy", name="base_finetune", node=FinetuneStrategyConfig)
     store.store(group="strategy", name="base_finetune_rag", node=FinetuneRagStrategyConfig)
+    store.store(group="strategy", name="base_external", node=ExternalStrategyConfig)
     store.store(group="model", name="base_transformers", node=TransformersModelConfig)
     store.store(group="model", name="base_openai_compatible", node=OpenAICompatibleModelConfig)
     store.store(group="model", name="base_llamacpp", node=LlamaCppModelConfig)

@@ -23,7 +23,10 @@ def accuracy_vs_cost(table: pd.DataFrame, path: Path) -> Path:
     """Accuracy (with its 95 % interval) against cost per 1,000 questions; Pareto front joined."""
     fig, ax = plt.subplots(figsize=(8, 5))
     cost, accuracy = table["cost_per_1k_questions_usd"], 100 * table["answerable_accuracy"]
-    errors = [accuracy - 100 * table["accuracy_ci_low"], 100 * table["accuracy_ci_high"] - accuracy]
+    errors = [
+        (accuracy - 100 * table["accuracy_ci_low"]).clip(lower=0),
+        (100 * table["accuracy_ci_high"] - accuracy).clip(lower=0),
+    ]
     ax.errorbar(cost, accuracy, yerr=errors, fmt="o", capsize=4, color="tab:blue")
     for x, y, label in zip(cost, accuracy, table["cell"], strict=True):
         ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, 6), fontsize=8)

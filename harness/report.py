@@ -1,14 +1,17 @@
-"""`python -m harness.report <folder>`: turn run folders into one comparison a person reads.
+"""`python -m harness.report <folder> [key=value ...]`: turn run folders into one comparison.
 
 Writes `report.md`, `report.csv`, `report.html` (plots embedded) and the plots as PNG files into
-the folder. Everything is a pure function of the runs' `metrics.json`, `setup.json` and
-`predictions.jsonl`, so the notebook can call the same functions.
+the folder. Every figure is computed again by `harness.evaluate` from the runs' stored raw
+generations (`predictions.jsonl`, `setup.json`) with today's scoring rules and prices (`conf/`,
+plus any `scoring.*` / `pricing.*` overrides given after the folder), never read back from a
+run's `metrics.json`; the notebook calls the same functions.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import html
 import itertools
 import json
 import sys
@@ -18,31 +21,66 @@ from typing import Any
 import pandas as pd
 
 from harness import results, stats
+from harness.costs import Pricing
 from harness.errors import HarnessError
+from harness.evaluate import evaluate, setup_detail
+from harness.scoring import ScoringRules
 
-SIGNIFICANCE = 0.05
+SIGNIFICANCE = 0.05  # family-wise, after Holm's correction across the report's pairs
 
 
-def write_report(folder: Path, run_folders: list[Path] | None = None) -> Path:
+def write_report(
+    folder: Path,
+    run_folders: list[Path] | None = None,
+    rules: ScoringRules | None = None,
+    pricing: Pricing | None = None,
+) -> Path:
     """Build every table, plot and the recommendation into `folder`.
 
-    The runs are `run_folders` when given (a sweep's cells), else every run below `folder`.
+    The runs are `run_folders` when given (a sweep's cells), else every run below `folder`; they
+    are judged with `rules` and priced with `pricing` (default: those in `conf/`).
     """
-    runs, predictions = load_runs(folder, run_folders)
-    table = comparison_table(runs, predictions)
+    if rules is None or pricing is None:
+        rules, pricing = current_settings()
+    runs, predictions = load_runs(folder, run_folders, rules, pricing)
+    table = comparison_table(runs)
     pairs = significance_table(runs, predictions)
     plots = make_plots(runs, predictions, table, folder)
     advice = recommendation(table, pairs)
     results.write_text_atomic(folder / "report.csv", table.to_csv(index=False))
-    results.write_text_atomic(folder / "report.md", _markdown(table, pairs, advice, plots))
-    results.write_text_atomic(folder / "report.html", _html(table, pairs, advice, plots))
+    scorer = _scorer(runs)
+    results.write_text_atomic(folder / "report.md", _markdown(table, pairs, advice, plots, scorer))
+    results.write_text_atomic(folder / "report.html", _html(table, pairs, advice, plots, scorer))
     return folder / "report.md"
 
 
+def current_settings(overrides: list[str] | None = None) -> tuple[ScoringRules, Pricing]:
+    """The scoring rules and prices in `conf/` today, with `scoring.*` / `pricing.*` overrides."""
+    from hydra import compose, initialize_config_dir
+    from hydra.utils import instantiate
+
+    from harness.config import CONF_DIR, register_configs
+    from harness.evaluate import scoring_rules
+
+    register_configs()
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
+        cfg = compose("config", overrides=list(overrides or []))
+    return scoring_rules(cfg.scoring, cfg.paths.cache_dir), instantiate(cfg.pricing)
+
+
 def load_runs(
-    folder: Path, run_folders: list[Path] | None = None
+    folder: Path,
+    run_folders: list[Path] | None = None,
+    rules: ScoringRules | None = None,
+    pricing: Pricing | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One row per run (its summary) and one row per prediction, both with a `cell` label."""
+    """One row per run and one row per judged prediction, both with a `cell` label.
+
+    Each run is evaluated from its raw rows (`harness.evaluate`); the run frame carries the
+    `evaluation` (metrics, cost, forgetting) beside the run's summary and setup.
+    """
+    if rules is None or pricing is None:
+        rules, pricing = current_settings()
     if run_folders is None:
         summaries = sorted(folder.rglob("metrics.json"))
     else:
@@ -56,24 +94,24 @@ def load_runs(
         summary = json.loads(path.read_text())
         setup_path = path.parent / "setup.json"
         setup = json.loads(setup_path.read_text()) if setup_path.is_file() else {}
-        runs.append({"folder": str(path.parent), "summary": summary, "setup": setup})
         # read-only: the run may be live, and only its owner repairs a torn last line
-        for row in results.read_predictions(path.parent / results.PREDICTIONS, repair=False):
-            rows.append({"folder": str(path.parent), **row})
+        raw = results.read_predictions(path.parent / results.PREDICTIONS, repair=False)
+        evaluation = evaluate(raw, setup, rules, pricing, summary["model"])
+        runs.append({"folder": str(path.parent), "summary": summary, "setup": setup,
+                     "evaluation": evaluation})  # fmt: skip
+        rows += [{"folder": str(path.parent), **row} for row in evaluation.rows]
     frame = pd.DataFrame(runs)
     frame["cell"] = _cell_labels([r["summary"] for r in runs])
     predictions = pd.DataFrame(rows).merge(frame[["folder", "cell"]], on="folder")
     return frame, predictions
 
 
-def comparison_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFrame:
-    """Per cell: quality with a 95 % bootstrap interval, latency, tokens and costs."""
+def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per cell: quality with a 95 % Wilson interval, latency, tokens and costs."""
     records = []
     for run in runs.itertuples():
-        summary, metrics, cost = run.summary, run.summary["metrics"], run.summary["cost"]
-        mine = predictions[predictions["cell"] == run.cell]
-        answerable = mine[mine["answers"].map(len) > 0]["correct"].astype(float)
-        low, high = stats.bootstrap_ci(answerable.tolist())
+        summary, evaluation = run.summary, run.evaluation
+        metrics, cost, forgetting = evaluation.metrics, evaluation.cost, evaluation.forgetting
         records.append(
             {
                 "cell": run.cell,
@@ -82,16 +120,21 @@ def comparison_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFr
                 "dataset": _dataset_label(summary),
                 "questions": metrics["questions"],
                 "answerable_accuracy": metrics["answerable_accuracy"],
-                "accuracy_ci_low": low,
-                "accuracy_ci_high": high,
+                "accuracy_ci_low": metrics["accuracy_ci_low"],
+                "accuracy_ci_high": metrics["accuracy_ci_high"],
+                "minimum_detectable_difference": metrics["minimum_detectable_difference"],
+                "exact_match": metrics["answerable_exact_match"],
                 "abstention_rate": metrics["abstention_rate"],
+                "empty_rate": metrics["empty_rate"],
                 "hallucination_rate": metrics["hallucination_rate"],
                 "recall_at_k": metrics.get("recall_at_k_mean"),
+                "retrieval_misses": metrics["retrieval_misses"],
+                "reading_errors": metrics["reading_errors"],
                 "latency_p50_seconds": metrics["latency_p50_seconds"],
                 "latency_p95_seconds": metrics["latency_p95_seconds"],
                 "prompt_tokens": metrics["prompt_tokens_mean"],
                 "completion_tokens": metrics["completion_tokens_mean"],
-                "forgetting_change": _forgetting_change(run.setup.get("details", {})),
+                "forgetting_change": forgetting["change"] if forgetting else None,
                 "setup_seconds": run.setup.get("build_seconds", 0.0),
                 "setup_usd": cost["setup_usd"],
                 "cost_per_1k_questions_usd": cost["per_1k_questions_usd"],
@@ -102,7 +145,9 @@ def comparison_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFr
 
 
 def significance_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFrame:
-    """McNemar's exact test between every two cells on the answerable questions they share."""
+    """Every two cells on the answerable questions they share: the accuracy difference with its
+    paired bootstrap 95 % interval, McNemar's exact p-value and the p-value after Holm's
+    correction across all the pairs of this report (what `significant` is decided on)."""
     records = []
     answerable = predictions[predictions["answers"].map(len) > 0]
     by_cell = {cell: frame.set_index("id")["correct"] for cell, frame in answerable.groupby("cell")}
@@ -114,7 +159,7 @@ def significance_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.Data
         if len(shared) == 0:
             continue
         a, b = by_cell[first][shared].astype(bool), by_cell[second][shared].astype(bool)
-        p_value = stats.mcnemar_p(a.tolist(), b.tolist())
+        difference, low, high = stats.paired_bootstrap_difference(a.tolist(), b.tolist())
         records.append(
             {
                 "first": first,
@@ -122,12 +167,17 @@ def significance_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.Data
                 "questions": len(shared),
                 "first_accuracy": a.mean(),
                 "second_accuracy": b.mean(),
-                "difference": b.mean() - a.mean(),
-                "p_value": p_value,
-                "significant": p_value < SIGNIFICANCE,
+                "difference": difference,
+                "difference_ci_low": low,
+                "difference_ci_high": high,
+                "p_value": stats.mcnemar_p(a.tolist(), b.tolist()),
             }
         )
-    return pd.DataFrame(records)
+    pairs = pd.DataFrame(records)
+    if not pairs.empty:
+        pairs["p_holm"] = stats.holm_adjust(pairs["p_value"].tolist())
+        pairs["significant"] = pairs["p_holm"] < SIGNIFICANCE
+    return pairs
 
 
 def recommendation(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
@@ -155,7 +205,7 @@ def recommendation(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
         if best.cell == baseline.cell or not verdict["significant"]:
             lines.append(
                 f"Start with prompting: {baseline.cell} is not significantly worse than the best "
-                f"({_pct(baseline.answerable_accuracy)}, McNemar p={verdict['p_value']:.3f})."
+                f"({_pct(baseline.answerable_accuracy)}, McNemar p={verdict['p_value']:.3f}, Holm)."
             )
         else:
             lines.append(
@@ -237,7 +287,7 @@ def make_plots(
             table, folder / "recall_vs_accuracy.png"
         )
     curves = {
-        r.cell: _setup_detail(r.setup.get("details", {}), "loss_curve") for r in runs.itertuples()
+        r.cell: setup_detail(r.setup.get("details", {}), "loss_curve") for r in runs.itertuples()
     }
     curves = {cell: curve for cell, curve in curves.items() if curve}
     if curves:
@@ -288,7 +338,7 @@ def _compare(pairs: pd.DataFrame, first: str, second: str) -> dict[str, Any] | N
     for row in pairs.itertuples():
         if (row.first, row.second) in ((first, second), (second, first)):
             sign = 1 if row.first == first else -1
-            return {"p_value": row.p_value, "significant": row.significant,
+            return {"p_value": row.p_holm, "significant": row.significant,
                     "difference": sign * row.difference}  # fmt: skip
     return None
 
@@ -297,28 +347,18 @@ def _points(value: float) -> str:
     return f"{100 * value:.1f} points"
 
 
-def _setup_detail(details: dict[str, Any], key: str) -> Any:
-    """A setup detail, at the top or one level down (finetune_rag nests its parts' details)."""
-    for node in (details, *[v for v in details.values() if isinstance(v, dict)]):
-        if node.get(key):
-            return node[key]
-    return None
-
-
-def _forgetting_change(details: dict[str, Any]) -> float | None:
-    """Accuracy change on the general questions, if the strategy ran the forgetting check."""
-    forgetting = _setup_detail(details, "forgetting")
-    return forgetting.get("change") if isinstance(forgetting, dict) else None
-
-
 def _pct(value: float | None) -> str:
     return "n/a" if value is None or pd.isna(value) else f"{100 * value:.1f}%"
 
 
 def _display(table: pd.DataFrame) -> pd.DataFrame:
     shown = table.copy()
-    for column in ("answerable_accuracy", "abstention_rate", "hallucination_rate", "recall_at_k"):
+    for column in ("answerable_accuracy", "exact_match", "abstention_rate", "empty_rate",
+                   "hallucination_rate", "recall_at_k"):  # fmt: skip
         shown[column] = shown[column].map(_pct)
+    shown["minimum_detectable_difference"] = table["minimum_detectable_difference"].map(
+        lambda v: "n/a" if v is None or pd.isna(v) else f"{100 * v:.1f} points"
+    )
     shown["answerable_accuracy"] = [
         f"{acc} [{_pct(lo)}, {_pct(hi)}]"
         for acc, lo, hi in zip(
@@ -338,39 +378,82 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
 
 def _display_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     shown = pairs.round(4)
+    shown["difference"] = [
+        f"{100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] points"
+        for d, lo, hi in zip(
+            pairs["difference"], pairs["difference_ci_low"], pairs["difference_ci_high"],
+            strict=True,
+        )
+    ]  # fmt: skip
     shown["p_value"] = pairs["p_value"].map(lambda p: f"{p:.2g}")
-    return shown
+    shown["p_holm"] = pairs["p_holm"].map(lambda p: f"{p:.2g}")
+    return shown.drop(columns=["difference_ci_low", "difference_ci_high"])
+
+
+_SIGNIFICANCE_NOTE = (
+    "Accuracy difference = second minus first on the answerable questions both cells answered, "
+    "with its paired bootstrap 95 % interval; McNemar's exact test; p_holm = p-value after "
+    "Holm's correction across the {n} pairs of this report (significant: p_holm < 0.05). Verdicts "
+    "by {scorer}; minimum detectable difference: the smallest true difference a pair of cells of "
+    "this size detects with 80 % power."
+)
+
+
+def _scorer(runs: pd.DataFrame) -> str:
+    """Who decided the verdicts, from the runs' metrics: the rules, or a model judge."""
+    names = sorted({run.evaluation.metrics.get("scored_by", "rules") for run in runs.itertuples()})
+    judges = [name for name in names if name != "rules"]
+    if not judges:
+        return "harness/scoring (rules, not a model judge)"
+    return (
+        f"model judge {', '.join(judges)} where the rules saw an answer (harness/scoring/"
+        "model_judge.py), harness/scoring's rules for empty answers and abstentions"
+    )
 
 
 def _markdown(
-    table: pd.DataFrame, pairs: pd.DataFrame, advice: list[str], plots: dict[str, Path]
+    table: pd.DataFrame,
+    pairs: pd.DataFrame,
+    advice: list[str],
+    plots: dict[str, Path],
+    scorer: str = "harness/scoring (rules, not a model judge)",
 ) -> str:
     parts = ["# Comparison", "", _display(table).to_markdown(index=False), "", "## Recommendation"]
     parts += [f"- {line}" for line in advice]
     if not pairs.empty:
-        parts += ["", "## Paired significance (McNemar, answerable questions)", ""]
+        parts += ["", "## Paired differences (answerable questions)", ""]
+        parts += [_SIGNIFICANCE_NOTE.format(n=len(pairs), scorer=scorer), ""]
         parts.append(_display_pairs(pairs).to_markdown(index=False))
     parts += ["", "## Plots", ""] + [f"![{title}]({path.name})" for title, path in plots.items()]
     return "\n".join(parts) + "\n"
 
 
 def _html(
-    table: pd.DataFrame, pairs: pd.DataFrame, advice: list[str], plots: dict[str, Path]
+    table: pd.DataFrame,
+    pairs: pd.DataFrame,
+    advice: list[str],
+    plots: dict[str, Path],
+    scorer: str = "harness/scoring (rules, not a model judge)",
 ) -> str:
     images = "".join(
         f"<h3>{title}</h3><img alt='{title}' src='data:image/png;base64,"
         f"{base64.b64encode(path.read_bytes()).decode()}'>"
         for title, path in plots.items()
     )
-    items = "".join(f"<li>{line}</li>" for line in advice)
-    significance = _display_pairs(pairs).to_html(index=False) if not pairs.empty else ""
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in advice)
+    significance = (
+        f"<p>{html.escape(_SIGNIFICANCE_NOTE.format(n=len(pairs), scorer=scorer))}</p>"
+        + _display_pairs(pairs).to_html(index=False)
+        if not pairs.empty
+        else ""
+    )
     return (
         "<!doctype html><meta charset='utf-8'><title>ragbench report</title>"
         "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style>"
         f"<h1>Comparison</h1>{_display(table).to_html(index=False)}"
         f"<h2>Recommendation</h2><ul>{items}</ul>"
-        f"<h2>Paired significance (McNemar)</h2>{significance}<h2>Plots</h2>{images}"
+        f"<h2>Paired differences</h2>{significance}<h2>Plots</h2>{images}"
     )
 
 
@@ -378,9 +461,14 @@ def main(argv: list[str] | None = None) -> None:
     """CLI entry: write the report for one results folder."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="a results folder (a sweep, or results/runs)")
+    parser.add_argument(
+        "overrides", nargs="*", help="scoring.* / pricing.* settings, e.g. pricing=default "
+        "pricing.hardware_usd_per_hour=1.0 scoring.max_answer_words=30",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     try:
-        print(write_report(args.folder).read_text())
+        rules, pricing = current_settings(args.overrides)
+        print(write_report(args.folder, rules=rules, pricing=pricing).read_text())
     except HarnessError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)

@@ -38,6 +38,7 @@ class RunSummary(TypedDict):
     metrics: dict[str, Any]
     setup: dict[str, Any]
     cost: dict[str, Any]
+    forgetting: dict[str, Any] | None
     git_commit: str | None
     versions: dict[str, str]
     config: dict[str, Any]
@@ -150,12 +151,13 @@ def format_summary(summary: RunSummary) -> str:
     lines = [
         ("run", summary["run"]),
         ("questions", f"{metrics['questions']} ({metrics['answerable']} answerable)"),
-        ("answerable accuracy", _percent(metrics["answerable_accuracy"])),
-        ("answerable exact match / F1", _pair(metrics, "answerable_exact_match", "answerable_f1")),
+        ("answerable accuracy (correct)", _accuracy(metrics)),
+        ("exact format: EM / F1", _pair(metrics, "answerable_exact_match", "answerable_f1")),
         ("abstention on unanswerable", _percent(metrics["abstention_rate"])),
         ("false abstention", _percent(metrics["false_abstention_rate"])),
-        ("hallucination", _percent(metrics["hallucination_rate"])),
-        ("capped long answers", str(metrics["capped"])),
+        ("empty answers", _percent(metrics["empty_rate"])),
+        ("confident wrong answers", _percent(metrics["hallucination_rate"])),
+        *_failures(metrics),
         ("latency p50 / p95", _seconds_pair(metrics)),
         ("questions per second", _number(metrics["questions_per_second"], 2)),
         ("tokens per question", _tokens(metrics)),
@@ -169,6 +171,21 @@ def format_summary(summary: RunSummary) -> str:
 
 def _percent(value: float | None) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
+
+
+def _accuracy(metrics: dict[str, Any]) -> str:
+    accuracy, low, high = (metrics[k] for k in ("answerable_accuracy", "accuracy_ci_low",
+                                                "accuracy_ci_high"))  # fmt: skip
+    if accuracy is None:
+        return "n/a"
+    return f"{_percent(accuracy)} [{_percent(low)}, {_percent(high)}] (95 % Wilson)"
+
+
+def _failures(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+    if metrics.get("retrieval_misses") is None:
+        return []
+    misses, reading = metrics["retrieval_misses"], metrics["reading_errors"]
+    return [("missed answers: retrieval / reading", f"{misses} / {reading}")]
 
 
 def _number(value: float | None, digits: int) -> str:

@@ -16,16 +16,17 @@ from pathlib import Path
 from typing import Any
 
 from hydra.errors import InstantiationException
+from hydra.utils import get_object
 from hydra.utils import instantiate as hydra_instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from harness import metrics as scoring
 from harness import results
 from harness.caches import file_lock
 from harness.costs import Pricing
 from harness.datasets import SPLITS, Question
 from harness.errors import HarnessError
+from harness.evaluate import evaluate, scoring_rules
 from harness.results import RunSummary
 from harness.threads import set_torch_threads
 
@@ -107,14 +108,13 @@ def _answer(
     """Prepare the strategy, then answer `remaining` batch by batch, flushing each batch."""
     _seed_everything(cfg.run.seed)
     log.info("torch threads: %d", set_torch_threads(cfg.run.threads))
-    model = instantiate(cfg.model)
-    strategy = instantiate(cfg.strategy, model=model)
+    # A strategy class may declare `needs_model = False` (strategy=external): no model is loaded.
+    needs_model = getattr(get_object(cfg.strategy._target_), "needs_model", True)
+    strategy = instantiate(cfg.strategy, model=instantiate(cfg.model) if needs_model else None)
     setup = strategy.prepare(dataset.split("train"), dataset.corpus)
     setup_path = run_dir / results.SETUP
     if not setup_path.is_file():  # the first preparation is the one whose cost was paid
         results.write_json_atomic(setup_path, asdict(setup))
-    pricing: Pricing = instantiate(cfg.pricing)
-    rules = _rules(cfg)
     written: list[dict[str, Any]] = []
     size = cfg.run.batch_size
     batches = [remaining[i : i + size] for i in range(0, len(remaining), size)]
@@ -124,7 +124,7 @@ def _answer(
         answers = strategy.answer(batch)
         batch_seconds = time.perf_counter() - started
         rows = [
-            _row(cfg, q, a, next_batch + offset, batch_seconds, len(batch), pricing, rules)
+            _row(cfg, q, a, next_batch + offset, batch_seconds, len(batch))
             for q, a in zip(batch, answers, strict=True)
         ]
         results.append_predictions(run_dir / results.PREDICTIONS, rows)
@@ -141,13 +141,8 @@ def _row(
     batch: int,
     batch_seconds: float,
     batch_size: int,
-    pricing: Pricing,
-    rules: scoring.ScoringRules,
 ) -> dict[str, Any]:
-    latency = batch_seconds / batch_size
-    cost = pricing.query_cost(
-        cfg.model.name, latency, answer.prompt_tokens, answer.completion_tokens
-    )
+    """The raw record of one answer: what was asked and generated, never a verdict or a price."""
     return {
         "id": question.id,
         "split": question.split,
@@ -156,14 +151,13 @@ def _row(
         "dataset": cfg.dataset.name,
         "question": question.question,
         "answers": list(question.answers),
+        "doc_ids": list(question.doc_ids),
         "prediction": answer.prediction,
-        **scoring.score(answer.prediction, question.answers, rules),
         "batch": batch,
         "batch_seconds": batch_seconds,
-        "latency_seconds": latency,
+        "latency_seconds": batch_seconds / batch_size,
         "prompt_tokens": answer.prompt_tokens,
         "completion_tokens": answer.completion_tokens,
-        "cost_usd": cost,
         **answer.extras,
     }
 
@@ -175,29 +169,12 @@ def summarize(
     rows: list[dict[str, Any]],
     expected: int,
 ) -> RunSummary:
-    """Aggregate the rows with the setup report into the run summary."""
-    rules = _rules(cfg)
-    rows = [{**row, **scoring.score(row["prediction"], row["answers"], rules)} for row in rows]
-    figures = scoring.aggregate(rows)
+    """Evaluate the rows with the setup report (`harness.evaluate`) into the run summary."""
     setup_path = run_dir / results.SETUP
     setup = json.loads(setup_path.read_text()) if setup_path.is_file() else {}
     pricing: Pricing = instantiate(cfg.pricing)
-    setup_usd = pricing.compute_cost(setup.get("build_seconds", 0.0))
-    query_usd = sum(row["cost_usd"] for row in rows)
-    correct = sum(bool(row["correct"]) for row in rows)
-    token_price = pricing.token_prices.get(cfg.model.name)
-    cost = {
-        "billing": "per token" if token_price else "compute time",
-        "token_price_usd_per_million": asdict(token_price) if token_price else None,
-        "hardware": pricing.hardware_name,
-        "hardware_usd_per_hour": pricing.hardware_usd_per_hour,
-        "price_date": pricing.price_date,
-        "setup_usd": setup_usd,
-        "query_usd": query_usd,
-        "per_1k_questions_usd": 1000 * query_usd / len(rows) if rows else None,
-        "per_correct_answer_usd": query_usd / correct if correct else None,
-        "per_correct_answer_with_setup_usd": (setup_usd + query_usd) / correct if correct else None,
-    }
+    rules = scoring_rules(cfg.scoring, cfg.paths.cache_dir)
+    figures = evaluate(rows, setup, rules, pricing, cfg.model.name)
     return RunSummary(
         run=run_dir.name,
         folder=str(run_dir),
@@ -206,9 +183,10 @@ def summarize(
         dataset=cfg.dataset.name,
         split=cfg.run.split,
         complete=len(rows) == expected,
-        metrics=figures,
+        metrics=figures.metrics,
         setup=setup,
-        cost=cost,
+        cost=figures.cost,
+        forgetting=figures.forgetting,
         git_commit=results.git_commit(),
         versions=results.library_versions(),
         config=plain,
@@ -241,14 +219,6 @@ def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
         f"{cfg.dataset.name}-{cfg.strategy.name}-{cfg.model.name}-{results.config_hash(decisive)}"
     )
     return Path(cfg.paths.runs_dir) / name
-
-
-def _rules(cfg: DictConfig) -> scoring.ScoringRules:
-    return scoring.ScoringRules(
-        abstain_phrases=tuple(p.lower() for p in cfg.scoring.abstain_phrases),
-        max_length_factor=cfg.scoring.max_length_factor,
-        min_length_cap=cfg.scoring.min_length_cap,
-    )
 
 
 def _clear(run_dir: Path) -> None:

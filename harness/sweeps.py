@@ -34,7 +34,10 @@ class SweepReport(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Write report.md/.csv/.html and the plots into the sweep folder."""
+        from hydra.utils import instantiate
+
         from harness.errors import HarnessError
+        from harness.evaluate import scoring_rules
         from harness.report import write_report
 
         sweep_dir = Path(config.hydra.sweep.dir)
@@ -44,7 +47,9 @@ class SweepReport(Callback):
             return
         folders = sorted({Path(line) for line in cells_file.read_text().split()})
         try:
-            report = write_report(sweep_dir, folders)
+            rules = scoring_rules(config.scoring, config.paths.cache_dir)
+            pricing = instantiate(config.pricing)
+            report = write_report(sweep_dir, folders, rules, pricing)
         except HarnessError as error:
             log.error("report not written: %s", error)
             return

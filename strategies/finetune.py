@@ -18,7 +18,6 @@ from typing import Any
 from harness import training
 from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
-from harness.metrics import ScoringRules, score
 from harness.models import ChatModel, Conversation, TransformersChatModel
 from harness.prompts import answer_text, conversation
 from harness.training import TrainingSettings
@@ -26,7 +25,7 @@ from strategies import Answer, SetupReport
 
 log = logging.getLogger(__name__)
 
-_FORGETTING_FORMAT = 2  # bump when the cached forgetting result changes shape
+_FORGETTING_FORMAT = 3  # bump when the cached forgetting result changes shape
 
 
 @dataclass
@@ -39,7 +38,6 @@ class FinetuneStrategy:
     abstain_answer: str
     training: TrainingSettings
     cache_dir: str
-    rules: ScoringRules
     train_questions: str | None = None
     forgetting_questions: str | None = None
     merge: bool = True
@@ -116,13 +114,16 @@ class FinetuneStrategy:
         return train
 
     def forgetting(self, chat: TransformersChatModel, adapter: training.Adapter) -> dict[str, Any]:
-        """Accuracy on the general question set without and with the adapter (cached in meta)."""
+        """Answers to the general questions without and with the adapter (cached in meta).
+
+        Only the generations are kept; `harness.evaluate.forgetting` judges them with the scoring
+        rules in force, like every other answer.
+        """
         if not self.forgetting_questions:
             return {}
         questions = load_jsonl("forgetting", self.forgetting_questions).questions
         conversations = [self.conversation(q.question) for q in questions]
-        key = _digest([_FORGETTING_FORMAT, conversations, [q.answers for q in questions],
-                       repr(self.rules), chat.max_new_tokens])  # fmt: skip
+        key = _digest([_FORGETTING_FORMAT, conversations, chat.max_new_tokens])
         cached = adapter.meta.get("forgetting", {})
         if cached.get("key") == key:
             return cached
@@ -130,35 +131,24 @@ class FinetuneStrategy:
         with adapter.model.disable_adapter():
             base = chat.generate(conversations)
         adapted = chat.generate(conversations)
-        before = [self._correct(g.text, q) for g, q in zip(base, questions, strict=True)]
-        after = [self._correct(g.text, q) for g, q in zip(adapted, questions, strict=True)]
-        changed = list(zip(questions, before, after, strict=True))
         result = {
             "key": key,
             "questions_file": self.forgetting_questions,
-            "questions": len(questions),
-            "base_accuracy": sum(before) / len(questions),
-            "adapted_accuracy": sum(after) / len(questions),
-            "change": (sum(after) - sum(before)) / len(questions),
-            "lost": [q.id for q, b, a in changed if b and not a],
-            "gained": [q.id for q, b, a in changed if a and not b],
             "predictions": [
-                {"id": q.id, "base": b.text, "adapted": a.text}
+                {
+                    "id": q.id,
+                    "question": q.question,
+                    "answers": list(q.answers),
+                    "base": b.text,
+                    "adapted": a.text,
+                }
                 for q, b, a in zip(questions, base, adapted, strict=True)
             ],
             "seconds": time.perf_counter() - started,
         }
-        log.info(
-            "forgetting check: %.1f%% correct before fine-tuning, %.1f%% after",
-            100 * result["base_accuracy"],
-            100 * result["adapted_accuracy"],
-        )
         adapter.meta["forgetting"] = result
         training.save_meta(adapter)
         return result
-
-    def _correct(self, prediction: str, question: Question) -> bool:
-        return bool(score(prediction, question.answers, self.rules)["correct"])
 
 
 def local_model(model: ChatModel) -> TransformersChatModel:
@@ -197,9 +187,6 @@ def build(
     bf16: bool = True,
     merge: bool = True,
     forgetting_questions: str | None = None,
-    abstain_phrases: tuple[str, ...] = (),
-    max_length_factor: float = 5.0,
-    min_length_cap: int = 20,
     name: str = "finetune",
 ) -> FinetuneStrategy:
     """Builder for `conf/strategy/finetune.yaml`; reports every bad training knob at once."""
@@ -211,11 +198,8 @@ def build(
         validation_fraction=validation_fraction, logging_steps=logging_steps, seed=seed, bf16=bf16,
     )  # fmt: skip
     check_settings(settings)
-    rules = ScoringRules(
-        tuple(p.lower() for p in abstain_phrases), max_length_factor, min_length_cap
-    )
     return FinetuneStrategy(
-        model, system_prompt, user_template, abstain_answer, settings, cache_dir, rules,
+        model, system_prompt, user_template, abstain_answer, settings, cache_dir,
         train_questions, forgetting_questions, merge, name,
     )  # fmt: skip
 

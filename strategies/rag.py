@@ -126,6 +126,9 @@ class RagStrategy:
             doc_ids = ranked_doc_ids(question_hits)
             extras = {
                 "retrieved_doc_ids": doc_ids,
+                # what the model saw: the chunks that fit the window (a wrong answer is a
+                # retrieval miss when no gold document is among them, else a reading error)
+                "shown_doc_ids": ranked_doc_ids(question_hits[: prompt.context_chunks]),
                 "recall_at_k": recall_at_k(doc_ids, question.doc_ids),
                 "reciprocal_rank": reciprocal_rank(doc_ids, question.doc_ids),
                 "retrieval_seconds": (retrieved - started) / len(batch),

@@ -218,12 +218,15 @@ def test_run_reports_setup_and_forgetting_then_reuses_them(
                  f"strategy.forgetting_questions={general}"]  # fmt: skip
     summary = run(compose_config(overrides))
     setup = summary["setup"]
-    forgetting = setup["details"]["forgetting"]
+    stored = setup["details"]["forgetting"]  # raw generations only; judged when evaluated
     assert summary["complete"] and setup["tokens"] > 0 and not setup["cache_hit"]
+    assert [p["id"] for p in stored["predictions"]] == ["g1", "g2"]
+    assert {"base", "adapted", "answers"} <= set(stored["predictions"][0])
+    forgetting = summary["forgetting"]
     assert forgetting["questions"] == 2
     assert forgetting["change"] == forgetting["adapted_accuracy"] - forgetting["base_accuracy"]
     _, again, _ = prepared(overrides)
-    assert again.cache_hit and again.details["forgetting"] == forgetting  # not measured again
+    assert again.cache_hit and again.details["forgetting"] == stored  # not generated again
 
 
 def test_finetune_rag_trains_on_rag_prompts_and_answers_from_retrieved_documents(

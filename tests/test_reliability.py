@@ -146,7 +146,7 @@ def test_sigkilled_cell_resumes_and_computes_nothing_twice(
     summary = run(compose_config(cell))
 
     final = rows_of(tmp_path / "killed" / "runs")
-    fields = ("id", "prediction", "prompt_tokens", "completion_tokens", "correct")
+    fields = ("id", "prediction", "prompt_tokens", "completion_tokens")
     assert [{k: r[k] for k in fields} for r in final] == [
         {k: r[k] for k in fields} for r in expected
     ]

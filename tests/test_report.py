@@ -8,7 +8,18 @@ from pathlib import Path
 import pytest
 
 from harness import stats
-from harness.report import load_runs, recommendation, significance_table, write_report
+from harness.costs import build_pricing
+from harness.report import (
+    comparison_table,
+    load_runs,
+    recommendation,
+    significance_table,
+    write_report,
+)
+from harness.scoring import ScoringRules
+
+RULES = ScoringRules()
+PRICING = build_pricing("test VM", 3.6, "2026-11-29")  # $0.001 per second
 
 
 def test_bootstrap_ci_brackets_the_mean_and_collapses_on_constant_data() -> None:
@@ -41,27 +52,26 @@ def test_pareto_front() -> None:
 
 
 def _fake_run(root: Path, strategy: str, correct: list[bool], seconds: float, setup: float) -> None:
+    """A run folder as the runner leaves it: raw rows (the last one unanswerable), no verdicts.
+
+    `metrics.json` holds figures that contradict the rows, so a report that read them back
+    instead of evaluating the rows would fail the tests below.
+    """
     folder = root / f"acme-{strategy}"
     folder.mkdir(parents=True)
+    last = len(correct) - 1
     rows = [
-        {"id": f"q{i}", "answers": ["x"] if i < len(correct) - 1 else [], "correct": ok,
-         "latency_seconds": seconds, "prompt_tokens": 10, "completion_tokens": 2}
+        {"id": f"q{i}", "question": f"question {i}?", "answers": ["75 seats"] if i < last else [],
+         "prediction": ("I don't know." if i == last else "75") if ok else "60 seats",
+         "batch": i, "batch_seconds": seconds, "latency_seconds": seconds,
+         "prompt_tokens": 10, "completion_tokens": 2}
         for i, ok in enumerate(correct)
     ]  # fmt: skip
     (folder / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    answerable = [r["correct"] for r in rows if r["answers"]]
-    per_query = seconds * 3.6 / 3600
     summary = {
         "strategy": strategy, "model": "m", "dataset": "acme", "split": "test",
         "config": {"strategy": {"name": strategy}, "dataset": {"corpus_revision": 1}, "run": {}},
-        "metrics": {
-            "questions": len(rows), "answerable_accuracy": sum(answerable) / len(answerable),
-            "abstention_rate": float(rows[-1]["correct"]), "hallucination_rate": 0.1,
-            "latency_p50_seconds": seconds, "latency_p95_seconds": seconds,
-            "prompt_tokens_mean": 10, "completion_tokens_mean": 2,
-        },
-        "cost": {"setup_usd": setup * 3.6 / 3600, "per_1k_questions_usd": 1000 * per_query,
-                 "per_correct_answer_usd": per_query},
+        "metrics": {"answerable_accuracy": 0.5}, "cost": {"per_1k_questions_usd": 123.0},
     }  # fmt: skip
     (folder / "metrics.json").write_text(json.dumps(summary))
     details = {}
@@ -83,7 +93,7 @@ def fake_results(tmp_path: Path) -> Path:
 
 
 def test_report_builds_from_a_fake_results_folder(fake_results: Path) -> None:
-    write_report(fake_results)
+    write_report(fake_results, rules=RULES, pricing=PRICING)
     markdown = (fake_results / "report.md").read_text()
     assert "| rag/m " in markdown and "80.0% [" in markdown
     for name in ("accuracy_vs_cost", "latency", "tokens", "cost_vs_volume", "loss_curves"):
@@ -93,21 +103,21 @@ def test_report_builds_from_a_fake_results_folder(fake_results: Path) -> None:
 
 
 def test_recommendation_follows_the_numbers(fake_results: Path) -> None:
-    runs, predictions = load_runs(fake_results)
+    runs, predictions = load_runs(fake_results, rules=RULES, pricing=PRICING)
     pairs = significance_table(runs, predictions)
     (pair,) = pairs.itertuples()
     assert pair.p_value == pytest.approx(2 * 0.5**8)  # 8 discordant answerable questions
-    from harness.report import comparison_table
-
-    advice = recommendation(comparison_table(runs, predictions), pairs)
+    advice = recommendation(comparison_table(runs), pairs)
     assert advice[0].startswith("Most accurate: rag/m at 80.0%")
     assert advice[1].startswith(
         "Prompting alone is not enough: prompt/m reaches 0.0%, 80.0 points below"
     )
 
-    # When retrieval stops helping, the advice changes with it.
-    predictions.loc[predictions["cell"] == "rag/m", "correct"] = False
-    table = comparison_table(runs, predictions)
-    table.loc[table["cell"] == "rag/m", "answerable_accuracy"] = 0.0
+    # When retrieval stops helping, the advice changes with it: a scoring rule that rejects
+    # rag's bare "75" (here: a one-word cap, so no answer counts) re-judges the stored rows.
+    strict = ScoringRules(max_answer_words=0)
+    runs, predictions = load_runs(fake_results, rules=strict, pricing=PRICING)
+    table = comparison_table(runs)
+    assert table["answerable_accuracy"].tolist() == [0.0, 0.0]
     advice = recommendation(table, significance_table(runs, predictions))
     assert any(line.startswith("Start with prompting") for line in advice)

@@ -17,7 +17,7 @@ import numpy as np
 from tqdm import tqdm
 
 from harness.bench.common import Settings, compose, embedder, figure, timed
-from harness.metrics import percentile
+from harness.evaluate import percentile
 
 TOP_K = 10
 RECALL_GOAL = 0.95

@@ -1,0 +1,225 @@
+"""The one evaluation path: stored raw generations + current scoring rules + prices -> every figure.
+
+A run stores what the strategy produced (prediction, tokens, latency, retrieved documents) and what
+preparing it cost, never a verdict or a price. `evaluate` turns those into row verdicts, metrics,
+costs and the forgetting check, and the runner, the report and the notebook all call it, so a
+change of `scoring.*` or `pricing.*` moves every figure (intervals, paired tests, break-even volumes
+included) without generating anything again.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from harness import stats
+from harness.costs import Pricing
+from harness.scoring import ScoringRules, judge
+from harness.scoring.model_judge import asks, load_judge
+
+# Per-question figures some strategies add (retrieval quality, latency split); averaged over the
+# rows that have a value (recall is None for a question without gold documents).
+OPTIONAL_MEANS = ("recall_at_k", "reciprocal_rank", "retrieval_seconds", "generation_seconds")
+
+
+@dataclass
+class Evaluation:
+    """Everything figured from one run: judged and priced rows, metrics, costs, forgetting."""
+
+    rows: list[dict[str, Any]]
+    metrics: dict[str, Any]
+    cost: dict[str, Any]
+    forgetting: dict[str, Any] | None
+
+
+def evaluate(
+    rows: list[dict[str, Any]],
+    setup: dict[str, Any],
+    rules: ScoringRules,
+    pricing: Pricing,
+    model_name: str,
+) -> Evaluation:
+    """Judge, price and aggregate a run's raw rows (see the module docstring)."""
+    judged = [{**row, **verdict(row, rules), "scored_by": "rules"} for row in rows]
+    scorer, extra = "rules", {}
+    if rules.model_judge is not None:  # it re-judges what the rules call correct or wrong
+        scorer, asked = rules.model_judge.name, [row for row in judged if asks(row)]
+        items = [(r.get("question", ""), r["answers"], r["prediction"]) for r in asked]
+        said = rules.model_judge.grade(items)
+        for row, correct in zip(asked, said, strict=True):
+            if correct is not None:  # None: an unparsed reply, the rules' verdict stands
+                row.update(outcome="correct" if correct else "wrong", correct=correct)
+                row.update(failure=_failure(row, row["outcome"]), scored_by=scorer)
+        extra = {"judge_unparsed": said.count(None)}
+    for row in judged:
+        row["cost_usd"] = pricing.query_cost(
+            model_name, row["latency_seconds"], row["prompt_tokens"], row["completion_tokens"]
+        )
+        if row.get("external_cost_usd") is not None:  # the answering system's own measured cost
+            row["cost_usd"] = row["external_cost_usd"]
+    return Evaluation(
+        rows=judged,
+        metrics={**aggregate(judged), "scored_by": scorer, **extra},
+        cost=costs(judged, setup, pricing, model_name),
+        forgetting=forgetting(setup, rules),
+    )
+
+
+def scoring_rules(scoring: Any, cache_dir: str | None = None) -> ScoringRules:
+    """The rules of the `scoring` config node (a DictConfig or a plain mapping), with its judge.
+
+    `cache_dir` holds the judge's verdicts (`paths.cache_dir`; default `$RAGBENCH_CACHE`).
+    """
+    if cache_dir is None:
+        cache_dir = os.environ.get("RAGBENCH_CACHE", "~/.cache/ragbench")
+    return ScoringRules(
+        extra_abstain_phrases=tuple(p.lower() for p in scoring.get("extra_abstain_phrases", [])),
+        max_answer_words=scoring.get("max_answer_words"),
+        model_judge=load_judge(
+            scoring.get("judge"), list(scoring.get("judge_overrides") or []), cache_dir
+        ),
+    )
+
+
+def verdict(row: dict[str, Any], rules: ScoringRules) -> dict[str, Any]:
+    """A row's verdict, plus why it is wrong where the strategy retrieved context."""
+    result = judge(row["prediction"], row["answers"], row.get("question", ""), rules)
+    return {**result, "failure": _failure(row, result["outcome"])}
+
+
+def _failure(row: dict[str, Any], outcome: str) -> str | None:
+    """For a retrieving strategy's missed answer: was a gold document among those shown?"""
+    shown = row.get("shown_doc_ids", row.get("retrieved_doc_ids"))
+    if not row["answers"] or outcome == "correct" or shown is None:
+        return None
+    if row.get("doc_ids"):
+        seen = bool(set(row["doc_ids"]) & set(shown))
+    elif row.get("recall_at_k") is not None:  # rows written before doc_ids were stored
+        seen = row["recall_at_k"] > 0
+    else:
+        return None
+    return "reading_error" if seen else "retrieval_miss"
+
+
+def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Quality, latency and token figures over judged rows."""
+    answerable = [r for r in rows if r["answers"]]
+    unanswerable = [r for r in rows if not r["answers"]]
+    correct = sum(r["outcome"] == "correct" for r in answerable)
+    low, high = stats.wilson_interval(correct, len(answerable))
+    accuracy = correct / len(answerable) if answerable else None
+    latencies = np.array([r["latency_seconds"] for r in rows], dtype=float)
+    batch_seconds = _batch_seconds(rows)
+    failures = [r["failure"] for r in rows if r.get("failure")]
+    retrieves = any(r.get("shown_doc_ids", r.get("retrieved_doc_ids")) is not None for r in rows)
+    return {
+        "questions": len(rows),
+        "answerable": len(answerable),
+        "unanswerable": len(unanswerable),
+        "answerable_accuracy": accuracy,
+        "accuracy_ci_low": None if accuracy is None else low,
+        "accuracy_ci_high": None if accuracy is None else high,
+        "minimum_detectable_difference": (
+            None
+            if accuracy is None
+            else stats.minimum_detectable_difference(len(answerable), accuracy)
+        ),
+        "answerable_exact_match": _mean(r["exact_match"] for r in answerable),
+        "answerable_f1": _mean(r["f1"] for r in answerable),
+        "abstention_rate": _mean(r["outcome"] == "abstained" for r in unanswerable),
+        "false_abstention_rate": _mean(r["outcome"] == "abstained" for r in answerable),
+        "empty_rate": _mean(r["outcome"] == "empty" for r in rows),
+        "hallucination_rate": _mean(r["outcome"] == "wrong" for r in rows),
+        "unanswerable_hallucination_rate": _mean(r["outcome"] == "wrong" for r in unanswerable),
+        "retrieval_misses": failures.count("retrieval_miss") if retrieves else None,
+        "reading_errors": failures.count("reading_error") if retrieves else None,
+        "latency_p50_seconds": percentile(latencies, 50),
+        "latency_p95_seconds": percentile(latencies, 95),
+        "latency_mean_seconds": float(latencies.mean()) if len(rows) else None,
+        "batch_p50_seconds": percentile(batch_seconds, 50),
+        "batch_p95_seconds": percentile(batch_seconds, 95),
+        "questions_per_second": len(rows) / batch_seconds.sum() if batch_seconds.sum() else None,
+        "prompt_tokens_mean": _mean(r["prompt_tokens"] for r in rows),
+        "completion_tokens_mean": _mean(r["completion_tokens"] for r in rows),
+        "prompt_tokens_total": sum(r["prompt_tokens"] for r in rows),
+        "completion_tokens_total": sum(r["completion_tokens"] for r in rows),
+        **{
+            f"{key}_mean": _mean(r[key] for r in rows if r.get(key) is not None)
+            for key in OPTIONAL_MEANS
+            if any(r.get(key) is not None for r in rows)
+        },
+    }
+
+
+def costs(
+    rows: list[dict[str, Any]], setup: dict[str, Any], pricing: Pricing, model_name: str
+) -> dict[str, Any]:
+    """Setup and query costs at today's prices, per 1,000 questions and per correct answer."""
+    setup_usd = pricing.compute_cost(setup.get("build_seconds", 0.0))
+    query_usd = sum(row["cost_usd"] for row in rows)
+    correct = sum(row["outcome"] == "correct" for row in rows)
+    token_price = pricing.token_prices.get(model_name)
+    return {
+        "billing": "per token" if token_price else "compute time",
+        "token_price_usd_per_million": asdict(token_price) if token_price else None,
+        "hardware": pricing.hardware_name,
+        "hardware_usd_per_hour": pricing.hardware_usd_per_hour,
+        "price_date": pricing.price_date,
+        "setup_usd": setup_usd,
+        "query_usd": query_usd,
+        "per_1k_questions_usd": 1000 * query_usd / len(rows) if rows else None,
+        "per_correct_answer_usd": query_usd / correct if correct else None,
+        "per_correct_answer_with_setup_usd": (setup_usd + query_usd) / correct if correct else None,
+    }
+
+
+def forgetting(setup: dict[str, Any], rules: ScoringRules) -> dict[str, Any] | None:
+    """Accuracy on the general questions without and with the adapter, from stored generations."""
+    record = setup_detail(setup.get("details", {}), "forgetting")
+    if not record or not record.get("predictions"):
+        return None
+    before, after = [], []
+    for item in record["predictions"]:
+        answers, question = item.get("answers", []), item.get("question", "")
+        before.append(judge(item["base"], answers, question, rules)["correct"])
+        after.append(judge(item["adapted"], answers, question, rules)["correct"])
+    count = len(before)
+    ids = [item["id"] for item in record["predictions"]]
+    return {
+        "questions_file": record.get("questions_file"),
+        "questions": count,
+        "base_accuracy": sum(before) / count,
+        "adapted_accuracy": sum(after) / count,
+        "change": (sum(after) - sum(before)) / count,
+        "lost": [i for i, b, a in zip(ids, before, after, strict=True) if b and not a],
+        "gained": [i for i, b, a in zip(ids, before, after, strict=True) if a and not b],
+    }
+
+
+def setup_detail(details: dict[str, Any], key: str) -> Any:
+    """A setup detail, at the top or one level down (a combined strategy nests its parts')."""
+    for node in (details, *[v for v in details.values() if isinstance(v, dict)]):
+        if node.get(key):
+            return node[key]
+    return None
+
+
+def percentile(values: np.ndarray, q: float) -> float | None:
+    """The q-th percentile (0-100, linear interpolation), or None for no values."""
+    return float(np.percentile(values, q)) if len(values) else None
+
+
+def _batch_seconds(rows: list[dict[str, Any]]) -> np.ndarray:
+    seen: dict[int, float] = {}
+    for row in rows:
+        seen.setdefault(row["batch"], row["batch_seconds"])
+    return np.array(list(seen.values()), dtype=float)
+
+
+def _mean(values: Iterable[Any]) -> float | None:
+    numbers = [float(v) for v in values]
+    return sum(numbers) / len(numbers) if numbers else None

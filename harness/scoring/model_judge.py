@@ -1,0 +1,212 @@
+"""An optional model judge (`scoring.judge=<a conf/model name>`): a chat model grades answers.
+
+The rules (`harness.scoring.judge`) still decide what is empty, an abstention, too long or an
+answer to an unanswerable question; the judge is asked only about an answerable question's
+`correct` / `wrong` outcome, with a fixed rubric, and its one-word reply replaces that outcome.
+A reply other than `correct` / `wrong` is `unparsed` (counted) and the rules' outcome stands.
+Verdicts are cached on disk under `<cache_dir>/judge/`, keyed by the rubric version, the question,
+the gold answers, the prediction and the judge's name and deciding settings, so a report or a
+rerun asks only about predictions it has not seen.
+
+`python -m harness.scoring.agreement --judge <judge> [overrides...]` measures the judge's
+agreement with the hand labels in `data/acme/labels/*.jsonl`, beside the rules'.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import HarnessError
+from harness.models import Conversation
+from harness.results import write_json_atomic
+
+log = logging.getLogger(__name__)
+
+RUBRIC_VERSION = 1  # bump on any change of the rubric below: it is part of every cache key
+JUDGE_SYSTEM = (
+    "You grade answers to questions against the gold answer. Reply with exactly one word: "
+    "correct or wrong."
+)
+JUDGE_TEMPLATE = """Question: {question}
+Gold answer (any one of them is enough): {answers}
+Prediction: {prediction}
+
+Does the prediction state the fact of the gold answer?
+- Compare numbers as values: 1,000 and 1000 and one thousand are the same number.
+- Units, format and wording do not matter; extra detail that does not contradict it is fine.
+- A prediction that asserts two or more different candidate values is wrong, even if one of them \
+is the gold answer.
+- A refusal, or saying the answer is unknown, is not correct.
+Reply with exactly one word: correct or wrong."""
+JUDGE_MAX_NEW_TOKENS = 3  # the reply is one word; set unless the overrides give max_new_tokens
+ASKED_OUTCOMES = ("correct", "wrong")  # rules outcomes the judge may overturn
+# Model settings that decide where and how fast the judge is reached, not what it says; they stay
+# out of the cache key (the server may move to another port).
+_NOT_DECIDING = (
+    "base_url",
+    "api_key_env",
+    "max_concurrency",
+    "timeout_seconds",
+    "max_retries",
+    "threads",
+    "batch_size",
+    "cache_dir",
+    "tokenizer",
+    "tokenizer_package",
+)
+_CHUNK = 256  # cached after every chunk of requests, so a failure late in a long run loses little
+
+Item = tuple[str, Sequence[str], str]  # question, gold answers, prediction
+
+
+def judge_prompt(question: str, answers: Sequence[str], prediction: str) -> Conversation:
+    """The rubric conversation for one prediction."""
+    user = JUDGE_TEMPLATE.format(
+        question=question.strip(),
+        answers=json.dumps(list(answers), ensure_ascii=False),
+        prediction=prediction.strip(),
+    )
+    return [{"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": user}]
+
+
+def parse_verdict(reply: str) -> str | None:
+    """`correct` or `wrong`: the first word, lower case, punctuation removed; else None."""
+    words = re.sub(r"[^\w\s]", "", reply.lower()).split()
+    return words[0] if words and words[0] in ("correct", "wrong") else None
+
+
+def asks(row: dict[str, Any]) -> bool:
+    """Whether the judge is asked about a rules-judged row: answerable, and not empty/abstained."""
+    return bool(row["answers"]) and row["outcome"] in ASKED_OUTCOMES
+
+
+@dataclass
+class ModelJudge:
+    """A chat model grading predictions with the rubric, its verdicts cached on disk."""
+
+    model: Any  # a harness.models.ChatModel
+    name: str  # the model's `name`: what reports say scored
+    config: str  # the conf/model file it was composed from
+    cache_dir: Path  # verdicts go to <cache_dir>/<key[:2]>/<key>.json
+    settings: dict[str, Any] = field(default_factory=dict)  # the model settings in the key
+    sent: int = 0  # requests sent so far (cache misses)
+    unparsed: int = 0  # unparsed verdicts returned so far (cached ones included)
+
+    def key(self, question: str, answers: Sequence[str], prediction: str) -> str:
+        """The sha256 a verdict is cached under."""
+        decisive = [
+            RUBRIC_VERSION,
+            question.strip(),
+            list(answers),
+            prediction.strip(),
+            self.name,
+            self.settings,
+        ]
+        text = json.dumps(decisive, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def grade(self, items: list[Item]) -> list[bool | None]:
+        """True (correct), False (wrong) or None (unparsed reply) per (question, answers, pred)."""
+        keys = [self.key(*item) for item in items]
+        found = {key: self._read(key) for key in set(keys)}
+        missing = [key for key in dict.fromkeys(keys) if found[key] is None]
+        item_of = dict(zip(keys, items, strict=True))
+        for start in range(0, len(missing), _CHUNK):
+            chunk = missing[start : start + _CHUNK]
+            replies = self.model.generate([judge_prompt(*item_of[key]) for key in chunk])
+            self.sent += len(chunk)
+            for key, reply in zip(chunk, replies, strict=True):
+                found[key] = {
+                    "verdict": parse_verdict(reply.text) or "unparsed",
+                    "reply": reply.text,
+                    "judge": self.name,
+                    "rubric_version": RUBRIC_VERSION,
+                }
+                write_json_atomic(self._path(key), found[key])
+        verdicts = [{"correct": True, "wrong": False}.get(found[key]["verdict"]) for key in keys]
+        unparsed = verdicts.count(None)
+        self.unparsed += unparsed
+        if unparsed:
+            log.warning(
+                "judge %s: %d of %d replies unparsed; the rules' verdicts stand for them",
+                self.name,
+                unparsed,
+                len(items),
+            )
+        return verdicts
+
+    def _path(self, key: str) -> Path:
+        return self.cache_dir / key[:2] / f"{key}.json"
+
+    def _read(self, key: str) -> dict[str, Any] | None:
+        path = self._path(key)
+        try:
+            return json.loads(path.read_text()) if path.is_file() else None
+        except (OSError, ValueError):  # unreadable: ask again, the new verdict replaces it
+            return None
+
+
+def load_judge(name: str | None, overrides: list[str], cache_dir: str) -> ModelJudge | None:
+    """The judge `conf/model/<name>.yaml` with Hydra `overrides` (`model.key=value`), or None."""
+    if not name:
+        return None
+    from omegaconf import OmegaConf
+
+    from harness.runner import instantiate
+
+    cfg = compose_judge_config(name, overrides)
+    missing = [f"model.{key}" for key in cfg.model if OmegaConf.is_missing(cfg.model, key)]
+    if missing:
+        raise HarnessError(
+            f"scoring.judge={name}: {', '.join(missing)} not set; give them in "
+            f"scoring.judge_overrides, e.g. 'scoring.judge_overrides=[\"{missing[0]}=...\"]'"
+        )
+    plain = OmegaConf.to_container(cfg.model, resolve=True)
+    try:
+        model = instantiate(cfg.model)
+    except HarnessError as error:
+        raise HarnessError(f"scoring.judge={name}: {error}") from None
+    settings = {k: v for k, v in plain.items() if k not in _NOT_DECIDING}
+    folder = Path(cache_dir).expanduser() / "judge"
+    return ModelJudge(model, str(cfg.model.name), name, folder, settings)
+
+
+def compose_judge_config(name: str, overrides: list[str]) -> Any:
+    """The whole config with `model=<name>` and the judge's overrides (Hydra's compose API)."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    from harness.config import CONF_DIR, available, register_configs
+
+    choices = available("model")
+    if name not in choices:
+        near = difflib.get_close_matches(name, choices, n=1)
+        hint = f" Did you mean: {near[0]}?" if near else ""
+        raise HarnessError(
+            f"scoring.judge={name!r}: no such model config.{hint} Available: {', '.join(choices)}"
+        )
+    register_configs()
+    outer = GlobalHydra.instance().hydra  # set inside a running app (`python -m harness`)
+    GlobalHydra.instance().clear()
+    try:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
+            cfg = compose("config", overrides=[f"model={name}", *overrides])
+    except (HydraException, OmegaConfBaseException) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise HarnessError(f"scoring.judge_overrides={list(overrides)}: {first}") from None
+    finally:
+        GlobalHydra.instance().hydra = outer
+    given = any(o.lstrip("+~").startswith("model.max_new_tokens=") for o in overrides)
+    if not given and "max_new_tokens" in cfg.model:
+        cfg.model.max_new_tokens = JUDGE_MAX_NEW_TOKENS
+    return cfg

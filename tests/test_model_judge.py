@@ -1,0 +1,407 @@
+"""The optional model judge (`scoring.judge`) against a scripted chat server on loopback.
+
+`JudgeServer` answers each chat completion with a verdict word chosen by the prediction found in
+the rubric prompt, and records every request, so the tests see what is sent, what is cached and
+what is never asked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.costs import build_pricing
+from harness.errors import HarnessError
+from harness.evaluate import evaluate, scoring_rules
+from harness.scoring import ScoringRules, agreement, model_judge
+from harness.scoring.model_judge import (
+    JUDGE_SYSTEM,
+    ModelJudge,
+    load_judge,
+    parse_verdict,
+)
+
+QUESTION = "What is the Pro plan upload limit?"
+PRICING = build_pricing("vm", 0.1, "2026-11-29")
+
+
+class JudgeServer:
+    """Chat completions whose reply is `replies[prediction]` (default `wrong`); records requests."""
+
+    def __init__(self) -> None:
+        self.replies: dict[str, str] = {}
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._http.server_address[1]}/v1"
+
+    @property
+    def predictions(self) -> list[str]:
+        """The prediction each request asked about, in arrival order."""
+        return [_prediction(body) for body in self.requests]
+
+    def __enter__(self) -> JudgeServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+
+    def _reply(self, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.requests.append(body)
+        text = self.replies.get(_prediction(body), "wrong")
+        return {
+            "id": "cmpl-1",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body["model"],
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": "stop",
+                    "message": {"role": "assistant", "content": text},
+                }
+            ],
+            "usage": {"prompt_tokens": 50, "completion_tokens": 1, "total_tokens": 51},
+        }
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                data = json.dumps(server._reply(body)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        return Handler
+
+
+def _prediction(body: dict[str, Any]) -> str:
+    match = re.search(r"^Prediction: (.*)$", body["messages"][-1]["content"], re.MULTILINE)
+    assert match, body
+    return match.group(1)
+
+
+@pytest.fixture
+def server() -> Iterator[JudgeServer]:
+    with JudgeServer() as started:
+        yield started
+
+
+def judge_overrides(server: JudgeServer) -> list[str]:
+    return [
+        f"model.base_url={server.base_url}",
+        "model.model=scripted",
+        "model.name=scripted-judge",
+    ]
+
+
+@pytest.fixture
+def judge(server: JudgeServer, tmp_path: Path) -> ModelJudge:
+    loaded = load_judge("openai_compatible", judge_overrides(server), str(tmp_path / "cache"))
+    assert loaded is not None
+    return loaded
+
+
+def raw_row(number: int, prediction: str, answers: list[str] | None = None) -> dict[str, Any]:
+    return {
+        "id": f"q{number}",
+        "question": QUESTION,
+        "answers": ["37 GB"] if answers is None else answers,
+        "doc_ids": ["d1"],
+        "prediction": prediction,
+        "batch": 0,
+        "batch_seconds": 1.0,
+        "latency_seconds": 0.25,
+        "prompt_tokens": 20,
+        "completion_tokens": 4,
+    }
+
+
+def rules_with(judge: ModelJudge | None) -> ScoringRules:
+    return ScoringRules(model_judge=judge)
+
+
+def test_the_rubric_carries_question_gold_and_prediction(
+    judge: ModelJudge, server: JudgeServer
+) -> None:
+    assert judge.name == "scripted-judge" and judge.config == "openai_compatible"
+    judge.grade([(QUESTION, ["37 GB", "37 gigabytes"], "Thirty-seven gigs.")])
+    [body] = server.requests
+    system, user = body["messages"]
+    assert system == {"role": "system", "content": JUDGE_SYSTEM}
+    assert f"Question: {QUESTION}" in user["content"]
+    assert '["37 GB", "37 gigabytes"]' in user["content"]
+    assert "Prediction: Thirty-seven gigs." in user["content"]
+    assert "exactly one word: correct or wrong" in user["content"]
+    assert "two or more different candidate values is wrong" in user["content"]
+    assert body["model"] == "scripted" and body["max_tokens"] == 3 and body["temperature"] == 0
+
+
+def test_a_given_max_new_tokens_is_kept(server: JudgeServer, tmp_path: Path) -> None:
+    overrides = [*judge_overrides(server), "model.max_new_tokens=5"]
+    loaded = load_judge("openai_compatible", overrides, str(tmp_path))
+    assert loaded is not None
+    loaded.grade([(QUESTION, ["37 GB"], "37 GB")])
+    assert server.requests[0]["max_tokens"] == 5
+
+
+@pytest.mark.parametrize(
+    ("reply", "verdict"),
+    [
+        ("Correct.", "correct"),
+        ("**Wrong**", "wrong"),
+        ("correct, it says 37", "correct"),
+        ("wrong", "wrong"),
+        ("maybe", None),
+        ("", None),
+        ("correct/wrong", None),
+        ("The answer is correct", None),
+    ],
+)
+def test_replies_are_parsed_by_their_first_word(reply: str, verdict: str | None) -> None:
+    assert parse_verdict(reply) == verdict
+
+
+def test_correct_counts_wrong_rejects_and_maybe_falls_back_to_the_rules(
+    judge: ModelJudge, server: JudgeServer
+) -> None:
+    server.replies = {
+        "37 GB.": "wrong",
+        "Thirty-seven gigs.": "Correct.",
+        "42 GB": "maybe",
+        "37 gigabytes, I think": "maybe",
+    }
+    rows = [
+        raw_row(1, "37 GB."),
+        raw_row(2, "Thirty-seven gigs."),
+        raw_row(3, "42 GB"),
+        raw_row(4, "37 gigabytes, I think"),
+    ]
+    plain = evaluate(rows, {}, rules_with(None), PRICING, "m")
+    assert [r["outcome"] for r in plain.rows] == ["correct", "wrong", "wrong", "correct"]
+
+    judged = evaluate(rows, {}, rules_with(judge), PRICING, "m")
+    assert [r["outcome"] for r in judged.rows] == ["wrong", "correct", "wrong", "correct"]
+    assert [r["correct"] for r in judged.rows] == [False, True, False, True]
+    # unparsed replies leave the rules' verdict, and say so
+    assert [r["scored_by"] for r in judged.rows] == ["scripted-judge"] * 2 + ["rules"] * 2
+    assert judged.metrics["judge_unparsed"] == 2 and judge.unparsed == 2
+    assert judged.metrics["scored_by"] == "scripted-judge"
+    assert plain.metrics["scored_by"] == "rules" and "judge_unparsed" not in plain.metrics
+
+
+def test_the_judge_flips_a_rules_rejected_row_and_the_metrics_name_it(
+    server: JudgeServer, tmp_path: Path
+) -> None:
+    server.replies = {"Thirty-seven gigs.": "Correct."}
+    scoring = {"judge": "openai_compatible", "judge_overrides": judge_overrides(server)}
+    rules = scoring_rules(scoring, str(tmp_path / "cache"))
+    assert isinstance(rules.model_judge, ModelJudge)
+    hash(rules)  # still a frozen, hashable dataclass
+    row = {**raw_row(1, "Thirty-seven gigs."), "shown_doc_ids": ["d2"]}
+    before = evaluate([row], {}, ScoringRules(), PRICING, "m")
+    after = evaluate([row], {}, rules, PRICING, "m")
+    assert before.rows[0]["outcome"] == "wrong" and before.rows[0]["failure"] == "retrieval_miss"
+    assert after.rows[0]["outcome"] == "correct" and after.rows[0]["correct"] is True
+    assert after.rows[0]["failure"] is None  # kept consistent with the new outcome
+    assert before.metrics["answerable_accuracy"] == 0.0
+    assert after.metrics["answerable_accuracy"] == 1.0
+    assert after.metrics["scored_by"] == "scripted-judge"
+    assert after.cost["per_correct_answer_usd"] is not None
+
+
+def test_verdicts_are_cached_and_a_changed_prediction_is_asked_again(
+    judge: ModelJudge, server: JudgeServer, tmp_path: Path
+) -> None:
+    server.replies = {"Thirty-seven gigs.": "correct"}
+    rows = [raw_row(1, "Thirty-seven gigs."), raw_row(2, "42 GB"), raw_row(3, "42 GB")]
+    first = evaluate(rows, {}, rules_with(judge), PRICING, "m")
+    assert sorted(server.predictions) == ["42 GB", "Thirty-seven gigs."]  # one per distinct item
+    assert list((tmp_path / "cache" / "judge").rglob("*.json"))
+
+    # a new judge object (as in a later report): everything comes from the cache
+    again = load_judge("openai_compatible", judge_overrides(server), str(tmp_path / "cache"))
+    second = evaluate(rows, {}, rules_with(again), PRICING, "m")
+    assert len(server.requests) == 2 and again is not None and again.sent == 0
+    assert [r["outcome"] for r in second.rows] == [r["outcome"] for r in first.rows]
+
+    changed = [raw_row(1, "Thirty-seven gigs!"), *rows[1:]]
+    evaluate(changed, {}, rules_with(again), PRICING, "m")
+    assert server.predictions[2:] == ["Thirty-seven gigs!"]
+
+    # another judge model is another key
+    other = load_judge(
+        "openai_compatible", [*judge_overrides(server), "model.name=other"], str(tmp_path / "cache")
+    )
+    evaluate(rows[:1], {}, rules_with(other), PRICING, "m")
+    assert len(server.requests) == 4
+
+
+def test_abstained_empty_and_unanswerable_rows_are_never_sent(
+    judge: ModelJudge, server: JudgeServer
+) -> None:
+    server.replies = {"Jane Doe runs Acme.": "correct", "I don't know.": "correct", "": "correct"}
+    rows = [
+        raw_row(1, "I don't know."),
+        raw_row(2, ""),
+        raw_row(3, "   "),
+        raw_row(4, "Jane Doe runs Acme.", answers=[]),
+        raw_row(5, "I don't know.", answers=[]),
+    ]
+    result = evaluate(rows, {}, rules_with(judge), PRICING, "m")
+    assert server.requests == []
+    assert [r["outcome"] for r in result.rows] == [
+        "abstained",
+        "empty",
+        "empty",
+        "wrong",
+        "abstained",
+    ]
+    assert all(r["scored_by"] == "rules" for r in result.rows)
+    assert result.metrics["scored_by"] == "scripted-judge"
+    assert result.metrics["unanswerable_hallucination_rate"] == 0.5
+
+
+def test_an_unknown_judge_is_one_line_naming_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError) as error:
+        scoring_rules({"judge": "gpt-4o-mni"}, str(tmp_path))
+    message = str(error.value)
+    assert "\n" not in message
+    assert "scoring.judge" in message and "'gpt-4o-mni'" in message
+    assert "Did you mean: gpt-4o-mini?" in message and "openai_compatible" in message
+
+
+def test_a_bad_judge_override_or_a_missing_setting_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match=r"^scoring.judge_overrides=.*model.nonsense"):
+        load_judge("openai_compatible", ["model.nonsense=1"], str(tmp_path))
+    with pytest.raises(
+        HarnessError, match=r"^scoring.judge=openai_compatible: model.model, model.base_url not set"
+    ):
+        load_judge("openai_compatible", [], str(tmp_path))
+
+
+def test_no_judge_means_rules_only(tmp_path: Path) -> None:
+    assert load_judge(None, [], str(tmp_path)) is None
+    assert scoring_rules({"judge": None, "judge_overrides": []}).model_judge is None
+
+
+def test_the_command_line_override_syntax_composes(tmp_path: Path) -> None:
+    from tests.conftest import compose_config
+
+    cfg = compose_config(
+        [
+            "scoring.judge=smollm2-135m-server",
+            'scoring.judge_overrides=["model.base_url=http://127.0.0.1:8011/v1"]',
+        ]
+    )
+    assert cfg.scoring.judge == "smollm2-135m-server"
+    assert list(cfg.scoring.judge_overrides) == ["model.base_url=http://127.0.0.1:8011/v1"]
+    composed = model_judge.compose_judge_config(
+        cfg.scoring.judge, list(cfg.scoring.judge_overrides)
+    )
+    assert composed.model.base_url == "http://127.0.0.1:8011/v1"
+    assert composed.model.max_new_tokens == 3
+
+
+def test_agreement_with_labels(
+    server: JudgeServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    monkeypatch.setenv("RAGBENCH_CACHE", str(tmp_path / "cache"))
+    command = ["--labels", str(labels), "--judge", "openai_compatible", *judge_overrides(server)]
+    with pytest.raises(SystemExit):
+        agreement.main(command)
+    assert "error: no label files" in capsys.readouterr().err
+
+    server.replies = {"Thirty-seven gigs.": "correct", "37 GB": "wrong", "42 GB": "correct"}
+    rows = [
+        {"strategy": "prompt", "prediction": "Thirty-seven gigs.", "label": "correct"},
+        {"strategy": "prompt", "prediction": "37 GB", "label": "correct"},  # false reject
+        {"strategy": "rag", "prediction": "42 GB", "label": "wrong"},  # false accept
+        {"strategy": "rag", "prediction": "I don't know.", "label": "abstained"},  # not sent
+    ]
+    text = "".join(
+        json.dumps({"id": f"q{i}", "question": QUESTION, "answers": ["37 GB"], **r}) + "\n"
+        for i, r in enumerate(rows)
+    )
+    (labels / "a.jsonl").write_text(text)
+    judge = load_judge("openai_compatible", judge_overrides(server), str(tmp_path / "cache"))
+    labelled = agreement.load_labels(labels)
+    says = agreement.judge_says_correct(labelled, ScoringRules(), judge)
+    figures = agreement.agreement(labelled, says)
+    assert (figures["agreement"], figures["false_accepts"], figures["false_rejects"]) == (
+        0.5, 0.25, 0.25,
+    )  # fmt: skip
+    rules = agreement.agreement(labelled, agreement.rules_say_correct(ScoringRules()))
+    assert rules["agreement"] == 0.75  # "Thirty-seven gigs." is beyond the rules
+    assert "I don't know." not in server.predictions
+
+    agreement.main(command)
+    out = capsys.readouterr().out
+    assert "model judge openai_compatible" in out
+    assert "| a.jsonl | 4 | 2 | 50.0 % | 25.0 % | 25.0 % |" in out
+
+    (labels / "b.jsonl").write_text(
+        '{"id": "x", "strategy": "s", "question": "q", '
+        '"answers": [], "prediction": "x", "label": "maybe"}\n'
+    )
+    with pytest.raises(HarnessError, match=r"b.jsonl line 1: field 'label' is 'maybe'"):
+        agreement.load_labels(labels)
+
+
+def test_a_judge_loads_inside_a_running_hydra_app(server: JudgeServer, tmp_path: Path) -> None:
+    from hydra import compose, initialize_config_dir
+    from hydra.core.global_hydra import GlobalHydra
+
+    from harness.config import CONF_DIR
+
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        outer = GlobalHydra.instance().hydra
+        loaded = load_judge("openai_compatible", judge_overrides(server), str(tmp_path))
+        assert loaded is not None and GlobalHydra.instance().hydra is outer
+        assert compose("config").model.name == "smollm2-135m"  # the app's Hydra still works
+
+
+def test_the_report_names_the_scorer() -> None:
+    import pandas as pd
+
+    from harness.evaluate import Evaluation
+    from harness.report import _SIGNIFICANCE_NOTE, _scorer
+
+    def runs(*scorers: str) -> pd.DataFrame:
+        evaluations = [Evaluation([], {"scored_by": s}, {}, None) for s in scorers]
+        return pd.DataFrame({"evaluation": evaluations})
+
+    assert "(rules, not a model judge)" in _SIGNIFICANCE_NOTE.format(
+        n=1, scorer=_scorer(runs("rules", "rules"))
+    )
+    note = _SIGNIFICANCE_NOTE.format(n=1, scorer=_scorer(runs("scripted-judge")))
+    assert "Verdicts by model judge scripted-judge" in note and "not a model judge" not in note

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from harness.config import CONF_DIR, available
 from harness.costs import Pricing
 from harness.errors import HarnessError
 from harness.models import Generation
-from tests.conftest import compose_config
+from tests.conftest import compose_config, write_jsonl
 
 NEEDS_VALUE = {
     ("dataset", "jsonl"): ["dataset.questions=q.jsonl"],
@@ -58,9 +59,14 @@ def test_strategy_instantiates_and_answers(
     choice: str, tiny_dataset: tuple[Path, Path], tmp_path: Path
 ) -> None:
     questions, corpus = tiny_dataset
+    extra = []
+    if choice == "external":  # answers made elsewhere, here the fake model's
+        rows = [json.loads(line) for line in questions.read_text().splitlines()]
+        answers = [{**row, "prediction": "I don't know"} for row in rows if row["split"] == "test"]
+        extra = [f"strategy.answers_file={write_jsonl(tmp_path / 'answers.jsonl', answers)}"]
     cfg = compose_config(
         [f"strategy={choice}", "dataset=jsonl", f"dataset.questions={questions}",
-         f"dataset.corpus={corpus}", f"paths.cache_dir={tmp_path / 'cache'}"]
+         f"dataset.corpus={corpus}", f"paths.cache_dir={tmp_path / 'cache'}", *extra]
     )  # fmt: skip
     dataset = instantiate(cfg.dataset)
     strategy = instantiate(cfg.strategy, model=FakeModel())

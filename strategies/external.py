@@ -1,0 +1,78 @@
+"""`strategy=external`: answers made elsewhere, read from a JSONL file and scored like a run.
+
+The file has the format `python -m harness.score` reads (`harness.score.read_answers`); its
+`answers` field is optional here, since the dataset gives the gold. No model is loaded
+(`needs_model`), so a run costs only the lookup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from harness.datasets import Document, Question
+from harness.errors import HarnessError
+from harness.score import read_answers
+from strategies import Answer, SetupReport
+
+CONFIG_KEY = "strategy.answers_file"
+
+
+@dataclass
+class ExternalStrategy:
+    """Look each question's prediction up by id in `answers_file`.
+
+    Extras: `latency_seconds` where the file gives it (else the runner's measured lookup time,
+    about 0, stands), `external_cost_usd` from `cost_usd` (it replaces the priced cost) and
+    `retrieved_doc_ids` where given (splits misses into retrieval and reading errors).
+    """
+
+    needs_model: ClassVar[bool] = False  # the runner skips loading `cfg.model`
+
+    answers_file: str
+    name: str = "external"
+    model: Any = None  # accepted so callers that pass one still work; never used
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def prepare(self, train: list[Question], corpus: list[Document]) -> SetupReport:
+        """Read and validate the answers file (no setup cost)."""
+        rows = read_answers(self.answers_file, require_answers=False, config_key=CONFIG_KEY)
+        self.rows = {row["id"]: row for row in rows}
+        path = str(Path(self.answers_file).resolve())
+        return SetupReport(details={"answers_file": path, "rows": len(rows)})
+
+    def answer(self, batch: list[Question]) -> list[Answer]:
+        """The file's prediction for each question, checked to answer the same question."""
+        return [self._answer(question) for question in batch]
+
+    def _answer(self, question: Question) -> Answer:
+        row = self.rows.get(question.id)
+        if row is None:
+            raise HarnessError(
+                f"{CONFIG_KEY}: {self.answers_file} has no row for question id {question.id!r} "
+                f"({len(self.rows)} rows); add its prediction to the file, or check that the file "
+                "answers this dataset and split"
+            )
+        if _squash(row["question"]) != _squash(question.question):
+            raise HarnessError(
+                f"{CONFIG_KEY}: {self.answers_file} id {question.id!r} has question "
+                f"{_clip(row['question'])!r} but the dataset's is {_clip(question.question)!r}; "
+                "the file must answer the dataset's questions under the dataset's ids"
+            )
+        extras = {key: row[key] for key in ("latency_seconds", "retrieved_doc_ids") if key in row}
+        if "cost_usd" in row:
+            extras["external_cost_usd"] = row["cost_usd"]
+        return Answer(
+            row["prediction"], row.get("prompt_tokens", 0), row.get("completion_tokens", 0), extras
+        )
+
+
+def _squash(text: str) -> str:
+    """The text with runs of whitespace as one space: line breaks are not a different question."""
+    return " ".join(text.split())
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    text = _squash(text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -6,6 +6,7 @@ finished batch is flushed to `predictions.jsonl`, and a rerun answers only what 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
@@ -207,6 +208,8 @@ def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
     decisive = {k: v for k, v in plain.items() if k not in _NOT_HASHED}
     # The data's content, not just its path: an edited file must not resume stale predictions.
     decisive["data"] = [asdict(item) for item in (*dataset.questions, *dataset.corpus)]
+    # Likewise the files a strategy reads (answers made elsewhere, train questions, a corpus).
+    decisive["files"] = {path: _digest(Path(path)) for path in _file_settings(plain["strategy"])}
     # `limit` stays out too: a larger limit extends the same run instead of starting over.
     # `threads` as well: the compare sweep gave the same 744 predictions at 1 and 2 threads, and
     # a parallel launcher must find the cells a sequential sweep already answered.
@@ -219,6 +222,26 @@ def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
         f"{cfg.dataset.name}-{cfg.strategy.name}-{cfg.model.name}-{results.config_hash(decisive)}"
     )
     return Path(cfg.paths.runs_dir) / name
+
+
+def _file_settings(node: Any) -> list[str]:
+    """Every setting in a config node that names an existing file."""
+    if isinstance(node, dict):
+        return [path for value in node.values() for path in _file_settings(value)]
+    if isinstance(node, list):
+        return [path for value in node for path in _file_settings(value)]
+    return [node] if isinstance(node, str) and _is_file(node) else []
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return "\n" not in text and Path(text).is_file()
+    except (OSError, ValueError):  # a prompt too long for a file name, a NUL character
+        return False
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _clear(run_dir: Path) -> None:

@@ -12,6 +12,7 @@ from omegaconf import OmegaConf
 
 from harness.config import CONF_DIR, available
 from harness.costs import Pricing
+from harness.datasets import NEUTRAL_SYSTEM_PROMPT
 from harness.errors import HarnessError
 from harness.models import Generation
 from tests.conftest import compose_config, write_jsonl
@@ -97,3 +98,15 @@ def test_every_sweep_cell_composes(sweep: str) -> None:
         for value in str(values).split(","):
             cfg = compose_config([*base, f"{key}={value}", f"+sweep={sweep}"])
             assert OmegaConf.select(cfg, key.removeprefix("+")) is not None or value == "null"
+
+
+def test_each_dataset_brings_its_prompt() -> None:
+    acme = compose_config([])
+    assert "support assistant" in acme.strategy.system_prompt
+    mine = compose_config(["dataset=jsonl", "dataset.questions=q.jsonl", "strategy=rag"])
+    assert mine.strategy.system_prompt == NEUTRAL_SYSTEM_PROMPT  # not acme's
+    assert mine.strategy.abstain_answer == "I don't know."
+    hub = compose_config(["dataset=hf", "dataset.path=x", "strategy=finetune"])
+    assert hub.strategy.system_prompt == NEUTRAL_SYSTEM_PROMPT
+    own = compose_config(["dataset=jsonl", "dataset.questions=q.jsonl", "dataset.system_prompt=Hi"])
+    assert own.strategy.system_prompt == "Hi"

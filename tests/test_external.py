@@ -181,6 +181,12 @@ def test_external_strategy_runs_end_to_end(tiny_dataset: tuple[Path, Path], tmp_
     priced = (0.5 + 0.75 + rows[3]["latency_seconds"]) * 0.10 / 3600
     assert summary["cost"]["query_usd"] == pytest.approx(0.01 + priced)
 
+    # the same file path with other answers in it is another run, never the stale one
+    write_jsonl(answers, [{**row, "prediction": "I don't know"} for row in EXTERNAL_ROWS])
+    edited = run(compose_config(_external_overrides(tiny_dataset, tmp_path, answers)))
+    assert edited["folder"] != summary["folder"]
+    assert edited["metrics"]["answerable_accuracy"] == 0.0
+
 
 @pytest.mark.parametrize(
     ("drop", "change", "expected"),

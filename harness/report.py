@@ -171,6 +171,10 @@ def significance_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.Data
                 "difference_ci_low": low,
                 "difference_ci_high": high,
                 "p_value": stats.mcnemar_p(a.tolist(), b.tolist()),
+                # what this pair could detect, given how often its two cells disagree
+                "detectable_difference": stats.minimum_detectable_difference(
+                    len(shared), 0.5, discordant_rate=float((a != b).mean())
+                ),
             }
         )
     pairs = pd.DataFrame(records)
@@ -353,6 +357,8 @@ def _pct(value: float | None) -> str:
 
 def _display(table: pd.DataFrame) -> pd.DataFrame:
     shown = table.copy()
+    for column in ("retrieval_misses", "reading_errors"):
+        shown[column] = table[column].map(lambda v: "n/a" if v is None or pd.isna(v) else int(v))
     for column in ("answerable_accuracy", "exact_match", "abstention_rate", "empty_rate",
                    "hallucination_rate", "recall_at_k"):  # fmt: skip
         shown[column] = shown[column].map(_pct)
@@ -387,15 +393,19 @@ def _display_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     ]  # fmt: skip
     shown["p_value"] = pairs["p_value"].map(lambda p: f"{p:.2g}")
     shown["p_holm"] = pairs["p_holm"].map(lambda p: f"{p:.2g}")
+    shown["detectable_difference"] = pairs["detectable_difference"].map(
+        lambda v: f"{100 * v:.1f} points"
+    )
     return shown.drop(columns=["difference_ci_low", "difference_ci_high"])
 
 
 _SIGNIFICANCE_NOTE = (
     "Accuracy difference = second minus first on the answerable questions both cells answered, "
     "with its paired bootstrap 95 % interval; McNemar's exact test; p_holm = p-value after "
-    "Holm's correction across the {n} pairs of this report (significant: p_holm < 0.05). Verdicts "
-    "by {scorer}; minimum detectable difference: the smallest true difference a pair of cells of "
-    "this size detects with 80 % power."
+    "Holm's correction across the {n} pair(s) of this report (significant: p_holm < 0.05). "
+    "Verdicts by {scorer}. Detectable difference: the smallest true difference the pair would "
+    "detect with 80 % power at its size and observed disagreement; a cell's minimum detectable "
+    "difference is the same at the worst-case disagreement."
 )
 
 

@@ -104,12 +104,11 @@ _PATTERNS = [
     r"tiers?|commands?|features?)\b",
 ]
 _ABSTAIN = re.compile("|".join(f"(?:{p})" for p in _PATTERNS))
-# A refusal followed by a guess ("I'm not sure, it's probably Daniel Okafor") answers after all.
+# A refusal followed by a guess or a value answers after all.
 _GUESS = re.compile(
     r"\b(?:perhaps|maybe|probably|likely|might\s+be|may\s+be|could\s+be|i\s+(?:think|believe|"
     r"guess|suspect)|my\s+guess)\b"
 )
-_BUT = re.compile(r"\b(?:but|however|though|although)\b")
 
 
 def is_abstention(prediction: str, extra_phrases: Sequence[str] = ()) -> bool:
@@ -125,4 +124,5 @@ def is_abstention(prediction: str, extra_phrases: Sequence[str] = ()) -> bool:
     before, after = text[: refusal.start()], text[refusal.end() :]
     if quantities(before):  # "6.5 GB. I'm not sure whether that includes trash"
         return False
-    return not (_GUESS.search(after) or (_BUT.search(after) and quantities(after)))
+    # "I'm not sure, it's probably Daniel", "... so a client can call it 10 times": an answer
+    return not (_GUESS.search(after) or quantities(after))

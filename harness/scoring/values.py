@@ -56,36 +56,9 @@ for _names, _dimension, _factor in (
 
 # Words after a number that are not its unit ("75 and 60", "3 or more").
 _NOT_UNITS = frozenset(
-    [
-        "and",
-        "or",
-        "to",
-        "in",
-        "on",
-        "at",
-        "for",
-        "of",
-        "is",
-        "are",
-        "was",
-        "the",
-        "a",
-        "an",
-        "per",
-        "by",
-        "from",
-        "with",
-        "as",
-        "than",
-        "up",
-        "it",
-        "this",
-        "that",
-        "or",
-        "more",
-        "less",
-    ]
-)
+    ("and", "or", "to", "in", "on", "at", "for", "of", "is", "are", "was", "the", "a", "an",
+     "per", "by", "from", "with", "as", "than", "up", "it", "this", "that", "more", "less")
+)  # fmt: skip
 _MONTHS = {
     name: number
     for number, names in enumerate(

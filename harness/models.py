@@ -34,6 +34,19 @@ class Generation:
     completion_tokens: int
 
 
+# Settings of a model config that decide where and how fast a model is reached, not what it
+# answers: run folders and judge verdicts are keyed without them, so a server that moved to
+# another port, or another concurrency, finds what was already answered.
+SERVING_SETTINGS = (
+    "base_url",
+    "api_key_env",
+    "max_concurrency",
+    "timeout_seconds",
+    "max_retries",
+    "threads",
+)
+
+
 class ChatModel(Protocol):
     """What strategies need from a model."""
 

@@ -28,6 +28,7 @@ from harness.costs import Pricing
 from harness.datasets import SPLITS, Question
 from harness.errors import HarnessError
 from harness.evaluate import evaluate, scoring_rules
+from harness.models import SERVING_SETTINGS
 from harness.results import RunSummary
 from harness.threads import set_torch_threads
 
@@ -35,16 +36,6 @@ log = logging.getLogger(__name__)
 
 # Config nodes that do not change a prediction, so they stay out of the run folder's hash.
 _NOT_HASHED = ("paths", "pricing", "scoring")
-# Model keys that decide where and how fast an API model is reached, not what it answers: a run
-# resumes after the server moved to another port or the concurrency changed.
-_MODEL_KEYS_NOT_HASHED = (
-    "base_url",
-    "api_key_env",
-    "max_concurrency",
-    "timeout_seconds",
-    "max_retries",
-    "threads",
-)
 
 
 def run(cfg: DictConfig) -> RunSummary:
@@ -215,9 +206,7 @@ def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
     # a parallel launcher must find the cells a sequential sweep already answered.
     unhashed_run_keys = ("force", "limit", "threads")
     decisive["run"] = {k: v for k, v in decisive["run"].items() if k not in unhashed_run_keys}
-    decisive["model"] = {
-        k: v for k, v in decisive["model"].items() if k not in _MODEL_KEYS_NOT_HASHED
-    }
+    decisive["model"] = {k: v for k, v in decisive["model"].items() if k not in SERVING_SETTINGS}
     name = (
         f"{cfg.dataset.name}-{cfg.strategy.name}-{cfg.model.name}-{results.config_hash(decisive)}"
     )

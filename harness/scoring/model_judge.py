@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.models import Conversation
+from harness.models import SERVING_SETTINGS, Conversation
 from harness.results import write_json_atomic
 
 log = logging.getLogger(__name__)
@@ -48,20 +48,8 @@ is the gold answer.
 Reply with exactly one word: correct or wrong."""
 JUDGE_MAX_NEW_TOKENS = 3  # the reply is one word; set unless the overrides give max_new_tokens
 ASKED_OUTCOMES = ("correct", "wrong")  # rules outcomes the judge may overturn
-# Model settings that decide where and how fast the judge is reached, not what it says; they stay
-# out of the cache key (the server may move to another port).
-_NOT_DECIDING = (
-    "base_url",
-    "api_key_env",
-    "max_concurrency",
-    "timeout_seconds",
-    "max_retries",
-    "threads",
-    "batch_size",
-    "cache_dir",
-    "tokenizer",
-    "tokenizer_package",
-)
+# Model settings that do not decide the judge's reply stay out of its cache key.
+_NOT_DECIDING = (*SERVING_SETTINGS, "batch_size", "cache_dir", "tokenizer", "tokenizer_package")
 _CHUNK = 256  # cached after every chunk of requests, so a failure late in a long run loses little
 
 Item = tuple[str, Sequence[str], str]  # question, gold answers, prediction

@@ -27,7 +27,7 @@ _SPELLED = (
     r"|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")(?![\w-])"
 )
 _MENTION = re.compile(
-    rf"(?P<currency>\$|€|£)?\s?(?P<number>{_NUMBER}|{_SPELLED})\s?(?P<after>%|[a-z]+)?"
+    rf"(?P<currency>\$|€|£)?\s?(?P<number>{_NUMBER}|{_SPELLED})(?:-|\s?)(?P<after>%|[a-z]+)?"
 )
 
 # Units a reader treats as the same, mapped to one name and a factor to a base unit of a dimension.

@@ -379,7 +379,12 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
     ]
     digits = {"latency_p50_seconds": 3, "latency_p95_seconds": 3, "prompt_tokens": 1,
               "completion_tokens": 1, "setup_seconds": 1}  # fmt: skip
-    return shown.drop(columns=["accuracy_ci_low", "accuracy_ci_high"]).round(digits).round(6)
+    shown = shown.drop(columns=["accuracy_ci_low", "accuracy_ci_high"]).round(digits).round(6)
+    # no correct answer, no cost per correct answer
+    shown["cost_per_correct_usd"] = shown["cost_per_correct_usd"].map(
+        lambda v: "n/a" if v is None or pd.isna(v) else v
+    )
+    return shown
 
 
 def _display_pairs(pairs: pd.DataFrame) -> pd.DataFrame:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -27,76 +25,26 @@ from harness.scoring.model_judge import (
     load_judge,
     parse_verdict,
 )
+from tests.chat_server import ScriptedServer
 
 QUESTION = "What is the Pro plan upload limit?"
 PRICING = build_pricing("vm", 0.1, "2026-11-29")
 
 
-class JudgeServer:
-    """Chat completions whose reply is `replies[prediction]` (default `wrong`); records requests."""
+class JudgeServer(ScriptedServer):
+    """Replies `replies[prediction]` (default `wrong`) to the judge's prompt; records requests."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.replies: dict[str, str] = {}
-        self.requests: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(
-            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self._http.server_address[1]}/v1"
 
     @property
     def predictions(self) -> list[str]:
         """The prediction each request asked about, in arrival order."""
         return [_prediction(body) for body in self.requests]
 
-    def __enter__(self) -> JudgeServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-
-    def _reply(self, body: dict[str, Any]) -> dict[str, Any]:
-        with self._lock:
-            self.requests.append(body)
-        text = self.replies.get(_prediction(body), "wrong")
-        return {
-            "id": "cmpl-1",
-            "object": "chat.completion",
-            "created": 0,
-            "model": body["model"],
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": "stop",
-                    "message": {"role": "assistant", "content": text},
-                }
-            ],
-            "usage": {"prompt_tokens": 50, "completion_tokens": 1, "total_tokens": 51},
-        }
-
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                data = json.dumps(server._reply(body)).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        return Handler
+    def answer(self, body: dict[str, Any]) -> str:
+        return self.replies.get(_prediction(body), "wrong")
 
 
 def _prediction(body: dict[str, Any]) -> str:

@@ -35,6 +35,12 @@ def outcome(prediction: str, answers: list[str], question: str = "") -> str:
         ("Two weeks.", ["14 days"], ""),
         ("Acme Sync 5.8.2 is the latest.", ["version 5.8.2"], ""),
         ("Use 9443.", ["port 9443"], "Apart from port 443, on what port is WebDAV reached?"),
+        # a bare gold takes any unit; the question's own number can be the answer; a value in
+        # parentheses restates, it does not hedge
+        ("A week is approximately 7 days.", ["7"], "How many days are in a week?"),
+        ("100 divided by 10 equals 10.", ["10"], "What is 100 divided by 10?"),
+        ("Water boils at 100 degrees Celsius (212 degrees Fahrenheit).", ["100 degrees"], ""),
+        ("It needs Android 12 or later.", ["Android 12"], ""),
         # dates as dates, text as whole words with punctuation aside
         ("It came out on 9 March 2023.", ["March 9, 2023"], ""),
         ("Released 2023-03-09", ["March 9, 2023"], ""),
@@ -68,6 +74,7 @@ def test_correct_answers_a_careful_reader_accepts(
         ("14 hours", ["14 days"], ""),
         ("6 uploads at once", ["6 owners"], "How many owners can a vault have?"),
         ("Android 12", ["12 devices"], ""),
+        ("12 devices", ["Android 12"], ""),
         ("Tier 4", ["Tier 4A"], ""),
         ("ACS-2215", ["ACS-2214"], ""),
         # hedging: two candidate values for the asked quantity

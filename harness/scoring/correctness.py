@@ -55,26 +55,43 @@ def _as_quantity(gold: str) -> Quantity | None:
 
 
 def _states_quantity(prediction: str, gold: Quantity, question: str) -> bool:
-    in_question = quantities(question)
-    asserted = [
-        q for q in quantities(prediction) if not any(same_number(q, x) for x in in_question)
-    ]
+    stated = quantities(prediction)
     asked = {_stem(w) for w in words(question)}
-    matches = [q for q in asserted if same_quantity(q, gold, asked)]
-    rivals = [q for q in asserted if not same_number(q, gold) and _same_kind(q, gold)]
+    matches = [q for q in stated if same_quantity(q, gold, asked)]
+    in_question = quantities(question)
+    rivals = [
+        q
+        for q in stated
+        if not same_number(q, gold)
+        and _same_kind(q, gold)
+        and not any(same_number(q, x) for x in in_question)  # "Apart from port 443, ..."
+        and not _in_parentheses(prediction, q)  # "100 degrees Celsius (212 degrees Fahrenheit)"
+    ]
     return bool(matches) and not rivals
+
+
+def _in_parentheses(text: str, quantity: Quantity) -> bool:
+    before = text[: quantity.start]
+    return before.count("(") > before.count(")")
 
 
 def same_quantity(stated: Quantity, gold: Quantity, asked: set[str] = frozenset()) -> bool:
     """Whether `stated` states the gold quantity.
 
     A bare number is judged by its value (unless it names something else: "Android 12" for "12
-    devices"). Units of measure must fit ("2 weeks" = "14 days"; "75 GB" is not "75 MB" nor "75
-    seats"). A noun must be the gold's own, or one the question uses ("75 users" when asked how
-    many users a plan allows), so "6 uploads" does not state "6 owners".
+    devices"), and so is any number where the gold is bare ("7 days" for "7"); a named number
+    ("Android 12") is stated by its number alone or with its name. Units of measure
+    must fit ("2 weeks" = "14 days"; "75 GB" is not "75 MB" nor "75 seats"). A noun must be the
+    gold's own, or one the question uses ("75 users" when asked how many users a plan allows),
+    so "6 uploads" does not state "6 owners".
     """
+    if gold.label is not None:  # a name with a number ("Android 12"): the number, or the name
+        bare = stated.unit is None and stated.label in (None, gold.label)
+        return bare and same_number(stated, gold)
+    if gold.unit is None:
+        return same_number(stated, gold)
     if stated.unit is None:
-        names_other = stated.label is not None and gold.unit is not None and gold.label is None
+        names_other = stated.label is not None and gold.label is None
         return not names_other and same_number(stated, gold)
     if stated.dimension or gold.dimension:
         return same_measure(stated, gold)

@@ -136,6 +136,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"\nmodel judge {args.judge} (only where the rules saw an answer):")
             says = judge_says_correct(rows, rules, model_judge)
             print(format_table(by_group(rows, says, "file")))
+            print(f"unparsed replies (the rules decided those rows): {model_judge.unparsed}")
     except HarnessError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)

@@ -81,9 +81,10 @@ def same_quantity(stated: Quantity, gold: Quantity, asked: set[str] = frozenset(
     A bare number is judged by its value (unless it names something else: "Android 12" for "12
     devices"). Where the gold is bare, a unit the question names is fine ("7 days" for "7" when
     asked how many days), another is not ("8 eyes" for "8" legs). A named number ("Android 12")
-    is stated by its number alone or with its name. Units of measure must fit ("2 weeks" = "14 days"; "75 GB" is not "75 MB" nor "75 seats"). A noun must be the
-    gold's own, or one the question uses ("75 users" when asked how many users a plan allows),
-    so "6 uploads" does not state "6 owners".
+    is stated by its number alone or with its name. Units of measure must fit ("2 weeks" = "14
+    days"; "75 GB" is not "75 MB" nor "75 seats"). A noun must be the gold's own, or one the
+    question uses ("75 users" when asked how many users a plan allows), so "6 uploads" does not
+    state "6 owners".
     """
     if gold.label is not None:  # a name with a number ("Android 12"): the number, or the name
         bare = stated.unit is None and stated.label in (None, gold.label)

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from harness.errors import HarnessError
 from harness.models import SERVING_SETTINGS, Conversation
 from harness.results import write_json_atomic
@@ -50,7 +52,7 @@ JUDGE_MAX_NEW_TOKENS = 3  # the reply is one word; set unless the overrides give
 ASKED_OUTCOMES = ("correct", "wrong")  # rules outcomes the judge may overturn
 # Model settings that do not decide the judge's reply stay out of its cache key.
 _NOT_DECIDING = (*SERVING_SETTINGS, "batch_size", "cache_dir", "tokenizer", "tokenizer_package")
-_CHUNK = 256  # cached after every chunk of requests, so a failure late in a long run loses little
+_CHUNK = 32  # cached after every chunk of requests, so a failure late in a long run loses little
 
 Item = tuple[str, Sequence[str], str]  # question, gold answers, prediction
 
@@ -107,10 +109,13 @@ class ModelJudge:
         found = {key: self._read(key) for key in set(keys)}
         missing = [key for key in dict.fromkeys(keys) if found[key] is None]
         item_of = dict(zip(keys, items, strict=True))
+        progress = tqdm(total=len(missing), desc=f"judge {self.name}", unit="answer",
+                        disable=not missing)  # fmt: skip
         for start in range(0, len(missing), _CHUNK):
             chunk = missing[start : start + _CHUNK]
             replies = self.model.generate([judge_prompt(*item_of[key]) for key in chunk])
             self.sent += len(chunk)
+            progress.update(len(chunk))
             for key, reply in zip(chunk, replies, strict=True):
                 found[key] = {
                     "verdict": parse_verdict(reply.text) or "unparsed",
@@ -119,6 +124,7 @@ class ModelJudge:
                     "rubric_version": RUBRIC_VERSION,
                 }
                 write_json_atomic(self._path(key), found[key])
+        progress.close()
         verdicts = [{"correct": True, "wrong": False}.get(found[key]["verdict"]) for key in keys]
         unparsed = verdicts.count(None)
         self.unparsed += unparsed

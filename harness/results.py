@@ -162,8 +162,8 @@ def format_summary(summary: RunSummary) -> str:
         ("questions per second", _number(metrics["questions_per_second"], 2)),
         ("tokens per question", _tokens(metrics)),
         ("setup", f"{setup.get('seconds', 0):.1f}s, ${cost['setup_usd']:.6f}"),
-        ("cost per 1k questions", f"${_number(cost['per_1k_questions_usd'], 4)}"),
-        ("cost per correct answer", f"${_number(cost['per_correct_answer_usd'], 6)}"),
+        ("cost per 1k questions", _usd(cost["per_1k_questions_usd"], 4)),
+        ("cost per correct answer", _usd(cost["per_correct_answer_usd"], 6)),
     ]
     width = max(len(name) for name, _ in lines)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in lines)
@@ -186,6 +186,10 @@ def _failures(metrics: dict[str, Any]) -> list[tuple[str, str]]:
         return []
     misses, reading = metrics["retrieval_misses"], metrics["reading_errors"]
     return [("missed answers: retrieval / reading", f"{misses} / {reading}")]
+
+
+def _usd(value: float | None, digits: int) -> str:
+    return "n/a" if value is None else f"${value:.{digits}f}"
 
 
 def _number(value: float | None, digits: int) -> str:

@@ -47,7 +47,7 @@ def write_report(
     pairs = significance_table(runs, predictions)
     plots = make_plots(runs, predictions, table, folder)
     advice = recommendation(table, pairs)
-    results.write_text_atomic(folder / "report.csv", table.to_csv(index=False))
+    results.write_text_atomic(folder / "report.csv", _csv_safe(table).to_csv(index=False))
     scorer = _scorer(runs)
     results.write_text_atomic(folder / "report.md", _markdown(table, pairs, advice, plots, scorer))
     results.write_text_atomic(folder / "report.html", _html(table, pairs, advice, plots, scorer))
@@ -278,6 +278,9 @@ def make_plots(
     """Draw the PNG plots that apply to these runs; returns title -> file."""
     from harness import plots
 
+    # matplotlib reads "$...$" in a label as math; a model named "m$^^$" must not stop the report
+    table = table.assign(cell=table["cell"].map(_plot_text))
+    predictions = predictions.assign(cell=predictions["cell"].map(_plot_text))
     drawn = {
         "Accuracy against cost": plots.accuracy_vs_cost(table, folder / "accuracy_vs_cost.png"),
         "Latency per question": plots.latency(predictions, folder / "latency.png"),
@@ -291,7 +294,8 @@ def make_plots(
             table, folder / "recall_vs_accuracy.png"
         )
     curves = {
-        r.cell: setup_detail(r.setup.get("details", {}), "loss_curve") for r in runs.itertuples()
+        _plot_text(r.cell): setup_detail(r.setup.get("details", {}), "loss_curve")
+        for r in runs.itertuples()
     }
     curves = {cell: curve for cell, curve in curves.items() if curve}
     if curves:
@@ -433,12 +437,13 @@ def _markdown(
     plots: dict[str, Path],
     scorer: str = "harness/scoring (rules, not a model judge)",
 ) -> str:
-    parts = ["# Comparison", "", _display(table).to_markdown(index=False), "", "## Recommendation"]
-    parts += [f"- {line}" for line in advice]
+    shown = _markdown_safe(_display(table)).to_markdown(index=False)
+    parts = ["# Comparison", "", shown, "", "## Recommendation"]
+    parts += [f"- {_markdown_text(line)}" for line in advice]
     if not pairs.empty:
         parts += ["", "## Paired differences (answerable questions)", ""]
-        parts += [_SIGNIFICANCE_NOTE.format(n=len(pairs), scorer=scorer), ""]
-        parts.append(_display_pairs(pairs).to_markdown(index=False))
+        parts += [_markdown_text(_SIGNIFICANCE_NOTE.format(n=len(pairs), scorer=scorer)), ""]
+        parts.append(_markdown_safe(_display_pairs(pairs)).to_markdown(index=False))
     parts += ["", "## Plots", ""] + [f"![{title}]({path.name})" for title, path in plots.items()]
     return "\n".join(parts) + "\n"
 
@@ -469,6 +474,38 @@ def _html(
         f"<h1>Comparison</h1>{_display(table).to_html(index=False)}"
         f"<h2>Recommendation</h2><ul>{items}</ul>"
         f"<h2>Paired differences</h2>{significance}<h2>Plots</h2>{images}"
+    )
+
+
+# Labels come from users (model names, dataset names) and text from models: neutralised for the
+# spreadsheet, the Markdown viewer and the browser that will open the report.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as a formula ("=HYPERLINK(...)") get a leading quote."""
+    return frame.apply(
+        lambda column: column.map(
+            lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+        )
+    )
+
+
+def _markdown_text(text: str) -> str:
+    """One line of Markdown that shows `text` as text: no table breaks, no HTML, no links."""
+    text = " ".join(str(text).split())
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _plot_text(label: str) -> str:
+    return label.replace("$", r"\$")
+
+
+def _markdown_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.apply(
+        lambda column: column.map(lambda v: _markdown_text(v) if isinstance(v, str) else v)
     )
 
 

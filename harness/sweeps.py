@@ -45,7 +45,9 @@ class SweepReport(Callback):
         if not cells_file.is_file():
             log.warning("no finished cells in %s; no report written", sweep_dir)
             return
-        folders = sorted({Path(line) for line in cells_file.read_text().split()})
+        # one folder per line: a path may hold spaces
+        lines = cells_file.read_text(encoding="utf-8").splitlines()
+        folders = sorted({Path(line) for line in lines if line.strip()})
         try:
             rules = scoring_rules(config.scoring, config.paths.cache_dir)
             pricing = instantiate(config.pricing)

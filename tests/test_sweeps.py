@@ -20,7 +20,7 @@ def _sweep(overrides: list[str], sweep_dir: Path) -> subprocess.CompletedProcess
 def test_sweep_reports_and_reruns_skip_finished_cells(
     tiny_run_overrides: list[str], tmp_path: Path
 ) -> None:
-    sweep_dir = tmp_path / "sweep"
+    sweep_dir = tmp_path / "sweep with space"  # cells.txt once split paths on white space
     done = _sweep(tiny_run_overrides, sweep_dir)
     assert done.returncode == 0, done.stderr[-2000:]
     cells = sorted(p.parent for p in sweep_dir.glob("*/predictions.jsonl"))

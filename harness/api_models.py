@@ -23,6 +23,8 @@ log = logging.getLogger(__name__)
 # Used only to decide how much retrieved context fits the window when no tokenizer is given: a
 # deliberately high estimate (~3 characters per token), so a prompt is never cut too late.
 _CHARS_PER_TOKEN_ESTIMATE = 3.0
+# More tokens than any model's window holds today: a usage figure above it is the server's error.
+_MAX_TOKENS_PER_REQUEST = 10_000_000
 
 
 class OpenAICompatibleChatModel:
@@ -118,7 +120,14 @@ class OpenAICompatibleChatModel:
                 f"model.base_url: {self.client.base_url} returned no token usage; ragbench takes "
                 f"token counts from the server's `usage` and cannot price this model without it"
             )
-        return Generation(text, usage.prompt_tokens, usage.completion_tokens)
+        counts = (usage.prompt_tokens, usage.completion_tokens)
+        if not all(isinstance(n, int) and 0 <= n <= _MAX_TOKENS_PER_REQUEST for n in counts):
+            raise HarnessError(
+                f"model.base_url: {self.client.base_url} reported usage of {counts[0]} prompt and "
+                f"{counts[1]} completion tokens for one request, which cannot be right; check the "
+                "server (ragbench prices API models by these counts)"
+            )
+        return Generation(text, *counts)
 
 
 def load_openai_compatible(

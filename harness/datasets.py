@@ -287,8 +287,10 @@ def _field(
         kinds = kind if isinstance(kind, tuple) else (kind,)
         expected = " or ".join(k.__name__ for k in kinds)
         raise HarnessError(f"{where}: field {key!r} must be {expected}, got {type(value).__name__}")
-    if isinstance(value, str) and max_chars is not None:
-        _check_length(value, key, where, max_chars)
+    if isinstance(value, str):
+        _check_encodable(value, key, where)
+        if max_chars is not None:
+            _check_length(value, key, where, max_chars)
     return value
 
 
@@ -298,6 +300,17 @@ def _text(row: dict[str, Any], key: str, where: str, fix: str) -> str:
     if not value.strip():
         raise HarnessError(f"{where}: field {key!r} is empty; {fix}")
     return value
+
+
+def _check_encodable(value: str, key: str, where: str) -> None:
+    """A lone surrogate ("\\ud800") reads from JSON but cannot be written back out as UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise HarnessError(
+            f"{where}: field {key!r} holds {value[error.start]!r}, half of a surrogate pair, which "
+            "is not text; fix the string's escape sequences"
+        ) from None
 
 
 def _check_length(value: str, key: str, where: str, max_chars: int = MAX_CHARS) -> None:
@@ -313,6 +326,7 @@ def _string_list(row: dict[str, Any], key: str, where: str, required: bool) -> t
     if not all(isinstance(v, str) and v.strip() for v in values):
         raise HarnessError(f"{where}: field {key!r} must be a list of non-empty strings")
     for value in values:
+        _check_encodable(value, key, where)
         _check_length(value, key, where)
     return tuple(values)
 

@@ -65,6 +65,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would lock out a shared folder
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
@@ -73,6 +74,12 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def read_predictions(path: Path, repair: bool = True) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ import hashlib
 import json
 import logging
 import random
+import re
 import shutil
 import time
 from dataclasses import asdict
@@ -86,6 +87,8 @@ def check_settings(cfg: DictConfig) -> None:
         problems.append(f"run.limit={cfg.run.limit}: use a positive number or null for all")
     if cfg.run.batch_size < 1:
         problems.append(f"run.batch_size={cfg.run.batch_size}: use a positive number")
+    if cfg.run.seed < 0:
+        problems.append(f"run.seed={cfg.run.seed}: use 0 or a positive number")
     if cfg.run.threads is not None and cfg.run.threads < 1:
         problems.append(f"run.threads={cfg.run.threads}: use a positive number or null")
     if cfg.model.max_new_tokens < 1:
@@ -207,10 +210,13 @@ def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
     unhashed_run_keys = ("force", "limit", "threads")
     decisive["run"] = {k: v for k, v in decisive["run"].items() if k not in unhashed_run_keys}
     decisive["model"] = {k: v for k, v in decisive["model"].items() if k not in SERVING_SETTINGS}
-    name = (
-        f"{cfg.dataset.name}-{cfg.strategy.name}-{cfg.model.name}-{results.config_hash(decisive)}"
-    )
-    return Path(cfg.paths.runs_dir) / name
+    parts = (cfg.dataset.name, cfg.strategy.name, cfg.model.name, results.config_hash(decisive))
+    return Path(cfg.paths.runs_dir) / "-".join(_folder_safe(str(part)) for part in parts)
+
+
+def _folder_safe(name: str) -> str:
+    """A name as one folder name: "../x" or "org/model" must not leave or nest the runs folder."""
+    return re.sub(r"[^A-Za-z0-9._+-]", "_", name).lstrip(".") or "_"
 
 
 def _file_settings(node: Any) -> list[str]:

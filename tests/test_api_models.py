@@ -49,6 +49,13 @@ def test_token_counts_come_from_the_response_usage(server: ScriptedServer) -> No
     assert request["temperature"] == 0.0 and request["max_tokens"] == 48
 
 
+@pytest.mark.parametrize("usage", [(-5, 3), (12, 600_000_000_000)])
+def test_absurd_usage_is_a_one_line_error(server: ScriptedServer, usage: tuple[int, int]) -> None:
+    server.usage = usage  # once priced as is: $6e8 per 1,000 questions
+    with pytest.raises(HarnessError, match=r"^model\.base_url: \S+ reported usage of .+ right"):
+        client(server).generate([chat("how many days retention ?")])
+
+
 def test_retries_429_and_500_then_succeeds(server: ScriptedServer) -> None:
     server.failures = [429, 500, 503]
     (generation,) = client(server, max_retries=3).generate([chat("q")])

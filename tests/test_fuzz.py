@@ -71,6 +71,9 @@ QUESTION_CASES = [
     ("blank answer", row(answers=["  "]), "field 'answers' must be a list of non-empty strings"),
     ("empty doc id", row(doc_ids=[""]), "field 'doc_ids' must be a list of non-empty strings"),
     ("symbol answer", row(answers=["?!"]), "field 'answers' holds '?!', which scoring reduces"),
+    # JSON's "\ud800" escape reads as half a surrogate pair: it crashed later, when written out
+    ("lone surrogate question", row(question="caf\ud800?"), "field 'question' holds '\\ud800'"),
+    ("lone surrogate answer", row(answers=["x\udfff"]), "field 'answers' holds '\\udfff'"),
     ("punctuation answer", row(answers=["x", "..."]), "field 'answers' holds '...'"),
     ("huge question", row(question=HUGE), f"field 'question' is {len(HUGE):,} characters long"),
     ("huge answer", row(answers=[HUGE]), f"field 'answers' is {len(HUGE):,} characters long"),

@@ -30,7 +30,14 @@ def main() -> None:
     except HarnessError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
-    _run_cell()
+    try:
+        _run_cell()
+    except KeyboardInterrupt:  # Ctrl-C: one line, not a page of torch frames
+        print(
+            "interrupted: every batch answered so far is kept; run the same command to resume",
+            file=sys.stderr,
+        )
+        sys.exit(130)
 
 
 if __name__ == "__main__":

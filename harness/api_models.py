@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # Used only to decide how much retrieved context fits the window when no tokenizer is given: a
 # deliberately high estimate (~3 characters per token), so a prompt is never cut too late.
 _CHARS_PER_TOKEN_ESTIMATE = 3.0
+_NO_KEY = "unused"
 # More tokens than any model's window holds today: a usage figure above it is the server's error.
 _MAX_TOKENS_PER_REQUEST = 10_000_000
 
@@ -53,6 +54,9 @@ class OpenAICompatibleChatModel:
         self.tokenizer = tokenizer
         self.seed = seed
         self.extra_body = dict(extra_body or {})
+
+    def _redact(self, text: str) -> str:
+        return _redacted(str(text), str(self.client.api_key))
 
     def count_tokens(self, text: str) -> int:
         """Tokens in `text`: the configured tokenizer's count, else a high estimate."""
@@ -111,7 +115,7 @@ class OpenAICompatibleChatModel:
         except openai.APIStatusError as error:
             raise HarnessError(
                 f"model.base_url: {self.client.base_url} answered HTTP {error.status_code} after "
-                f"{self.client.max_retries} retries: {_short(error.message)}"
+                f"{self.client.max_retries} retries: {_short(self._redact(error.message))}"
             ) from None
         text = (response.choices[0].message.content or "").strip()
         usage = response.usage
@@ -185,7 +189,7 @@ def load_openai_compatible(
 
 def _api_key(api_key_env: str | None) -> str:
     if not api_key_env:
-        return "unused"  # local servers take any key; the client insists on one
+        return _NO_KEY  # local servers take any key; the client insists on one
     key = os.environ.get(api_key_env)
     if not key:
         raise HarnessError(
@@ -218,6 +222,11 @@ def _offered_models(client: Any) -> str:
     except Exception:  # the listing is a courtesy; the error that brought us here is the news
         return "check the model id the server serves"
     return f"it serves: {', '.join(offered) or 'nothing'}"
+
+
+def _redacted(text: str, key: str) -> str:
+    """`text` with the API key's value masked: a server may echo the request in its error."""
+    return text.replace(key, "***") if key and key != _NO_KEY else text
 
 
 def _short(message: str, limit: int = 160) -> str:

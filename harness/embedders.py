@@ -80,7 +80,10 @@ def load_embedder(embedder: str, trust_remote_code: bool = False) -> SentenceEmb
     source = _embedder_source(embedder)
     started = time.perf_counter()
     try:
-        model = SentenceTransformer(source, trust_remote_code=trust_remote_code)
+        # safetensors only: a pickled pytorch_model.bin is never unpickled (the README promises)
+        model = SentenceTransformer(
+            source, trust_remote_code=trust_remote_code, model_kwargs={"use_safetensors": True}
+        )
     except (OSError, ValueError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise HarnessError(

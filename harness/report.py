@@ -14,6 +14,7 @@ import base64
 import html
 import itertools
 import json
+import logging
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from harness.costs import Pricing
 from harness.errors import HarnessError
 from harness.evaluate import evaluate, setup_detail
 from harness.scoring import ScoringRules
+
+log = logging.getLogger(__name__)
 
 SIGNIFICANCE = 0.05  # family-wise, after Holm's correction across the report's pairs
 
@@ -91,15 +94,22 @@ def load_runs(
         )
     runs, rows = [], []
     for path in summaries:
-        summary = json.loads(path.read_text())
-        setup_path = path.parent / "setup.json"
-        setup = json.loads(setup_path.read_text()) if setup_path.is_file() else {}
+        try:
+            summary = json.loads(path.read_text(encoding="utf-8"))
+            setup_path = path.parent / "setup.json"
+            setup = json.loads(setup_path.read_text()) if setup_path.is_file() else {}
+        except ValueError:  # JSON and UTF-8 errors: a damaged file, not the others' fault
+            log.warning("skipped %s: its metrics.json or setup.json is unreadable; run its "
+                        "command again to rewrite them", path.parent)  # fmt: skip
+            continue
         # read-only: the run may be live, and only its owner repairs a torn last line
         raw = results.read_predictions(path.parent / results.PREDICTIONS, repair=False)
         evaluation = evaluate(raw, setup, rules, pricing, summary["model"])
         runs.append({"folder": str(path.parent), "summary": summary, "setup": setup,
                      "evaluation": evaluation})  # fmt: skip
         rows += [{"folder": str(path.parent), **row} for row in evaluation.rows]
+    if not runs:
+        raise HarnessError(f"no readable runs under {folder}; run the harness again")
     frame = pd.DataFrame(runs)
     frame["cell"] = _cell_labels([r["summary"] for r in runs])
     predictions = pd.DataFrame(rows).merge(frame[["folder", "cell"]], on="folder")

@@ -113,19 +113,19 @@ def _answer(
     written: list[dict[str, Any]] = []
     size = cfg.run.batch_size
     batches = [remaining[i : i + size] for i in range(0, len(remaining), size)]
-    progress = tqdm(total=len(remaining), desc=f"{strategy.name} on {dataset.name}", unit="q")
-    for offset, batch in enumerate(batches):
-        started = time.perf_counter()
-        answers = strategy.answer(batch)
-        batch_seconds = time.perf_counter() - started
-        rows = [
-            _row(cfg, q, a, next_batch + offset, batch_seconds, len(batch))
-            for q, a in zip(batch, answers, strict=True)
-        ]
-        results.append_predictions(run_dir / results.PREDICTIONS, rows)
-        written += rows
-        progress.update(len(batch))
-    progress.close()
+    # closed on any exit, so an error or Ctrl-C message starts on a line of its own
+    with tqdm(total=len(remaining), desc=f"{strategy.name} on {dataset.name}", unit="q") as bar:
+        for offset, batch in enumerate(batches):
+            started = time.perf_counter()
+            answers = strategy.answer(batch)
+            batch_seconds = time.perf_counter() - started
+            rows = [
+                _row(cfg, q, a, next_batch + offset, batch_seconds, len(batch))
+                for q, a in zip(batch, answers, strict=True)
+            ]
+            results.append_predictions(run_dir / results.PREDICTIONS, rows)
+            written += rows
+            bar.update(len(batch))
     return written
 
 

@@ -16,6 +16,7 @@ class ScriptedServer:
         self.failures: list[int] = []  # statuses returned, one per request, before succeeding
         self.fail_after: int | None = None  # succeed this many times, then answer 500 forever
         self.delay = 0.0
+        self.echo_authorization = False  # a careless server repeats the request in its errors
         self.usage = (11, 3)
         self.models = ["scripted"]
         self.requests: list[dict[str, Any]] = []
@@ -47,7 +48,9 @@ class ScriptedServer:
             self.authorization.add(authorization)
             if self.failures:
                 status = self.failures.pop(0)
-                return status, {"error": {"message": f"scripted {status}", "type": "scripted"}}
+                echoed = f" for {authorization}" if self.echo_authorization else ""
+                message = f"scripted {status}{echoed}"
+                return status, {"error": {"message": message, "type": "scripted"}}
             if self.fail_after is not None and len(self.successes) >= self.fail_after:
                 return 500, {"error": {"message": "scripted outage", "type": "server_error"}}
             if body.get("model") not in self.models:

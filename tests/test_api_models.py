@@ -92,6 +92,17 @@ def test_auth_error_names_the_key_variable(
     assert server.authorization == {f"Bearer {SECRET}"}
 
 
+def test_a_key_the_server_echoes_never_reaches_the_error(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAGBENCH_TEST_KEY", SECRET)
+    server.failures, server.echo_authorization = [400], True
+    model = client(server, api_key_env="RAGBENCH_TEST_KEY")
+    with pytest.raises(HarnessError, match=r"answered HTTP 400") as error:
+        model.generate([chat("q")])
+    assert SECRET not in str(error.value) and "Bearer ***" in str(error.value)
+
+
 def test_missing_key_variable_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RAGBENCH_TEST_KEY", raising=False)
     with pytest.raises(HarnessError, match="RAGBENCH_TEST_KEY is not set"):

@@ -497,3 +497,29 @@ def test_prediction_rows_keep_unicode_line_separators_and_damage_is_dropped_loud
     with caplog.at_level(logging.WARNING, logger="harness.results"):
         assert read_predictions(path) == rows[:1]
     assert caplog.text == ""
+
+
+def test_ctrl_c_is_one_line_and_the_run_resumes(overrides: list[str], tmp_path: Path) -> None:
+    cell = [*overrides, f"paths.results_dir={tmp_path / 'interrupted'}"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", SLOW_CELL, *cell], cwd=ROOT, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        runs = tmp_path / "interrupted" / "runs"
+        while not list(runs.glob("*/predictions.jsonl")) or len(rows_of(runs)) < 2:
+            assert process.poll() is None and time.monotonic() < deadline
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=30)
+    assert process.returncode == 130, stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+    lines = [line for line in stderr.splitlines() if line.startswith("interrupted:")]
+    assert lines == ["interrupted: every batch answered so far is kept; run the same command to "
+                     "resume"]  # fmt: skip
+    assert len(rows_of(runs)) == 2  # kept for the resume

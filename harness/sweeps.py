@@ -45,13 +45,10 @@ class SweepReport(Callback):
         if not cells_file.is_file():
             log.warning("no finished cells in %s; no report written", sweep_dir)
             return
-        # one folder per line: a path may hold spaces
-        lines = cells_file.read_text(encoding="utf-8").splitlines()
-        folders = sorted({Path(line) for line in lines if line.strip()})
         try:
             rules = scoring_rules(config.scoring, config.paths.cache_dir)
             pricing = instantiate(config.pricing)
-            report = write_report(sweep_dir, folders, rules, pricing)
+            report = write_report(sweep_dir, rules=rules, pricing=pricing)  # reads cells.txt
         except HarnessError as error:
             log.error("report not written: %s", error)
             return

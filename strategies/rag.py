@@ -69,6 +69,11 @@ class RagStrategy:
                 "strategy=rag needs a corpus and this dataset has none; give the dataset one "
                 "(e.g. dataset.corpus=<corpus.jsonl>)"
             )
+        if self.model.max_new_tokens >= self.model.context_window:  # no room left for context
+            raise HarnessError(
+                f"model.max_new_tokens={self.model.max_new_tokens} leaves no room for retrieved "
+                f"context in the model's {self.model.context_window}-token window; lower it"
+            )
         embedder = load_embedder(self.embedder, self.trust_remote_code)
         retriever = load_or_build(
             corpus,

@@ -97,6 +97,17 @@ def test_prompts_fit_a_small_context_window(embedders: list[FakeEmbedder], tmp_p
     answers = strategy.answer(QUESTIONS)
     assert all(model.prompt_tokens(c) + 8 <= 40 for c in model.batches[0])
     assert any(a.extras["context_chunks"] < 4 for a in answers)  # trimming did happen
+    # what the model saw, not what was retrieved, decides a retrieval miss
+    assert all(
+        set(a.extras["shown_doc_ids"]) <= set(a.extras["retrieved_doc_ids"]) for a in answers
+    )
+    assert any(len(a.extras["shown_doc_ids"]) < len(a.extras["retrieved_doc_ids"]) for a in answers)
+
+
+def test_no_room_for_context_is_refused(embedders: list[FakeEmbedder], tmp_path: Path) -> None:
+    strategy = make(FakeChatModel(context_window=40, max_new_tokens=40), tmp_path)
+    with pytest.raises(HarnessError, match=r"^model\.max_new_tokens=40 leaves no room"):
+        strategy.prepare([], CORPUS)
 
 
 def test_chunks_and_context_template_reach_the_prompt(

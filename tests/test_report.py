@@ -166,3 +166,12 @@ def test_a_damaged_metrics_file_skips_that_run_only(
     markdown = (fake_results / "report.md").read_text()
     assert "| rag/m " in markdown and "prompt/m" not in markdown
     assert "metrics.json or setup.json is unreadable" in caplog.text
+
+
+def test_a_sweep_folder_reports_on_the_cells_it_lists(fake_results: Path, tmp_path: Path) -> None:
+    sweep = tmp_path / "multirun" / "an ad-hoc grid"  # cells live elsewhere, as with `-m`
+    sweep.mkdir(parents=True)
+    (sweep / "cells.txt").write_text(f"{fake_results / 'acme-rag'}\n")
+    write_report(sweep, rules=RULES, pricing=PRICING)
+    markdown = (sweep / "report.md").read_text()
+    assert "| rag/m " in markdown and "prompt/m" not in markdown

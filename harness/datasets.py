@@ -33,6 +33,9 @@ DOCUMENT_FIELDS = ("id", "title", "text")
 # Longest string accepted in any field but a document's text (which is chunked): about 5,000
 # tokens, more than a small model's prompt can hold next to its instructions.
 MAX_CHARS = 20_000
+# A document is chunked, so it may be long, but not unboundedly: tokenising a 10 MB one took
+# 1.2 GB of memory. Split bigger ones into several documents.
+MAX_DOCUMENT_CHARS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -317,7 +320,7 @@ def _check_length(value: str, key: str, where: str, max_chars: int = MAX_CHARS) 
     if len(value) > max_chars:
         raise HarnessError(
             f"{where}: field {key!r} is {len(value):,} characters long; the limit is "
-            f"{max_chars:,} (shorten it or drop the row)"
+            f"{max_chars:,} (shorten it, split it into several rows, or drop the row)"
         )
 
 
@@ -353,7 +356,7 @@ def _parse_document(row: dict[str, Any], path: str, line: int) -> Document:
     where = f"{path} line {line}"
     doc_id = _text(row, "id", where, "give every document an id")
     title = _field(row, "title", str, where, required=False) or ""
-    text = _field(row, "text", str, where, max_chars=None)  # any length: documents are chunked
+    text = _field(row, "text", str, where, max_chars=MAX_DOCUMENT_CHARS)
     if not text.strip():
         raise HarnessError(f"{where}: field 'text' is empty; give the document some text")
     return Document(doc_id, title, text)

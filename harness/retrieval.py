@@ -200,7 +200,13 @@ def build_index(vectors: np.ndarray, index: str) -> tuple[Any, str]:
                         "Flat", index, len(vectors), _faiss_reason(error))  # fmt: skip
             built_as = "Flat"
             built = faiss.index_factory(vectors.shape[1], built_as, faiss.METRIC_INNER_PRODUCT)
-    built.add(vectors)
+    try:
+        built.add(vectors)
+    except RuntimeError as error:  # e.g. IDMap,Flat: it takes vectors only with explicit ids
+        raise HarnessError(
+            f"strategy.index={index!r} cannot be filled by ragbench ({_faiss_reason(error)}); "
+            "try Flat, HNSW32, IVF16,Flat or IVF16,PQ8"
+        ) from None
     return built, built_as
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from harness.datasets import MAX_CHARS, QUESTION_FIELDS, load_jsonl
+from harness.datasets import MAX_CHARS, MAX_DOCUMENT_CHARS, QUESTION_FIELDS, load_jsonl
 from harness.errors import HarnessError
 from harness.report import recommendation
 from harness.runner import run
@@ -139,9 +139,12 @@ def test_undecodable_or_empty_files_give_one_line(
         (['{"id": "", "text": "x"}'], GOOD, "c.jsonl line 1: field 'id' is empty"),
         (['{"id": "d1", "text": "x"}'], {**GOOD, "doc_ids": ["d1", "d9"]},
          "q.jsonl line 1: field 'doc_ids' names unknown document 'd9'"),
+        ([json.dumps({"id": "d1", "text": "word " * (MAX_DOCUMENT_CHARS // 5 + 1)})], GOOD,
+         f"c.jsonl line 1: field 'text' is {MAX_DOCUMENT_CHARS + 5:,} characters long"),
+        (['{"id": "d1", "text": "caf\\udc00"}'], GOOD, "c.jsonl line 1: field 'text' holds"),
     ],
     ids=["duplicate id", "empty text", "no text", "text int", "title list", "empty id",
-         "unknown gold document"],
+         "unknown gold document", "huge document", "lone surrogate"],
 )  # fmt: skip
 def test_malformed_corpus_rows_give_one_line_naming_file_line_and_field(
     tmp_path: Path, corpus_rows: list[str], question: dict[str, Any], expected: str

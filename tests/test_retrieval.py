@@ -183,6 +183,11 @@ def test_empty_corpus_and_unknown_index_are_one_line_errors(tmp_path: Path) -> N
     with pytest.raises(HarnessError, match=r"strategy.index='Bogus12'.*try Flat, HNSW32") as error:
         load_or_build(CORPUS, FakeEmbedder(), "Bogus12", None, 0, str(tmp_path))
     assert "\n" not in str(error.value)
+    # a valid factory string whose index takes vectors only with explicit ids
+    refused = r"^strategy.index='IDMap,Flat' cannot be filled"
+    with pytest.raises(HarnessError, match=refused) as error:
+        load_or_build(CORPUS, FakeEmbedder(), "IDMap,Flat", None, 0, str(tmp_path))
+    assert "\n" not in str(error.value)
 
 
 @pytest.mark.parametrize(

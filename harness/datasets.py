@@ -341,6 +341,13 @@ def _parse_question(row: dict[str, Any], path: str, line: int) -> Question:
     split = _field(row, "split", str, where)
     if split not in SPLITS:
         raise HarnessError(f"{where}: field 'split' is {split!r}; use one of {', '.join(SPLITS)}")
+    answers = gold_answers(row, where)
+    doc_ids = _string_list(row, "doc_ids", where, required=False)
+    return Question(question_id, text, answers, split, doc_ids)
+
+
+def gold_answers(row: dict[str, Any], where: str) -> tuple[str, ...]:
+    """A row's `answers` field: a list of strings the scorer can match (empty: unanswerable)."""
     answers = _string_list(row, "answers", where, required=True)
     for answer in answers:
         if not words(answer):
@@ -348,8 +355,7 @@ def _parse_question(row: dict[str, Any], path: str, line: int) -> Question:
                 f"{where}: field 'answers' holds {answer!r}, which scoring reduces to nothing "
                 "(it drops case and punctuation); give the answer's words or number"
             )
-    doc_ids = _string_list(row, "doc_ids", where, required=False)
-    return Question(question_id, text, answers, split, doc_ids)
+    return answers
 
 
 def _parse_document(row: dict[str, Any], path: str, line: int) -> Document:

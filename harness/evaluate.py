@@ -56,11 +56,14 @@ def evaluate(
                 row.update(failure=_failure(row, row["outcome"]), scored_by=scorer)
         extra = {"judge_unparsed": said.count(None)}
     for row in judged:
-        row["cost_usd"] = pricing.query_cost(
-            model_name, row["latency_seconds"], row["prompt_tokens"], row["completion_tokens"]
+        own = row.get("external_cost_usd")  # an external system's own measured cost
+        row["cost_usd"] = (
+            own
+            if own is not None
+            else pricing.query_cost(
+                model_name, row["latency_seconds"], row["prompt_tokens"], row["completion_tokens"]
+            )
         )
-        if row.get("external_cost_usd") is not None:  # the answering system's own measured cost
-            row["cost_usd"] = row["external_cost_usd"]
     return Evaluation(
         rows=judged,
         metrics={**aggregate(judged), "scored_by": scorer, **extra},

@@ -60,16 +60,25 @@ def write_report(
 
 
 def current_settings(overrides: list[str] | None = None) -> tuple[ScoringRules, Pricing]:
-    """The scoring rules and prices in `conf/` today, with `scoring.*` / `pricing.*` overrides."""
+    """The scoring rules and prices in `conf/` today, with `scoring.*` / `pricing.*` overrides.
+
+    A bad override is one `HarnessError` line, not Hydra's multi-line message.
+    """
     from hydra import compose, initialize_config_dir
+    from hydra.errors import HydraException
     from hydra.utils import instantiate
 
     from harness.config import CONF_DIR, register_configs
     from harness.evaluate import scoring_rules
 
     register_configs()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
-        cfg = compose("config", overrides=list(overrides or []))
+    try:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
+            cfg = compose("config", overrides=list(overrides or []))
+    except HydraException as error:
+        lines = [line.strip(" .") for line in str(error).splitlines() if line.strip(" .")]
+        cause = str(error.__cause__).splitlines()[0] if error.__cause__ else ""
+        raise HarnessError("; ".join([*lines, cause] if cause else lines)) from None
     return scoring_rules(cfg.scoring, cfg.paths.cache_dir), instantiate(cfg.pricing)
 
 

@@ -26,12 +26,17 @@ from pathlib import Path
 from typing import Any, cast
 
 from harness import results
-from harness.costs import Pricing
-from harness.datasets import _field, _read_jsonl, _string_list, _text, _warn_unknown_fields
+from harness.datasets import (
+    _field,
+    _read_jsonl,
+    _string_list,
+    _text,
+    _warn_unknown_fields,
+    gold_answers,
+)
 from harness.errors import HarnessError
 from harness.evaluate import Evaluation, evaluate
-from harness.scoring import ScoringRules
-from harness.scoring.correctness import words
+from harness.report import current_settings
 
 ANSWER_FIELDS = (
     "id",
@@ -91,13 +96,7 @@ def _parse_answer(raw: dict[str, Any], where: str, require_answers: bool) -> dic
     row["id"] = _text(raw, "id", where, "give every row the id of the question it answers")
     row["question"] = _text(raw, "question", where, "give the question the row answers")
     if "answers" in raw:
-        row["answers"] = list(_string_list(raw, "answers", where, required=True))
-        for answer in row["answers"]:
-            if not words(answer):
-                raise HarnessError(
-                    f"{where}: field 'answers' holds {answer!r}, which scoring reduces to nothing "
-                    "(it drops case and punctuation); give the answer's words or number"
-                )
+        row["answers"] = list(gold_answers(raw, where))
     _field(raw, "prediction", str, where, max_chars=None)  # may be empty: scored as "empty"
     for key, kind in (
         ("latency_seconds", (int, float)),
@@ -120,7 +119,7 @@ def score(
     rows: list[dict[str, Any]], overrides: list[str] | None = None, model_name: str = "external"
 ) -> tuple[list[dict[str, Any]], Evaluation]:
     """Judge and price answers-file rows; return each row with its verdict, and the evaluation."""
-    rules, pricing = _settings(_check_overrides(overrides or []))
+    rules, pricing = current_settings(_check_overrides(overrides or []))
     raw = [
         {
             **row,
@@ -163,20 +162,6 @@ def _check_overrides(overrides: list[str]) -> list[str]:
             )
     check_group_choices(overrides)
     return overrides
-
-
-def _settings(overrides: list[str]) -> tuple[ScoringRules, Pricing]:
-    """`harness.report.current_settings`, with Hydra's multi-line errors cut to one line."""
-    from hydra.errors import HydraException
-
-    from harness.report import current_settings
-
-    try:
-        return current_settings(overrides)
-    except HydraException as error:
-        lines = [line.strip(" .") for line in str(error).splitlines() if line.strip(" .")]
-        cause = str(error.__cause__).splitlines()[0] if error.__cause__ else ""
-        raise HarnessError("; ".join([*lines, cause] if cause else lines)) from None
 
 
 def write_scores(

@@ -151,7 +151,7 @@ class ExternalStrategyConfig:
 class TransformersModelConfig:
     """A local transformers chat model: a hub id or path, or a GGUF file shipped in a package."""
 
-    _target_: str = "harness.models.load_transformers"
+    _target_: str = "harness.models.transformers.load_transformers"
     name: str = MISSING
     pretrained: str | None = None
     package: str | None = None
@@ -167,7 +167,7 @@ class TransformersModelConfig:
 class OpenAICompatibleModelConfig:
     """A chat model behind an OpenAI-compatible HTTP API (hosted, vLLM, llama.cpp server...)."""
 
-    _target_: str = "harness.api_models.load_openai_compatible"
+    _target_: str = "harness.models.openai_compatible.load_openai_compatible"
     name: str = MISSING
     model: str = MISSING  # the id the server knows the model by
     base_url: str = MISSING
@@ -189,7 +189,7 @@ class OpenAICompatibleModelConfig:
 class LlamaCppModelConfig:
     """A GGUF model run in-process by llama-cpp-python (optional extra `llamacpp`)."""
 
-    _target_: str = "harness.llamacpp_model.load_llamacpp"
+    _target_: str = "harness.models.llamacpp.load_llamacpp"
     name: str = MISSING
     package: str | None = None
     gguf_file: str | None = None

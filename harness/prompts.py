@@ -1,12 +1,18 @@
-"""Turning questions into chat conversations from the templates in config."""
+"""Turning questions into chat conversations from the templates in config, and fitting retrieved
+context into the model's window (counted in its own tokens)."""
 
 from __future__ import annotations
 
+import logging
 import random
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from harness.datasets import Question
-from harness.models import Conversation
+from harness.models import ChatModel, Conversation
+
+log = logging.getLogger(__name__)
 
 
 def answer_text(question: Question, abstain_answer: str) -> str:
@@ -35,3 +41,65 @@ def conversation(
         turns.append({"role": "assistant", "content": example_answer})
     turns.append({"role": "user", "content": user_template.format(question=question, **fields)})
     return turns
+
+
+@dataclass(frozen=True)
+class Grounded:
+    """A prompt with retrieved context, and how much of the context survived trimming."""
+
+    conversation: Conversation
+    context_chunks: int
+    context_tokens: int
+
+
+def grounded_conversation(
+    model: ChatModel,
+    system_prompt: str,
+    user_template: str,
+    question: str,
+    passages: Sequence[str],
+    separator: str = "\n\n",
+    max_context_tokens: int | None = None,
+    **fields: str,
+) -> Grounded:
+    """The prompt with as much context as fits the window, counted in the model's tokens.
+
+    Passages come best first; the lowest-ranked are dropped, then the last one left is cut at a
+    word boundary, until the prompt plus `model.max_new_tokens` fits `model.context_window` (and
+    the context fits `max_context_tokens`, when set).
+    """
+    budget = model.context_window - model.max_new_tokens
+
+    def render(context: str) -> Conversation:
+        return conversation(system_prompt, user_template, question, context=context, **fields)
+
+    def fits(context: str) -> bool:
+        if max_context_tokens is not None and model.count_tokens(context) > max_context_tokens:
+            return False
+        return model.prompt_tokens(render(context)) <= budget
+
+    kept = list(passages)
+    while len(kept) > 1 and not fits(separator.join(kept)):
+        kept.pop()
+    if kept and not fits(kept[0]):
+        kept[0] = _longest_fitting_prefix(kept[0], fits)
+        kept = [p for p in kept if p]
+    context = separator.join(kept)
+    if not kept and model.prompt_tokens(render("")) > budget:
+        log.warning(
+            "the prompt for %r does not fit the context window even without context", question
+        )
+    return Grounded(render(context), len(kept), model.count_tokens(context) if context else 0)
+
+
+def _longest_fitting_prefix(text: str, fits: Callable[[str], bool]) -> str:
+    """Binary search over word boundaries for the longest prefix that fits."""
+    cuts = [m.start() for m in re.finditer(r"\s+", text)] + [len(text)]
+    low, high = 0, len(cuts)  # cuts[:low] fit; cuts[high:] do not
+    while low < high:
+        middle = (low + high) // 2
+        if fits(text[: cuts[middle]]):
+            low = middle + 1
+        else:
+            high = middle
+    return text[: cuts[low - 1]] if low else ""

@@ -11,10 +11,11 @@ import json
 import logging
 import os
 import subprocess
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TypedDict
+
+from harness.files import write_text_atomic
 
 PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
@@ -48,38 +49,6 @@ def config_hash(config: dict[str, Any]) -> str:
     """A short, stable hash of a (resolved, plain) config."""
     text = json.dumps(config, sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:10]
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON to a temporary file beside `path`, then rename it into place."""
-    write_text_atomic(path, json.dumps(data, indent=2, default=str) + "\n")
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write text so that readers see the old file or the new one, never half of one."""
-    write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write bytes to a temporary file beside `path`, flush them to disk, rename into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 0600 would lock out a shared folder
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def read_predictions(path: Path, repair: bool = True) -> list[dict[str, Any]]:

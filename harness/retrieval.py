@@ -32,8 +32,6 @@ from harness.caches import entry_lock
 from harness.datasets import Document
 from harness.embedders import Embedder
 from harness.errors import HarnessError
-from harness.models import ChatModel, Conversation
-from harness.prompts import conversation
 
 log = logging.getLogger(__name__)
 
@@ -268,68 +266,6 @@ def reciprocal_rank(retrieved: Sequence[str], gold: Sequence[str]) -> float | No
     if not gold:
         return None
     return next((1 / rank for rank, d in enumerate(retrieved, start=1) if d in gold), 0.0)
-
-
-@dataclass(frozen=True)
-class Grounded:
-    """A prompt with retrieved context, and how much of the context survived trimming."""
-
-    conversation: Conversation
-    context_chunks: int
-    context_tokens: int
-
-
-def grounded_conversation(
-    model: ChatModel,
-    system_prompt: str,
-    user_template: str,
-    question: str,
-    passages: Sequence[str],
-    separator: str = "\n\n",
-    max_context_tokens: int | None = None,
-    **fields: str,
-) -> Grounded:
-    """The prompt with as much context as fits the window, counted in the model's tokens.
-
-    Passages come best first; the lowest-ranked are dropped, then the last one left is cut at a
-    word boundary, until the prompt plus `model.max_new_tokens` fits `model.context_window` (and
-    the context fits `max_context_tokens`, when set).
-    """
-    budget = model.context_window - model.max_new_tokens
-
-    def render(context: str) -> Conversation:
-        return conversation(system_prompt, user_template, question, context=context, **fields)
-
-    def fits(context: str) -> bool:
-        if max_context_tokens is not None and model.count_tokens(context) > max_context_tokens:
-            return False
-        return model.prompt_tokens(render(context)) <= budget
-
-    kept = list(passages)
-    while len(kept) > 1 and not fits(separator.join(kept)):
-        kept.pop()
-    if kept and not fits(kept[0]):
-        kept[0] = _longest_fitting_prefix(kept[0], fits)
-        kept = [p for p in kept if p]
-    context = separator.join(kept)
-    if not kept and model.prompt_tokens(render("")) > budget:
-        log.warning(
-            "the prompt for %r does not fit the context window even without context", question
-        )
-    return Grounded(render(context), len(kept), model.count_tokens(context) if context else 0)
-
-
-def _longest_fitting_prefix(text: str, fits: Callable[[str], bool]) -> str:
-    """Binary search over word boundaries for the longest prefix that fits."""
-    cuts = [m.start() for m in re.finditer(r"\s+", text)] + [len(text)]
-    low, high = 0, len(cuts)  # cuts[:low] fit; cuts[high:] do not
-    while low < high:
-        middle = (low + high) // 2
-        if fits(text[: cuts[middle]]):
-            low = middle + 1
-        else:
-            high = middle
-    return text[: cuts[low - 1]] if low else ""
 
 
 def _new_index(dimension: int, index: str) -> Any:

@@ -29,6 +29,7 @@ from harness.costs import Pricing
 from harness.datasets import SPLITS, Question
 from harness.errors import HarnessError
 from harness.evaluate import evaluate, scoring_rules
+from harness.files import write_json_atomic, write_text_atomic
 from harness.models import SERVING_SETTINGS
 from harness.results import RunSummary
 from harness.threads import set_torch_threads
@@ -57,7 +58,7 @@ def run(cfg: DictConfig) -> RunSummary:
     with file_lock(run_dir / results.LOCK, f"running {run_dir.name}"):
         if cfg.run.force:
             _clear(run_dir)
-        results.write_text_atomic(run_dir / results.CONFIG, OmegaConf.to_yaml(cfg, resolve=True))
+        write_text_atomic(run_dir / results.CONFIG, OmegaConf.to_yaml(cfg, resolve=True))
         rows = results.read_predictions(predictions_path)
         done = {row["id"] for row in rows}
         remaining = [q for q in questions if q.id not in done]
@@ -71,7 +72,7 @@ def run(cfg: DictConfig) -> RunSummary:
         wanted = {q.id for q in questions}
         rows = [r for r in rows if r["id"] in wanted]
         summary = summarize(cfg, plain, run_dir, rows, expected=len(questions))
-        results.write_json_atomic(run_dir / results.METRICS, summary)
+        write_json_atomic(run_dir / results.METRICS, summary)
     print(results.format_summary(summary))
     return summary
 
@@ -109,7 +110,7 @@ def _answer(
     setup = strategy.prepare(dataset.split("train"), dataset.corpus)
     setup_path = run_dir / results.SETUP
     if not setup_path.is_file():  # the first preparation is the one whose cost was paid
-        results.write_json_atomic(setup_path, asdict(setup))
+        write_json_atomic(setup_path, asdict(setup))
     written: list[dict[str, Any]] = []
     size = cfg.run.batch_size
     batches = [remaining[i : i + size] for i in range(0, len(remaining), size)]

@@ -36,6 +36,7 @@ from harness.datasets import (
 )
 from harness.errors import HarnessError
 from harness.evaluate import Evaluation, evaluate
+from harness.files import write_json_atomic, write_text_atomic
 from harness.report import current_settings
 
 ANSWER_FIELDS = (
@@ -169,10 +170,10 @@ def write_scores(
 ) -> None:
     """Write `verdicts.jsonl` and `summary.json` into `folder`."""
     text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in verdicts)
-    results.write_text_atomic(folder / VERDICTS, text)
+    write_text_atomic(folder / VERDICTS, text)
     summary = {"answers_file": str(source), "model": model_name, "metrics": ev.metrics,
                "cost": ev.cost}  # fmt: skip
-    results.write_json_atomic(folder / SUMMARY, summary)
+    write_json_atomic(folder / SUMMARY, summary)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -31,8 +31,8 @@ from typing import Any
 
 from harness.caches import entry_lock, entry_problem
 from harness.errors import HarnessError
+from harness.files import write_json_atomic
 from harness.models import Conversation
-from harness.results import write_json_atomic
 
 log = logging.getLogger(__name__)
 

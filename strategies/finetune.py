@@ -18,7 +18,8 @@ from typing import Any
 from harness import training
 from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
-from harness.models import ChatModel, Conversation, TransformersChatModel
+from harness.models import ChatModel, Conversation
+from harness.models.transformers import TransformersChatModel
 from harness.prompts import answer_text, conversation
 from harness.training import TrainingSettings
 from strategies import Answer, SetupReport

@@ -17,12 +17,11 @@ from harness.datasets import Document, Question
 from harness.embedders import load_embedder
 from harness.errors import HarnessError
 from harness.models import ChatModel
+from harness.prompts import Grounded, grounded_conversation
 from harness.retrieval import (
     Chunk,
-    Grounded,
     Hit,
     Retriever,
-    grounded_conversation,
     load_or_build,
     ranked_doc_ids,
     recall_at_k,

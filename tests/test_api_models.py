@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from harness.api_models import load_openai_compatible
 from harness.errors import HarnessError
+from harness.models.openai_compatible import load_openai_compatible
 from harness.runner import run
 from tests.chat_server import ScriptedServer
 from tests.conftest import compose_config

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from harness.bench import main
-from harness.bench.report import check_targets
-from harness.bench.search import grow, ivf_lists
+from benchmarks import main
+from benchmarks.report import check_targets
+from benchmarks.search import grow, ivf_lists
 
 FIGURE_KEYS = {"median", "min", "max", "runs"}
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.datasets import load_hf, load_jsonl
+from harness.datasets import load_jsonl
+from harness.datasets.hf import load_hf
 from harness.errors import HarnessError
 from tests.conftest import write_jsonl
 

@@ -13,7 +13,8 @@ import torch
 from harness import training
 from harness.datasets import Dataset
 from harness.errors import HarnessError
-from harness.models import Conversation, TransformersChatModel, load_transformers
+from harness.models import Conversation
+from harness.models.transformers import TransformersChatModel, load_transformers
 from harness.prompts import conversation
 from harness.runner import instantiate, run
 from harness.training import IGNORE, TrainingSettings, batch_loss, encode

@@ -21,9 +21,9 @@ pytest.importorskip(
     "llama_cpp", reason="llama-cpp-python (optional extra `llamacpp`) is not installed"
 )
 
-from harness.api_models import load_openai_compatible
-from harness.llamacpp_model import load_llamacpp
-from harness.models import packaged_file
+from harness.models.llamacpp import load_llamacpp
+from harness.models.openai_compatible import load_openai_compatible
+from harness.models.transformers import packaged_file
 from harness.runner import run
 from tests.conftest import compose_config
 

@@ -342,7 +342,8 @@ def test_the_report_names_the_scorer() -> None:
     import pandas as pd
 
     from harness.evaluate import Evaluation
-    from harness.report import _SIGNIFICANCE_NOTE, _scorer
+    from harness.report.render import _SIGNIFICANCE_NOTE
+    from harness.report.render import scorer_note as _scorer
 
     def runs(*scorers: str) -> pd.DataFrame:
         evaluations = [Evaluation([], {"scored_by": s}, {}, None) for s in scorers]

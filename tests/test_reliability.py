@@ -17,7 +17,7 @@ import pytest
 
 from harness import training
 from harness.caches import entry_lock
-from harness.models import packaged_model_folder
+from harness.models.transformers import packaged_model_folder
 from harness.runner import run
 from strategies import rag
 from strategies.prompt import PromptStrategy
@@ -268,7 +268,7 @@ def race(build: Any, arrive: Any) -> list[Any]:
 def test_two_runs_needing_one_adapter_train_it_once(
     tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from harness.models import load_transformers
+    from harness.models.transformers import load_transformers
 
     arrived, trained = threading.Event(), []
     real_train = training.train
@@ -309,7 +309,7 @@ def fake_gguf(tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     """A "packaged GGUF" whose conversion loads the tiny model (transformers reads no GGUF here)."""
     import transformers
 
-    from harness import models
+    from harness.models import transformers as models
 
     gguf = tmp_path / "package" / "tiny.gguf"
     gguf.parent.mkdir()
@@ -363,7 +363,7 @@ def test_a_damaged_converted_model_is_converted_again(
     damage: str,
     problem: str,
 ) -> None:
-    from harness.models import load_transformers
+    from harness.models.transformers import load_transformers
 
     folder = Path(packaged_model_folder("tiny_pkg", None, tmp_path / "cache"))
     assert packaged_model_folder("tiny_pkg", None, tmp_path / "cache") == str(folder)
@@ -375,7 +375,7 @@ def test_a_damaged_converted_model_is_converted_again(
         (folder / "tokenizer_config.json").unlink()
     else:
         (folder / "config.json").write_text('{"model_type": ')
-    with caplog.at_level(logging.WARNING, logger="harness.models"):
+    with caplog.at_level(logging.WARNING, logger="harness.models.transformers"):
         model = load_transformers("tiny", package="tiny_pkg", cache_dir=str(tmp_path / "cache"))
     assert fake_gguf.count == 2
     assert f"converted model {folder} is unusable ({problem}" in caplog.text

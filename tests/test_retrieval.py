@@ -14,13 +14,13 @@ from harness.datasets import Document
 from harness.embedders import load_embedder
 from harness.errors import HarnessError
 from harness.models import Generation
+from harness.prompts import grounded_conversation
 from harness.retrieval import (
     Chunk,
     Hit,
     build_index,
     cache_key,
     chunk_corpus,
-    grounded_conversation,
     load_or_build,
     ranked_doc_ids,
     recall_at_k,

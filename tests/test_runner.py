@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from harness.errors import HarnessError
+from harness.files import write_text_atomic
 from harness.runner import run
 from tests.conftest import compose_config
 
@@ -141,7 +142,6 @@ def test_run_folders_stay_inside_the_runs_folder(tiny_run_overrides: list[str], 
 
 
 def test_files_written_atomically_keep_the_umask_mode(tmp_path: Path) -> None:
-    from harness.results import write_text_atomic
 
     old = os.umask(0o022)
     try:

@@ -27,8 +27,8 @@ from typing import Any
 from tqdm import tqdm
 
 from harness.errors import HarnessError
+from harness.files import write_json_atomic
 from harness.models import SERVING_SETTINGS, Conversation
-from harness.results import write_json_atomic
 
 log = logging.getLogger(__name__)
 

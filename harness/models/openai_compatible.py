@@ -206,7 +206,7 @@ def _tokenizer(pretrained: str | None, package: str | None, cache_dir: str) -> A
     if package:
         from pathlib import Path
 
-        from harness.models import packaged_model_folder
+        from harness.models.transformers import packaged_model_folder
 
         pretrained = packaged_model_folder(package, None, Path(cache_dir).expanduser())
     if not pretrained:

@@ -1,8 +1,8 @@
-"""Chat models behind one small protocol, and the builder for local transformers models.
+"""Local transformers chat models and their builder, `load_transformers`.
 
-`conf/model/*.yaml` points `_target_` at `load_transformers`. A model comes from a hub id or local
-path (`pretrained`), or from a GGUF file shipped inside a Python package (`package` + `gguf_file`),
-which is dequantised once and cached as safetensors so later loads take well under a second.
+A model comes from a hub id or local path (`pretrained`), or from a GGUF file shipped inside a
+Python package (`package` + `gguf_file`), which is dequantised once and cached as safetensors so
+later loads take well under a second.
 """
 
 from __future__ import annotations
@@ -14,57 +14,13 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from harness.errors import HarnessError
+from harness.models import Conversation, Generation
 
 log = logging.getLogger(__name__)
-
-Conversation = list[dict[str, str]]
-
-
-@dataclass
-class Generation:
-    """One completion with its token counts, taken from the model's own tokenizer."""
-
-    text: str
-    prompt_tokens: int
-    completion_tokens: int
-
-
-# Settings of a model config that decide where and how fast a model is reached, not what it
-# answers: run folders and judge verdicts are keyed without them, so a server that moved to
-# another port, or another concurrency, finds what was already answered.
-SERVING_SETTINGS = (
-    "base_url",
-    "api_key_env",
-    "max_concurrency",
-    "timeout_seconds",
-    "max_retries",
-    "threads",
-)
-
-
-class ChatModel(Protocol):
-    """What strategies need from a model."""
-
-    name: str
-    context_window: int
-    max_new_tokens: int
-
-    def count_tokens(self, text: str) -> int:
-        """Number of tokens `text` takes in this model's tokenizer."""
-        ...
-
-    def prompt_tokens(self, conversation: Conversation) -> int:
-        """Number of tokens the rendered conversation takes as a prompt."""
-        ...
-
-    def generate(self, conversations: list[Conversation]) -> list[Generation]:
-        """Answer each conversation's last user turn, in order."""
-        ...
 
 
 class TransformersChatModel:

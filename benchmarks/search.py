@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from harness.bench.common import Settings, compose, embedder, figure, timed
+from benchmarks.common import Settings, compose, embedder, figure, timed
 from harness.evaluate import percentile
 
 TOP_K = 10

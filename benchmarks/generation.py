@@ -16,7 +16,7 @@ from unittest import mock
 
 from tqdm import tqdm
 
-from harness.bench.common import Settings, chat_model, compose, figure, timed
+from benchmarks.common import Settings, chat_model, compose, figure, timed
 from harness.config import CONF_DIR
 
 LLAMACPP_CONFIG = "smollm2-135m-llamacpp"
@@ -199,7 +199,7 @@ def _threads(model: Any) -> int | None:
 @contextlib.contextmanager
 def _serving(chat: Any) -> Iterator[None]:
     """Make the runner's model load return the already-loaded model (the load both sides share)."""
-    with mock.patch("harness.models.load_transformers", lambda *args, **kwargs: chat):
+    with mock.patch("harness.models.transformers.load_transformers", lambda *args, **kwargs: chat):
         yield
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from harness.bench.common import Settings, compose, figure, timed
+from benchmarks.common import Settings, compose, figure, timed
 from harness.config import ROOT
 
 CACHE_PARTS = ("models", "indexes", "adapters")

@@ -17,7 +17,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from harness.bench.common import Settings, figure
+from benchmarks.common import Settings, figure
 
 
 def lora(settings: Settings) -> dict[str, Any]:
@@ -43,8 +43,8 @@ def lora(settings: Settings) -> dict[str, Any]:
 
 def train_once(settings: Settings) -> dict[str, Any]:
     """In a child process: load the model, train `lora_steps` steps into a temporary cache."""
+    from benchmarks.common import compose
     from harness import training
-    from harness.bench.common import compose
     from harness.runner import instantiate
 
     cfg = compose(settings, "strategy=finetune")

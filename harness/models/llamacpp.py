@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
-from harness.models import Conversation, Generation, packaged_file
+from harness.models import Conversation, Generation
+from harness.models.transformers import packaged_file
 
 log = logging.getLogger(__name__)
 

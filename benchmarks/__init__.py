@@ -1,4 +1,4 @@
-"""`python -m harness.bench`: how fast the harness and its parts are, as JSON and Markdown.
+"""`python -m benchmarks`: how fast the harness and its parts are, as JSON and Markdown.
 
 Sections (`--only` picks some): `overhead` (a prompt run against raw `generate`), `generation`
 (throughput by batch size per backend), `embedding` (chunks/s, index build), `faiss` (query
@@ -23,8 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harness.bench.common import Settings, machine_info
-from harness.bench.report import check_targets, markdown, targets_table
+from benchmarks.common import Settings, machine_info
+from benchmarks.report import check_targets, markdown, targets_table
 from harness.config import ROOT
 
 SECTIONS = ("overhead", "generation", "embedding", "faiss", "lora", "compare")
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         settings = settings.quick_version()
     given = sys.argv[1:] if argv is None else argv
-    command = shlex.join(["python", "-m", "harness.bench", *given])
+    command = shlex.join(["python", "-m", "benchmarks", *given])
     logging.basicConfig(level=logging.WARNING)
     results = run(settings, list(names), Path(args.out), command)
     print("\n".join(targets_table(results["targets"])))
@@ -103,18 +103,18 @@ def _choices(value: str, choices: tuple[str, ...], flag: str) -> tuple[str, ...]
 def _section(name: str) -> Callable[[Settings], dict[str, Any]]:
     """A section's function, imported only when it runs."""
     if name in ("overhead", "generation"):
-        from harness.bench import generation
+        from benchmarks import generation
 
         return generation.overhead if name == "overhead" else generation.generation
     if name in ("embedding", "faiss"):
-        from harness.bench import search
+        from benchmarks import search
 
         return search.embedding if name == "embedding" else search.faiss_search
     if name == "lora":
-        from harness.bench.lora import lora
+        from benchmarks.lora import lora
 
         return lora
-    from harness.bench.sweep import compare
+    from benchmarks.sweep import compare
 
     return compare
 
@@ -129,7 +129,7 @@ def _machine_summary(machine: dict[str, Any]) -> str:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m harness.bench", description=__doc__.split("\n")[0]
+        prog="python -m benchmarks", description=__doc__.split("\n")[0]
     )
     parser.add_argument(
         "--out",

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from harness import stats
-from harness.results import write_bytes_atomic
+from harness.evaluate import setup_detail
+from harness.files import write_bytes_atomic
+from harness.report.render import plot_text
 
 
 def accuracy_vs_cost(table: pd.DataFrame, path: Path) -> Path:
@@ -139,3 +141,30 @@ def _save(fig: Any, path: Path) -> Path:
     plt.close(fig)
     write_bytes_atomic(path, png.getvalue())
     return path
+
+
+def make_plots(
+    runs: pd.DataFrame, predictions: pd.DataFrame, table: pd.DataFrame, folder: Path
+) -> dict[str, Path]:
+    """Draw the PNG plots that apply to these runs; returns title -> file."""
+    # matplotlib reads "$...$" in a label as math; a model named "m$^^$" must not stop the report
+    table = table.assign(cell=table["cell"].map(plot_text))
+    predictions = predictions.assign(cell=predictions["cell"].map(plot_text))
+    drawn = {
+        "Accuracy against cost": accuracy_vs_cost(table, folder / "accuracy_vs_cost.png"),
+        "Latency per question": latency(predictions, folder / "latency.png"),
+        "Tokens per question": tokens(table, folder / "tokens.png"),
+        "Total cost against query volume": cost_vs_volume(table, folder / "cost_vs_volume.png"),
+    }
+    if table["recall_at_k"].notna().any():
+        drawn["Retrieval recall against accuracy"] = recall_vs_accuracy(
+            table, folder / "recall_vs_accuracy.png"
+        )
+    curves = {
+        plot_text(r.cell): setup_detail(r.setup.get("details", {}), "loss_curve")
+        for r in runs.itertuples()
+    }
+    curves = {cell: curve for cell, curve in curves.items() if curve}
+    if curves:
+        drawn["Fine-tuning loss"] = loss_curves(curves, folder / "loss_curves.png")
+    return drawn

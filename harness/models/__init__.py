@@ -1,0 +1,56 @@
+"""Chat models behind one small protocol; one module per backend, each with its builder.
+
+`conf/model/*.yaml` names a builder in `_target_`: `harness.models.transformers.load_transformers`
+(local weights), `harness.models.openai_compatible.load_openai_compatible` (an HTTP API) or
+`harness.models.llamacpp.load_llamacpp` (a GGUF file run in-process). Backends are imported only
+when a config names them, so `model=gpt-4o-mini` never imports torch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+Conversation = list[dict[str, str]]
+
+
+@dataclass
+class Generation:
+    """One completion with its token counts, taken from the model's own tokenizer."""
+
+    text: str
+    prompt_tokens: int
+    completion_tokens: int
+
+
+# Settings of a model config that decide where and how fast a model is reached, not what it
+# answers: run folders and judge verdicts are keyed without them, so a server that moved to
+# another port, or another concurrency, finds what was already answered.
+SERVING_SETTINGS = (
+    "base_url",
+    "api_key_env",
+    "max_concurrency",
+    "timeout_seconds",
+    "max_retries",
+    "threads",
+)
+
+
+class ChatModel(Protocol):
+    """What strategies need from a model."""
+
+    name: str
+    context_window: int
+    max_new_tokens: int
+
+    def count_tokens(self, text: str) -> int:
+        """Number of tokens `text` takes in this model's tokenizer."""
+        ...
+
+    def prompt_tokens(self, conversation: Conversation) -> int:
+        """Number of tokens the rendered conversation takes as a prompt."""
+        ...
+
+    def generate(self, conversations: list[Conversation]) -> list[Generation]:
+        """Answer each conversation's last user turn, in order."""
+        ...

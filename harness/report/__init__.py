@@ -1,0 +1,143 @@
+"""`python -m harness.report <folder> [key=value ...]`: turn run folders into one comparison.
+
+Writes `report.md`, `report.csv`, `report.html` (plots embedded) and the plots as PNG files into
+the folder. Every figure is computed again by `harness.evaluate` from the runs' stored raw
+generations (`predictions.jsonl`, `setup.json`) with today's scoring rules and prices (`conf/`,
+plus any `scoring.*` / `pricing.*` overrides given after the folder), never read back from a
+run's `metrics.json`; the notebook calls the same functions.
+
+The package: `tables` (per cell, per pair), `recommendation`, `plots`, `render` (Markdown, HTML,
+CSV, each escaping what came from users and models) and `sweep_callback` (the Hydra callback that
+reports at the end of a multirun).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pandas as pd
+
+from harness import results
+from harness.costs import Pricing
+from harness.errors import HarnessError
+from harness.evaluate import evaluate
+from harness.files import write_text_atomic
+from harness.report.plots import make_plots
+from harness.report.recommendation import recommendation
+from harness.report.render import csv_safe, html_page, markdown_page, scorer_note
+from harness.report.sweep_callback import CELLS
+from harness.report.tables import cell_labels, comparison_table, significance_table
+from harness.scoring import ScoringRules
+
+__all__ = [
+    "comparison_table",
+    "current_settings",
+    "load_runs",
+    "make_plots",
+    "recommendation",
+    "significance_table",
+    "write_report",
+]
+
+log = logging.getLogger(__name__)
+
+
+def write_report(
+    folder: Path,
+    run_folders: list[Path] | None = None,
+    rules: ScoringRules | None = None,
+    pricing: Pricing | None = None,
+) -> Path:
+    """Build every table, plot and the recommendation into `folder`.
+
+    The runs are `run_folders` when given, else the cells a sweep folder lists in `cells.txt`,
+    else every run below `folder`; they
+    are judged with `rules` and priced with `pricing` (default: those in `conf/`).
+    """
+    if rules is None or pricing is None:
+        rules, pricing = current_settings()
+    runs, predictions = load_runs(folder, run_folders, rules, pricing)
+    table = comparison_table(runs)
+    pairs = significance_table(runs, predictions)
+    plots = make_plots(runs, predictions, table, folder)
+    advice = recommendation(table, pairs)
+    write_text_atomic(folder / "report.csv", csv_safe(table).to_csv(index=False))
+    scorer = scorer_note(runs)
+    write_text_atomic(folder / "report.md", markdown_page(table, pairs, advice, plots, scorer))
+    write_text_atomic(folder / "report.html", html_page(table, pairs, advice, plots, scorer))
+    return folder / "report.md"
+
+
+def current_settings(overrides: list[str] | None = None) -> tuple[ScoringRules, Pricing]:
+    """The scoring rules and prices in `conf/` today, with `scoring.*` / `pricing.*` overrides.
+
+    A bad override is one `HarnessError` line, not Hydra's multi-line message.
+    """
+    from hydra import compose, initialize_config_dir
+    from hydra.errors import HydraException
+    from hydra.utils import instantiate
+
+    from harness.config import CONF_DIR, register_configs
+    from harness.evaluate import scoring_rules
+
+    register_configs()
+    try:
+        with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
+            cfg = compose("config", overrides=list(overrides or []))
+    except HydraException as error:
+        lines = [line.strip(" .") for line in str(error).splitlines() if line.strip(" .")]
+        cause = str(error.__cause__).splitlines()[0] if error.__cause__ else ""
+        raise HarnessError("; ".join([*lines, cause] if cause else lines)) from None
+    return scoring_rules(cfg.scoring, cfg.paths.cache_dir), instantiate(cfg.pricing)
+
+
+def load_runs(
+    folder: Path,
+    run_folders: list[Path] | None = None,
+    rules: ScoringRules | None = None,
+    pricing: Pricing | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per run and one row per judged prediction, both with a `cell` label.
+
+    Each run is evaluated from its raw rows (`harness.evaluate`); the run frame carries the
+    `evaluation` (metrics, cost, forgetting) beside the run's summary and setup.
+    """
+    if rules is None or pricing is None:
+        rules, pricing = current_settings()
+    # a sweep folder lists its cells, one folder per line (a path may hold spaces); an ad-hoc
+    # `-m` grid keeps them under results/runs, not below the sweep folder
+    if run_folders is None and (folder / CELLS).is_file():
+        lines = (folder / CELLS).read_text(encoding="utf-8").splitlines()
+        run_folders = sorted({Path(line) for line in lines if line.strip()})
+    if run_folders is None:
+        summaries = sorted(folder.rglob("metrics.json"))
+    else:
+        summaries = [f / "metrics.json" for f in run_folders if (f / "metrics.json").is_file()]
+    if not summaries:
+        raise HarnessError(
+            f"no runs under {folder}: expected */metrics.json; run the harness first"
+        )
+    runs, rows = [], []
+    for path in summaries:
+        try:
+            summary = json.loads(path.read_text(encoding="utf-8"))
+            setup_path = path.parent / "setup.json"
+            setup = json.loads(setup_path.read_text()) if setup_path.is_file() else {}
+        except ValueError:  # JSON and UTF-8 errors: a damaged file, not the others' fault
+            log.warning("skipped %s: its metrics.json or setup.json is unreadable; run its "
+                        "command again to rewrite them", path.parent)  # fmt: skip
+            continue
+        # read-only: the run may be live, and only its owner repairs a torn last line
+        raw = results.read_predictions(path.parent / results.PREDICTIONS, repair=False)
+        evaluation = evaluate(raw, setup, rules, pricing, summary["model"])
+        runs.append({"folder": str(path.parent), "summary": summary, "setup": setup,
+                     "evaluation": evaluation})  # fmt: skip
+        rows += [{"folder": str(path.parent), **row} for row in evaluation.rows]
+    if not runs:
+        raise HarnessError(f"no readable runs under {folder}; run the harness again")
+    frame = pd.DataFrame(runs)
+    frame["cell"] = cell_labels([r["summary"] for r in runs])
+    predictions = pd.DataFrame(rows).merge(frame[["folder", "cell"]], on="folder")
+    return frame, predictions

@@ -1,0 +1,122 @@
+"""The advice: prompt first, then retrieval, then fine-tuning, decided from the tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from harness import stats
+
+
+def recommendation(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
+    """Advice in the usual order (prompt, then retrieval, then fine-tuning), from the numbers."""
+    if table.empty:
+        return []
+    if table["answerable_accuracy"].isna().all():
+        return [
+            "No cell was asked an answerable question, so accuracy cannot rank them; compare "
+            "abstention and hallucination instead.",
+            *_hallucination_note(table),
+        ]
+    ranked = table.sort_values("answerable_accuracy", ascending=False)
+    best = ranked.iloc[0]
+    lines = [
+        f"Most accurate: {best.cell} at {pct(best.answerable_accuracy)} on answerable questions "
+        f"({pct(best.accuracy_ci_low)}-{pct(best.accuracy_ci_high)}, 95 % CI), "
+        f"${best.cost_per_1k_questions_usd:.4f} per 1,000 questions, setup ${best.setup_usd:.4f}."
+    ]
+    baseline = _best_of(table, "prompt")
+    verdict = None if baseline is None else _compare(pairs, baseline.cell, best.cell)
+    if baseline is not None and verdict is None:
+        lines.append(f"{baseline.cell} and {best.cell} did not answer the same questions.")
+    elif baseline is not None and verdict is not None:
+        if best.cell == baseline.cell or not verdict["significant"]:
+            lines.append(
+                f"Start with prompting: {baseline.cell} is not significantly worse than the best "
+                f"({pct(baseline.answerable_accuracy)}, McNemar p={verdict['p_value']:.3f}, Holm)."
+            )
+        else:
+            lines.append(
+                f"Prompting alone is not enough: {baseline.cell} reaches "
+                f"{pct(baseline.answerable_accuracy)}, {_points(verdict['difference'])} below "
+                f"{best.cell} (McNemar p={verdict['p_value']:.3g}); the model lacks the knowledge."
+            )
+    lines += _retrieval_vs_tuning(table, pairs)
+    lines += _hallucination_note(table)
+    return lines
+
+
+def _retrieval_vs_tuning(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
+    rag = _best_of(table, "rag")
+    tuned = _best_of(table, "finetune", "finetune_rag")
+    if rag is None or tuned is None:
+        return []
+    verdict = _compare(pairs, rag.cell, tuned.cell)
+    if verdict is None:
+        return [f"{rag.cell} and {tuned.cell} did not answer the same questions."]
+    volume = stats.break_even_volume(
+        rag.setup_usd, rag.cost_per_1k_questions_usd / 1000,
+        tuned.setup_usd, tuned.cost_per_1k_questions_usd / 1000,
+    )  # fmt: skip
+    cheaper_later = (
+        f"; {tuned.cell} becomes the cheaper one past {volume:,.0f} questions"
+        if volume and tuned.cost_per_1k_questions_usd < rag.cost_per_1k_questions_usd
+        else ""
+    )
+    if verdict["significant"] and verdict["difference"] > 0:
+        return [
+            f"Fine-tune: {tuned.cell} beats retrieval ({rag.cell}) by "
+            f"{_points(verdict['difference'])} (p={verdict['p_value']:.3g}) for a setup of "
+            f"{tuned.setup_seconds:.0f}s (${tuned.setup_usd:.4f}){cheaper_later}"
+            f"{_forgetting_clause(tuned)}."
+        ]
+    return [
+        f"Prefer retrieval: {rag.cell} ({pct(rag.answerable_accuracy)}) is not significantly "
+        f"worse than {tuned.cell} ({pct(tuned.answerable_accuracy)}, p={verdict['p_value']:.3g}) "
+        f"and needs no training{cheaper_later}."
+    ]
+
+
+def _forgetting_clause(cell: Any) -> str:
+    change = cell.forgetting_change
+    if change is None or pd.isna(change):
+        return ""
+    return f"; the adapter changes accuracy on general questions by {100 * change:+.1f} points"
+
+
+def _hallucination_note(table: pd.DataFrame) -> list[str]:
+    safest = table.sort_values("hallucination_rate").iloc[0]
+    worst = table.sort_values("hallucination_rate").iloc[-1]
+    if safest.cell == worst.cell:
+        return []
+    return [
+        f"Fewest confident wrong answers: {safest.cell} ({pct(safest.hallucination_rate)} "
+        f"hallucinated, {pct(safest.abstention_rate)} abstention on unanswerable) against "
+        f"{worst.cell} ({pct(worst.hallucination_rate)})."
+    ]
+
+
+def _best_of(table: pd.DataFrame, *strategies: str) -> Any:
+    mine = table[table["strategy"].isin(strategies)]
+    return None if mine.empty else mine.sort_values("answerable_accuracy").iloc[-1]
+
+
+def _compare(pairs: pd.DataFrame, first: str, second: str) -> dict[str, Any] | None:
+    """The test between two cells (difference = second minus first); None if not paired."""
+    if first == second:
+        return {"p_value": 1.0, "significant": False, "difference": 0.0}
+    for row in pairs.itertuples():
+        if (row.first, row.second) in ((first, second), (second, first)):
+            sign = 1 if row.first == first else -1
+            return {"p_value": row.p_holm, "significant": row.significant,
+                    "difference": sign * row.difference}  # fmt: skip
+    return None
+
+
+def _points(value: float) -> str:
+    return f"{100 * value:.1f} points"
+
+
+def pct(value: float | None) -> str:
+    return "n/a" if value is None or pd.isna(value) else f"{100 * value:.1f}%"

@@ -1,0 +1,161 @@
+"""The report as Markdown, HTML and CSV, each escaping what came from users and models."""
+
+from __future__ import annotations
+
+import base64
+import html
+from pathlib import Path
+
+import pandas as pd
+
+from harness.report.recommendation import pct
+
+
+def _display(table: pd.DataFrame) -> pd.DataFrame:
+    shown = table.copy()
+    for column in ("retrieval_misses", "reading_errors"):
+        shown[column] = table[column].map(lambda v: "n/a" if v is None or pd.isna(v) else int(v))
+    for column in ("answerable_accuracy", "exact_match", "abstention_rate", "empty_rate",
+                   "hallucination_rate", "recall_at_k"):  # fmt: skip
+        shown[column] = shown[column].map(pct)
+    shown["minimum_detectable_difference"] = table["minimum_detectable_difference"].map(
+        lambda v: "n/a" if v is None or pd.isna(v) else f"{100 * v:.1f} points"
+    )
+    shown["answerable_accuracy"] = [
+        f"{acc} [{pct(lo)}, {pct(hi)}]"
+        for acc, lo, hi in zip(
+            shown["answerable_accuracy"],
+            table["accuracy_ci_low"],
+            table["accuracy_ci_high"],
+            strict=True,
+        )
+    ]
+    shown["forgetting_change"] = [
+        "n/a" if pd.isna(v) else f"{100 * v:+.1f} points" for v in table["forgetting_change"]
+    ]
+    digits = {"latency_p50_seconds": 3, "latency_p95_seconds": 3, "prompt_tokens": 1,
+              "completion_tokens": 1, "setup_seconds": 1}  # fmt: skip
+    shown = shown.drop(columns=["accuracy_ci_low", "accuracy_ci_high"]).round(digits).round(6)
+    # no correct answer, no cost per correct answer
+    shown["cost_per_correct_usd"] = shown["cost_per_correct_usd"].map(
+        lambda v: "n/a" if v is None or pd.isna(v) else v
+    )
+    return shown
+
+
+def _display_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
+    shown = pairs.round(4)
+    shown["difference"] = [
+        f"{100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] points"
+        for d, lo, hi in zip(
+            pairs["difference"], pairs["difference_ci_low"], pairs["difference_ci_high"],
+            strict=True,
+        )
+    ]  # fmt: skip
+    shown["p_value"] = pairs["p_value"].map(lambda p: f"{p:.2g}")
+    shown["p_holm"] = pairs["p_holm"].map(lambda p: f"{p:.2g}")
+    shown["detectable_difference"] = pairs["detectable_difference"].map(
+        lambda v: f"{100 * v:.1f} points"
+    )
+    return shown.drop(columns=["difference_ci_low", "difference_ci_high"])
+
+
+_SIGNIFICANCE_NOTE = (
+    "Accuracy difference = second minus first on the answerable questions both cells answered, "
+    "with its paired bootstrap 95 % interval; McNemar's exact test; p_holm = p-value after "
+    "Holm's correction across the {n} pair(s) of this report (significant: p_holm < 0.05). "
+    "Verdicts by {scorer}. Detectable difference: the smallest true difference the pair would "
+    "detect with 80 % power at its size and observed disagreement; a cell's minimum detectable "
+    "difference is the same at the worst-case disagreement."
+)
+
+
+def scorer_note(runs: pd.DataFrame) -> str:
+    """Who decided the verdicts, from the runs' metrics: the rules, or a model judge."""
+    names = sorted({run.evaluation.metrics.get("scored_by", "rules") for run in runs.itertuples()})
+    judges = [name for name in names if name != "rules"]
+    if not judges:
+        return "harness/scoring (rules, not a model judge)"
+    return (
+        f"model judge {', '.join(judges)} where the rules saw an answer (harness/scoring/"
+        "model_judge.py), harness/scoring's rules for empty answers and abstentions"
+    )
+
+
+def markdown_page(
+    table: pd.DataFrame,
+    pairs: pd.DataFrame,
+    advice: list[str],
+    plots: dict[str, Path],
+    scorer: str = "harness/scoring (rules, not a model judge)",
+) -> str:
+    shown = _markdown_safe(_display(table)).to_markdown(index=False)
+    parts = ["# Comparison", "", shown, "", "## Recommendation"]
+    parts += [f"- {_markdown_text(line)}" for line in advice]
+    if not pairs.empty:
+        parts += ["", "## Paired differences (answerable questions)", ""]
+        parts += [_markdown_text(_SIGNIFICANCE_NOTE.format(n=len(pairs), scorer=scorer)), ""]
+        parts.append(_markdown_safe(_display_pairs(pairs)).to_markdown(index=False))
+    parts += ["", "## Plots", ""] + [f"![{title}]({path.name})" for title, path in plots.items()]
+    return "\n".join(parts) + "\n"
+
+
+def html_page(
+    table: pd.DataFrame,
+    pairs: pd.DataFrame,
+    advice: list[str],
+    plots: dict[str, Path],
+    scorer: str = "harness/scoring (rules, not a model judge)",
+) -> str:
+    images = "".join(
+        f"<h3>{title}</h3><img alt='{title}' src='data:image/png;base64,"
+        f"{base64.b64encode(path.read_bytes()).decode()}'>"
+        for title, path in plots.items()
+    )
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in advice)
+    significance = (
+        f"<p>{html.escape(_SIGNIFICANCE_NOTE.format(n=len(pairs), scorer=scorer))}</p>"
+        + _display_pairs(pairs).to_html(index=False)
+        if not pairs.empty
+        else ""
+    )
+    return (
+        "<!doctype html><meta charset='utf-8'><title>ragbench report</title>"
+        "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style>"
+        f"<h1>Comparison</h1>{_display(table).to_html(index=False)}"
+        f"<h2>Recommendation</h2><ul>{items}</ul>"
+        f"<h2>Paired differences</h2>{significance}<h2>Plots</h2>{images}"
+    )
+
+
+# Labels come from users (model names, dataset names) and text from models: neutralised for the
+# spreadsheet, the Markdown viewer and the browser that will open the report.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells a spreadsheet would run as a formula ("=HYPERLINK(...)") get a leading quote."""
+    return frame.apply(
+        lambda column: column.map(
+            lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+        )
+    )
+
+
+def _markdown_text(text: str) -> str:
+    """One line of Markdown that shows `text` as text: no table breaks, no HTML, no links."""
+    text = " ".join(str(text).split())
+    for raw, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|")):
+        text = text.replace(raw, escaped)
+    return text
+
+
+def plot_text(label: str) -> str:
+    return label.replace("$", r"\$")
+
+
+def _markdown_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.apply(
+        lambda column: column.map(lambda v: _markdown_text(v) if isinstance(v, str) else v)
+    )

@@ -1,0 +1,121 @@
+"""The two tables of a report: one row per cell, one row per pair of cells on shared questions."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pandas as pd
+
+from harness import stats
+
+SIGNIFICANCE = 0.05  # family-wise, after Holm's correction across the report's pairs
+
+
+def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per cell: quality with a 95 % Wilson interval, latency, tokens and costs."""
+    records = []
+    for run in runs.itertuples():
+        summary, evaluation = run.summary, run.evaluation
+        metrics, cost, forgetting = evaluation.metrics, evaluation.cost, evaluation.forgetting
+        records.append(
+            {
+                "cell": run.cell,
+                "strategy": summary["strategy"],
+                "model": summary["model"],
+                "dataset": dataset_label(summary),
+                "questions": metrics["questions"],
+                "answerable_accuracy": metrics["answerable_accuracy"],
+                "accuracy_ci_low": metrics["accuracy_ci_low"],
+                "accuracy_ci_high": metrics["accuracy_ci_high"],
+                "minimum_detectable_difference": metrics["minimum_detectable_difference"],
+                "exact_match": metrics["answerable_exact_match"],
+                "abstention_rate": metrics["abstention_rate"],
+                "empty_rate": metrics["empty_rate"],
+                "hallucination_rate": metrics["hallucination_rate"],
+                "recall_at_k": metrics.get("recall_at_k_mean"),
+                "retrieval_misses": metrics["retrieval_misses"],
+                "reading_errors": metrics["reading_errors"],
+                "latency_p50_seconds": metrics["latency_p50_seconds"],
+                "latency_p95_seconds": metrics["latency_p95_seconds"],
+                "prompt_tokens": metrics["prompt_tokens_mean"],
+                "completion_tokens": metrics["completion_tokens_mean"],
+                "forgetting_change": forgetting["change"] if forgetting else None,
+                "setup_seconds": run.setup.get("build_seconds", 0.0),
+                "setup_usd": cost["setup_usd"],
+                "cost_per_1k_questions_usd": cost["per_1k_questions_usd"],
+                "cost_per_correct_usd": cost["per_correct_answer_usd"],
+            }
+        )
+    return pd.DataFrame(records)
+
+
+def significance_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFrame:
+    """Every two cells on the answerable questions they share: the accuracy difference with its
+    paired bootstrap 95 % interval, McNemar's exact p-value and the p-value after Holm's
+    correction across all the pairs of this report (what `significant` is decided on)."""
+    records = []
+    answerable = predictions[predictions["answers"].map(len) > 0]
+    by_cell = {cell: frame.set_index("id")["correct"] for cell, frame in answerable.groupby("cell")}
+    dataset_of = dict(zip(runs["cell"], runs["summary"].map(dataset_label), strict=True))
+    for first, second in itertools.combinations(runs["cell"], 2):
+        if dataset_of[first] != dataset_of[second]:
+            continue  # the same question ids can carry different gold answers
+        shared = by_cell[first].index.intersection(by_cell[second].index)
+        if len(shared) == 0:
+            continue
+        a, b = by_cell[first][shared].astype(bool), by_cell[second][shared].astype(bool)
+        difference, low, high = stats.paired_bootstrap_difference(a.tolist(), b.tolist())
+        records.append(
+            {
+                "first": first,
+                "second": second,
+                "questions": len(shared),
+                "first_accuracy": a.mean(),
+                "second_accuracy": b.mean(),
+                "difference": difference,
+                "difference_ci_low": low,
+                "difference_ci_high": high,
+                "p_value": stats.mcnemar_p(a.tolist(), b.tolist()),
+                # what this pair could detect, given how often its two cells disagree
+                "detectable_difference": stats.minimum_detectable_difference(
+                    len(shared), 0.5, discordant_rate=float((a != b).mean())
+                ),
+            }
+        )
+    pairs = pd.DataFrame(records)
+    if not pairs.empty:
+        pairs["p_holm"] = stats.holm_adjust(pairs["p_value"].tolist())
+        pairs["significant"] = pairs["p_holm"] < SIGNIFICANCE
+    return pairs
+
+
+def cell_labels(summaries: list[dict[str, Any]]) -> list[str]:
+    """strategy/model, plus the settings that tell apart cells that share those."""
+    flat = [_flatten({"strategy": s["config"]["strategy"], "dataset": s["config"]["dataset"],
+                      "run": s["config"]["run"]}) for s in summaries]  # fmt: skip
+    labels = []
+    for summary, settings in zip(summaries, flat, strict=True):
+        base = f"{summary['strategy']}/{summary['model']}"
+        peers = [f for s, f in zip(summaries, flat, strict=True)
+                 if f"{s['strategy']}/{s['model']}" == base]  # fmt: skip
+        differing = sorted(k for k in settings if len({str(p.get(k)) for p in peers}) > 1)
+        extra = ",".join(f"{k.split('.')[-1]}={settings[k]}" for k in differing)
+        labels.append(f"{base} {extra}".strip())
+    return labels
+
+
+def _flatten(node: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in node.items():
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{prefix}{key}."))
+        elif key not in ("system_prompt", "abstain_answer", "cache_dir", "_target_", "force"):
+            flat[f"{prefix}{key}"] = value
+    return flat
+
+
+def dataset_label(summary: dict[str, Any]) -> str:
+    revision = summary["config"]["dataset"].get("corpus_revision")
+    label = f"{summary['dataset']}/{summary['split']}"
+    return f"{label}/rev{revision}" if revision else label

@@ -30,7 +30,7 @@ from harness.datasets import SPLITS, Question
 from harness.errors import HarnessError
 from harness.evaluate import evaluate, scoring_rules
 from harness.files import write_json_atomic, write_text_atomic
-from harness.models import SERVING_SETTINGS
+from harness.models import SERVING_SETTINGS, ChatModel
 from harness.results import RunSummary
 from harness.threads import set_torch_threads
 
@@ -40,8 +40,12 @@ log = logging.getLogger(__name__)
 _NOT_HASHED = ("paths", "pricing", "scoring")
 
 
-def run(cfg: DictConfig) -> RunSummary:
-    """Run one cell of the grid and return its summary (also written to `metrics.json`)."""
+def run(cfg: DictConfig, model: ChatModel | None = None) -> RunSummary:
+    """Run one cell of the grid and return its summary (also written to `metrics.json`).
+
+    `model` is a chat model already built (the bench times generation apart from loading); by
+    default the runner builds `cfg.model`. Either way the run folder is keyed by `cfg`.
+    """
     check_settings(cfg)
     plain: dict[str, Any] = OmegaConf.to_container(cfg, resolve=True)  # type: ignore[assignment]
     dataset = instantiate(cfg.dataset)
@@ -65,7 +69,7 @@ def run(cfg: DictConfig) -> RunSummary:
         if remaining:
             log.info("%s: %d questions to answer, %d already done", run_dir, len(remaining),
                      len(done))  # fmt: skip
-            rows += _answer(cfg, dataset, remaining, run_dir, next_batch=_next_batch(rows))
+            rows += _answer(cfg, dataset, remaining, run_dir, _next_batch(rows), model)
         else:
             log.info("%s: all %d questions already answered; recomputing metrics", run_dir,
                      len(rows))  # fmt: skip
@@ -99,14 +103,21 @@ def check_settings(cfg: DictConfig) -> None:
 
 
 def _answer(
-    cfg: DictConfig, dataset: Any, remaining: list[Question], run_dir: Path, next_batch: int
+    cfg: DictConfig,
+    dataset: Any,
+    remaining: list[Question],
+    run_dir: Path,
+    next_batch: int,
+    model: ChatModel | None,
 ) -> list[dict[str, Any]]:
     """Prepare the strategy, then answer `remaining` batch by batch, flushing each batch."""
     _seed_everything(cfg.run.seed)
     log.info("torch threads: %d", set_torch_threads(cfg.run.threads))
     # A strategy class may declare `needs_model = False` (strategy=external): no model is loaded.
     needs_model = getattr(get_object(cfg.strategy._target_), "needs_model", True)
-    strategy = instantiate(cfg.strategy, model=instantiate(cfg.model) if needs_model else None)
+    if needs_model and model is None:
+        model = instantiate(cfg.model)
+    strategy = instantiate(cfg.strategy, model=model if needs_model else None)
     setup = strategy.prepare(dataset.split("train"), dataset.corpus)
     setup_path = run_dir / results.SETUP
     if not setup_path.is_file():  # the first preparation is the one whose cost was paid

@@ -3,8 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import MISSING
 
 from harness.errors import HarnessError
+
+
+@dataclass
+class PricingConfig:
+    """The price table every cost figure comes from."""
+
+    _target_: str = "harness.costs.build_pricing"
+    hardware_name: str = MISSING
+    hardware_usd_per_hour: float = MISSING
+    price_date: str = MISSING
+    token_prices: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,6 @@ from harness.costs import Pricing
 from harness.scoring import ScoringRules, judge
 from harness.scoring.model_judge import asks, load_judge
 
-# Per-question figures some strategies add (retrieval quality, latency split); averaged over the
-# rows that have a value (recall is None for a question without gold documents).
-OPTIONAL_MEANS = ("recall_at_k", "reciprocal_rank", "retrieval_seconds", "generation_seconds")
-
 
 @dataclass
 class Evaluation:
@@ -101,8 +97,6 @@ def _failure(row: dict[str, Any], outcome: str) -> str | None:
         return None
     if row.get("doc_ids"):
         seen = bool(set(row["doc_ids"]) & set(shown))
-    elif row.get("recall_at_k") is not None:  # rows written before doc_ids were stored
-        seen = row["recall_at_k"] > 0
     else:
         return None
     return "reading_error" if seen else "retrieval_miss"
@@ -150,12 +144,21 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "completion_tokens_mean": _mean(r["completion_tokens"] for r in rows),
         "prompt_tokens_total": sum(r["prompt_tokens"] for r in rows),
         "completion_tokens_total": sum(r["completion_tokens"] for r in rows),
-        **{
-            f"{key}_mean": _mean(r[key] for r in rows if r.get(key) is not None)
-            for key in OPTIONAL_MEANS
-            if any(r.get(key) is not None for r in rows)
-        },
+        "measures": measure_means(rows),
     }
+
+
+def measure_means(rows: list[dict[str, Any]]) -> dict[str, float | None]:
+    """The mean of every per-question measure a strategy recorded (e.g. recall_at_k), by name,
+    over the rows that have a value (recall is None for a question without gold documents)."""
+    names = sorted({name for row in rows for name in row.get("measures", {})})
+    return {
+        name: _mean(
+            row["measures"][name] for row in rows
+            if row.get("measures", {}).get(name) is not None
+        )
+        for name in names
+    }  # fmt: skip
 
 
 def costs(
@@ -182,7 +185,7 @@ def costs(
 
 def forgetting(setup: dict[str, Any], rules: ScoringRules) -> dict[str, Any] | None:
     """Accuracy on the general questions without and with the adapter, from stored generations."""
-    record = setup_detail(setup.get("details", {}), "forgetting")
+    record = setup.get("forgetting")
     if not record or not record.get("predictions"):
         return None
     before, after = [], []
@@ -201,14 +204,6 @@ def forgetting(setup: dict[str, Any], rules: ScoringRules) -> dict[str, Any] | N
         "lost": [i for i, b, a in zip(ids, before, after, strict=True) if b and not a],
         "gained": [i for i, b, a in zip(ids, before, after, strict=True) if a and not b],
     }
-
-
-def setup_detail(details: dict[str, Any], key: str) -> Any:
-    """A setup detail, at the top or one level down (a combined strategy nests its parts')."""
-    for node in (details, *[v for v in details.values() if isinstance(v, dict)]):
-        if node.get(key):
-            return node[key]
-    return None
 
 
 def percentile(values: np.ndarray, q: float) -> float | None:

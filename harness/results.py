@@ -22,6 +22,8 @@ METRICS = "metrics.json"
 CONFIG = "config.yaml"
 SETUP = "setup.json"
 LOCK = ".lock"  # held by the process running the folder's cell
+# What a strategy declares it is (`strategies.Strategy`), recorded in setup.json for the report
+CAPABILITIES = ("uses_retrieval", "trains_weights")
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +142,7 @@ def format_summary(summary: RunSummary) -> str:
         ("setup", f"{setup.get('seconds', 0):.1f}s, ${cost['setup_usd']:.6f}"),
         ("cost per 1k questions", _usd(cost["per_1k_questions_usd"], 4)),
         ("cost per correct answer", _usd(cost["per_correct_answer_usd"], 6)),
+        *[(f"{name} (mean)", _number(value, 3)) for name, value in metrics["measures"].items()],
     ]
     width = max(len(name) for name, _ in lines)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in lines)

@@ -15,7 +15,7 @@ import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hydra.errors import InstantiationException
 from hydra.utils import get_object
@@ -33,6 +33,9 @@ from harness.files import write_json_atomic, write_text_atomic
 from harness.models import SERVING_SETTINGS, ChatModel
 from harness.results import RunSummary
 from harness.threads import set_torch_threads
+
+if TYPE_CHECKING:  # strategies build on the harness, never the reverse
+    from strategies import Answer
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +124,8 @@ def _answer(
     setup = strategy.prepare(dataset.split("train"), dataset.corpus)
     setup_path = run_dir / results.SETUP
     if not setup_path.is_file():  # the first preparation is the one whose cost was paid
-        write_json_atomic(setup_path, asdict(setup))
+        declared = {key: bool(getattr(strategy, key, False)) for key in results.CAPABILITIES}
+        write_json_atomic(setup_path, {**asdict(setup), **declared})
     written: list[dict[str, Any]] = []
     size = cfg.run.batch_size
     batches = [remaining[i : i + size] for i in range(0, len(remaining), size)]
@@ -144,13 +148,13 @@ def _answer(
 def _row(
     cfg: DictConfig,
     question: Question,
-    answer: Any,
+    answer: Answer,
     batch: int,
     batch_seconds: float,
     batch_size: int,
 ) -> dict[str, Any]:
     """The raw record of one answer: what was asked and generated, never a verdict or a price."""
-    return {
+    row = {
         "id": question.id,
         "split": question.split,
         "strategy": cfg.strategy.name,
@@ -165,8 +169,17 @@ def _row(
         "latency_seconds": batch_seconds / batch_size,
         "prompt_tokens": answer.prompt_tokens,
         "completion_tokens": answer.completion_tokens,
-        **answer.extras,
     }
+    if answer.latency_seconds is not None:
+        row["latency_seconds"] = answer.latency_seconds
+    if answer.cost_usd is not None:
+        row["external_cost_usd"] = answer.cost_usd
+    for key in ("retrieved_doc_ids", "shown_doc_ids"):
+        if getattr(answer, key) is not None:
+            row[key] = list(getattr(answer, key))
+    if answer.measures:
+        row["measures"] = dict(answer.measures)
+    return row
 
 
 def summarize(

@@ -25,7 +25,7 @@ import resource
 import shutil
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,26 +44,56 @@ ALL_LINEAR_LLAMA = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_pro
 _CACHE_FORMAT = 1  # bump when examples are built differently, so old adapters are not reused
 
 
-@dataclass(frozen=True)
+@dataclass
 class TrainingSettings:
-    """Every knob that decides an adapter; all of them go into its cache key."""
+    """Every knob that decides an adapter (all of them go into its cache key).
+
+    This is the schema of the `strategy.training` config node and the one place its defaults live.
+    They were tuned on acme with SmolLM2-135M; accuracy on the 49 answerable held-out train
+    questions (paraphrases of trained facts, as the test questions are): attention-only, 3 epochs:
+    val loss 1.14, 2 %; all linear layers, 3 epochs at 1e-3: 0.97, 8 %; all linear, 5-6 epochs at
+    2e-3: 0.51-0.62, 31-39 %. These train 4.9M parameters in about 9 min on 2 idle cores.
+    """
 
     rank: int = 16
     alpha: float = 32.0
     dropout: float = 0.05
-    target_modules: tuple[str, ...] = ALL_LINEAR_LLAMA
+    # the layer names differ by architecture; [all-linear] lets peft find them
+    target_modules: list[str] = field(default_factory=lambda: list(ALL_LINEAR_LLAMA))
     learning_rate: float = 2e-3
     epochs: int = 5
     max_steps: int | None = None  # optimizer steps; when set, it replaces `epochs`
     batch_size: int = 8
     grad_accumulation: int = 1
-    max_seq_length: int = 256
+    max_seq_length: int = 256  # longer examples are cut (and counted in setup.json)
     warmup_ratio: float = 0.05
     weight_decay: float = 0.0
-    validation_fraction: float = 0.1
+    validation_fraction: float = 0.1  # held out of the train examples for a validation loss
     logging_steps: int = 10
     seed: int = 0
     bf16: bool = True  # bfloat16 autocast: about 2x faster on CPUs with AVX512-BF16 or AMX
+
+    def check(self, prefix: str = "strategy.training") -> None:
+        """Raise one HarnessError listing every bad knob, each named as `<prefix>.<knob>`."""
+        positive = ("rank", "alpha", "learning_rate", "epochs", "max_steps", "batch_size",
+                    "grad_accumulation", "max_seq_length", "logging_steps")  # fmt: skip
+        problems = [
+            f"{prefix}.{key}={getattr(self, key)}: use a positive number"
+            for key in positive
+            if getattr(self, key) is not None and getattr(self, key) <= 0
+        ]
+        for key in ("dropout", "warmup_ratio", "validation_fraction"):
+            if not 0 <= getattr(self, key) < 1:
+                problems.append(f"{prefix}.{key}={getattr(self, key)}: use 0 <= value < 1")
+        if self.weight_decay < 0:
+            problems.append(f"{prefix}.weight_decay={self.weight_decay}: use 0 or more")
+        if not self.target_modules:
+            problems.append(f"{prefix}.target_modules is empty: name at least one layer, e.g. "
+                            "[q_proj]")  # fmt: skip
+        elif "all-linear" in self.target_modules and len(self.target_modules) > 1:
+            problems.append(f"{prefix}.target_modules: use [all-linear] alone or list layer names")
+        if problems:
+            raise HarnessError("; ".join(problems))
 
 
 @dataclass
@@ -126,7 +156,7 @@ def _train_entry(
         r=settings.rank,
         lora_alpha=settings.alpha,
         lora_dropout=settings.dropout,
-        target_modules="all-linear" if targets == ("all-linear",) else list(targets),
+        target_modules="all-linear" if list(targets) == ["all-linear"] else list(targets),
         task_type="CAUSAL_LM",
     )
     peft_model = get_peft_model(model, lora)
@@ -258,7 +288,7 @@ def encode(tokenizer: Any, conversation: Conversation, reply: str, max_length: i
     return Encoded(ids[:max_length], labels[:max_length], truncated=len(ids) > max_length)
 
 
-def check_target_modules(model: Any, targets: tuple[str, ...]) -> None:
+def check_target_modules(model: Any, targets: list[str]) -> None:
     """Raise a one-line HarnessError naming target modules that match no linear layer."""
     import torch
 
@@ -268,8 +298,8 @@ def check_target_modules(model: Any, targets: tuple[str, ...]) -> None:
     missing = [t for t in targets if t not in linear and t != "all-linear"]
     if missing:
         raise HarnessError(
-            f"strategy.target_modules: {', '.join(missing)} not in this model; its linear layers "
-            f"are {', '.join(sorted(linear)[:12])} (or use [all-linear])"
+            f"strategy.training.target_modules: {', '.join(missing)} not in this model; its "
+            f"linear layers are {', '.join(sorted(linear)[:12])} (or use [all-linear])"
         )
 
 
@@ -314,8 +344,8 @@ def _split(
     truncated = sum(e.truncated for e in encoded)
     if truncated:
         log.warning(
-            "%d of %d examples are longer than strategy.max_seq_length=%d tokens and were cut; "
-            "%d of them lost their whole reply and are skipped",
+            "%d of %d examples are longer than strategy.training.max_seq_length=%d tokens and "
+            "were cut; %d of them lost their whole reply and are skipped",
             truncated, len(encoded), settings.max_seq_length, len(encoded) - len(usable),
         )  # fmt: skip
     shuffled = random.Random(settings.seed).sample(usable, len(usable))

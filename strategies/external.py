@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from omegaconf import MISSING
+
 from harness.datasets import Document, Question
 from harness.errors import HarnessError
 from harness.score import read_answers
@@ -20,15 +22,27 @@ CONFIG_KEY = "strategy.answers_file"
 
 
 @dataclass
+class ExternalConfig:
+    """The schema of `conf/strategy/external.yaml`."""
+
+    _target_: str = "strategies.external.ExternalStrategy"
+    name: str = "external"
+    answers_file: str = MISSING
+
+
+@dataclass
 class ExternalStrategy:
     """Look each question's prediction up by id in `answers_file`.
 
-    Extras: `latency_seconds` where the file gives it (else the runner's measured lookup time,
-    about 0, stands), `external_cost_usd` from `cost_usd` (it replaces the priced cost) and
-    `retrieved_doc_ids` where given (splits misses into retrieval and reading errors).
+    The file's `latency_seconds` (else the runner's measured lookup time, about 0, stands),
+    `cost_usd` (it replaces the priced cost) and `retrieved_doc_ids` (splits misses into
+    retrieval and reading errors) are passed on where given. What the external system is, the
+    harness cannot know: it counts as neither retrieving nor trained in the recommendation.
     """
 
     needs_model: ClassVar[bool] = False  # the runner skips loading `cfg.model`
+    uses_retrieval: ClassVar[bool] = False
+    trains_weights: ClassVar[bool] = False
 
     answers_file: str
     name: str = "external"
@@ -60,11 +74,13 @@ class ExternalStrategy:
                 f"{_clip(row['question'])!r} but the dataset's is {_clip(question.question)!r}; "
                 "the file must answer the dataset's questions under the dataset's ids"
             )
-        extras = {key: row[key] for key in ("latency_seconds", "retrieved_doc_ids") if key in row}
-        if "cost_usd" in row:
-            extras["external_cost_usd"] = row["cost_usd"]
         return Answer(
-            row["prediction"], row.get("prompt_tokens", 0), row.get("completion_tokens", 0), extras
+            row["prediction"],
+            row.get("prompt_tokens", 0),
+            row.get("completion_tokens", 0),
+            retrieved_doc_ids=row.get("retrieved_doc_ids"),
+            latency_seconds=row.get("latency_seconds"),
+            cost_usd=row.get("cost_usd"),
         )
 
 

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
+
+from omegaconf import MISSING
 
 from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
@@ -27,8 +29,23 @@ from strategies import rag as rag_strategy
 
 
 @dataclass
+class FinetuneRagConfig:
+    """The schema of `conf/strategy/finetune_rag.yaml`: two strategy nodes, and the corpus."""
+
+    _target_: str = "strategies.finetune_rag.build"
+    _recursive_: bool = False  # the builder hands each node to its own strategy's builder
+    name: str = "finetune_rag"
+    train_corpus: str | None = None  # train on this corpus, answer from the run's (fresh data)
+    finetune: Any = MISSING
+    rag: Any = MISSING
+
+
+@dataclass
 class FinetuneRagStrategy:
     """A finetune strategy and a rag strategy sharing one model: adapter first, then retrieval."""
+
+    uses_retrieval: ClassVar[bool] = True
+    trains_weights: ClassVar[bool] = True
 
     finetune: finetune_strategy.FinetuneStrategy
     rag: rag_strategy.RagStrategy
@@ -38,7 +55,7 @@ class FinetuneRagStrategy:
     def prepare(self, train: list[Question], corpus: list[Document]) -> SetupReport:
         """Index the training corpus, train the adapter on grounded prompts, index the corpus."""
         started = time.perf_counter()
-        finetune_strategy.local_model(self.finetune.model)  # before building any index
+        finetune_strategy.trainable(self.finetune.model)  # before building any index
         questions = self.finetune.training_questions(train)
         training_corpus = self.training_corpus(corpus)
         indexed = self.rag.prepare(questions, training_corpus)
@@ -55,6 +72,8 @@ class FinetuneRagStrategy:
             build_seconds=tuned.build_seconds + index_seconds,
             tokens=tuned.tokens + indexed.tokens,  # tokens trained + tokens embedded
             cache_hit=tuned.cache_hit and indexed.cache_hit,
+            loss_curve=tuned.loss_curve,
+            forgetting=tuned.forgetting,
             details={
                 "finetune": {**tuned.details, "cache_hit": tuned.cache_hit,
                              "build_seconds": tuned.build_seconds, "tokens": tuned.tokens},
@@ -72,34 +91,29 @@ class FinetuneRagStrategy:
         """The run's corpus, or `train_corpus` (checked against the train questions' doc ids)."""
         if not self.train_corpus:
             return corpus
-        if not self.finetune.train_questions:
+        if not self.finetune.config.train_questions:
             raise HarnessError(
                 f"strategy.train_corpus={self.train_corpus} needs the questions that go with it: "
                 f"set strategy.finetune.train_questions=<questions.jsonl>"
             )
         keys = ("strategy.finetune.train_questions", "strategy.train_corpus")
         return load_jsonl(
-            "train_corpus", self.finetune.train_questions, self.train_corpus,
+            "train_corpus", self.finetune.config.train_questions, self.train_corpus,
             needed_split="train", keys=keys,
         ).corpus  # fmt: skip
 
 
 def build(
     model: ChatModel,
-    finetune: dict[str, Any],
-    rag: dict[str, Any],
+    finetune: Any,
+    rag: Any,
     train_corpus: str | None = None,
     name: str = "finetune_rag",
 ) -> FinetuneRagStrategy:
     """Builder for `conf/strategy/finetune_rag.yaml`: each node goes to its strategy's builder."""
     return FinetuneRagStrategy(
-        finetune_strategy.build(model, **_arguments(finetune)),
-        rag_strategy.build(model, **_arguments(rag)),
+        finetune_strategy.build(model, **finetune),
+        rag_strategy.build(model, **rag),
         train_corpus,
         name,
     )
-
-
-def _arguments(node: dict[str, Any]) -> dict[str, Any]:
-    """A strategy config node without Hydra's keys, as builder arguments."""
-    return {key: value for key, value in node.items() if not key.startswith("_")}

@@ -4,31 +4,50 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from omegaconf import MISSING
 
 from harness.datasets import Document, Question
 from harness.models import ChatModel
 from harness.prompts import answer_text, conversation, pick_examples
-from strategies import Answer, SetupReport
+from strategies import Answer, SetupReport, settings_from
+
+
+@dataclass
+class PromptConfig:
+    """The schema of `conf/strategy/prompt.yaml`, and the one place its defaults live."""
+
+    _target_: str = "strategies.prompt.build"
+    name: str = "prompt"
+    system_prompt: str = MISSING
+    user_template: str = "{question}"
+    abstain_answer: str = MISSING
+    few_shot: int = 0  # examples from the train split, each a user turn and its answer
+    seed: int = 0  # which examples
 
 
 @dataclass
 class PromptStrategy:
     """Ask the model directly; few-shot examples come from the train split."""
 
+    uses_retrieval: ClassVar[bool] = False
+    trains_weights: ClassVar[bool] = False
+
     model: ChatModel
-    system_prompt: str
-    user_template: str
-    abstain_answer: str
-    few_shot: int = 0
-    seed: int = 0
-    name: str = "prompt"
+    config: PromptConfig
     examples: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The strategy's name in run folders and reports."""
+        return self.config.name
 
     def prepare(self, train: list[Question], corpus: list[Document]) -> SetupReport:
         """Choose the few-shot examples (no other setup)."""
         started = time.perf_counter()
-        chosen = pick_examples(train, self.few_shot, self.seed)
-        self.examples = [(q.question, answer_text(q, self.abstain_answer)) for q in chosen]
+        chosen = pick_examples(train, self.config.few_shot, self.config.seed)
+        self.examples = [(q.question, answer_text(q, self.config.abstain_answer)) for q in chosen]
         seconds = time.perf_counter() - started
         return SetupReport(
             seconds=seconds,
@@ -38,24 +57,14 @@ class PromptStrategy:
 
     def answer(self, batch: list[Question]) -> list[Answer]:
         """One batched generation call for the whole batch."""
-        conversations = [
-            conversation(self.system_prompt, self.user_template, q.question, self.examples)
-            for q in batch
-        ]
+        system, template = self.config.system_prompt, self.config.user_template
+        conversations = [conversation(system, template, q.question, self.examples) for q in batch]
         return [
             Answer(g.text, g.prompt_tokens, g.completion_tokens)
             for g in self.model.generate(conversations)
         ]
 
 
-def build(
-    model: ChatModel,
-    system_prompt: str,
-    user_template: str,
-    abstain_answer: str,
-    few_shot: int = 0,
-    seed: int = 0,
-    name: str = "prompt",
-) -> PromptStrategy:
+def build(model: ChatModel, **settings: Any) -> PromptStrategy:
     """Builder for `conf/strategy/prompt.yaml`."""
-    return PromptStrategy(model, system_prompt, user_template, abstain_answer, few_shot, seed, name)
+    return PromptStrategy(model, settings_from(PromptConfig, settings))

@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from harness.errors import HarnessError
 from harness.models.openai_compatible import load_openai_compatible
 from harness.runner import run
 from tests.chat_server import ScriptedServer
-from tests.conftest import compose_config
+from tests.helpers import compose_config
 
 SECRET = "sk-test-0123456789-never-written"
 
@@ -63,13 +64,22 @@ def test_retries_429_and_500_then_succeeds(server: ScriptedServer) -> None:
     assert len(server.requests) == 4
 
 
-def test_retries_back_off_exponentially(server: ScriptedServer) -> None:
+def test_retries_back_off_exponentially(
+    server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import openai._base_client
+
+    # The SDK's retry loop waits with `time.sleep` in openai._base_client: record the waits it
+    # asks for instead of waiting (the server's own threads keep the real clock).
+    waits: list[float] = []
+    clock = SimpleNamespace(time=time.time, sleep=waits.append)
+    monkeypatch.setattr(openai._base_client, "time", clock)
     server.failures = [502, 502]  # no Retry-After header on 502: the client's own backoff
-    started = time.perf_counter()
-    client(server, max_retries=2).generate([chat("q")])
-    # 0.5 s then 1 s, each cut by at most 25 % jitter: at least 1.1 s in all.
-    assert time.perf_counter() - started >= 1.1
-    assert len(server.requests) == 3
+    (generation,) = client(server, max_retries=2).generate([chat("q")])
+    assert generation.text == "answer to: q" and len(server.requests) == 3
+    # 0.5 s then 1 s, each cut by at most 25 % jitter
+    assert len(waits) == 2, waits
+    assert 0.375 <= waits[0] <= 0.5 and 0.75 <= waits[1] <= 1.0, waits
 
 
 def test_gives_up_after_the_retry_budget_with_a_one_line_error(server: ScriptedServer) -> None:
@@ -124,14 +134,11 @@ def test_unreachable_server_is_a_one_line_error() -> None:
 
 
 def test_requests_run_concurrently_up_to_the_limit(server: ScriptedServer) -> None:
-    server.delay = 0.15
+    server.delay = 0.15  # long enough for the requests to overlap, if they are sent together
     conversations = [chat(f"question {i}") for i in range(9)]
-    started = time.perf_counter()
     generations = client(server, max_concurrency=3).generate(conversations)
-    elapsed = time.perf_counter() - started
     assert [g.text for g in generations] == [f"answer to: question {i}" for i in range(9)]
-    assert server.max_in_flight == 3
-    assert elapsed < 9 * 0.15 * 0.6  # three at a time, not one after another
+    assert server.max_in_flight == 3  # three at a time: not one after another, and never four
 
 
 def test_a_failed_run_keeps_its_answers_and_resumes(
@@ -188,7 +195,7 @@ def test_api_models_are_priced_per_token_from_the_table() -> None:
 
 
 def test_fine_tuning_an_api_model_is_refused(server: ScriptedServer) -> None:
-    from strategies.finetune import local_model
+    from strategies.finetune import trainable
 
     with pytest.raises(HarnessError, match="fine-tuning is not supported for OpenAICompatible"):
-        local_model(client(server))
+        trainable(client(server))

@@ -13,7 +13,8 @@ from harness.evaluate import evaluate
 from harness.report import comparison_table, load_runs, significance_table, write_report
 from harness.runner import run
 from harness.scoring import ScoringRules
-from tests.conftest import compose_config
+from tests.fakes import write_summary
+from tests.helpers import compose_config
 
 RULES = ScoringRules()
 
@@ -33,9 +34,7 @@ def _write_run(root: Path, strategy: str, rows: list[dict], build_seconds: float
     folder.mkdir(parents=True)
     (folder / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (folder / "setup.json").write_text(json.dumps({"build_seconds": build_seconds}))
-    summary = {"strategy": strategy, "model": "m", "dataset": "d", "split": "test",
-               "config": {"strategy": {"name": strategy}, "dataset": {}, "run": {}}}  # fmt: skip
-    (folder / "metrics.json").write_text(json.dumps(summary))
+    write_summary(folder, rows, [f"strategy={strategy}", "model.name=m"])
 
 
 GOLD = [["75 seats"]] * 9 + [[]]
@@ -143,7 +142,7 @@ def test_forgetting_is_judged_from_stored_generations() -> None:
         {"id": "g3", "question": "Largest ocean?", "answers": ["Pacific"], "base": "Pacific",
          "adapted": "The Pacific."},
     ]}  # fmt: skip
-    setup = {"details": {"finetune": {"forgetting": record}}}  # nested, as finetune_rag stores it
+    setup = {"forgetting": record}
     result = evaluate([], setup, RULES, build_pricing("vm", 0.1, "2026-11-29"), "m").forgetting
     assert result["base_accuracy"] == pytest.approx(2 / 3)
     assert result["adapted_accuracy"] == pytest.approx(2 / 3)

@@ -15,25 +15,11 @@ from harness.datasets import Dataset
 from harness.errors import HarnessError
 from harness.models import Conversation
 from harness.models.transformers import TransformersChatModel, load_transformers
-from harness.prompts import conversation
 from harness.runner import instantiate, run
 from harness.training import IGNORE, TrainingSettings, batch_loss, encode
 from strategies import SetupReport
-from tests.conftest import compose_config, write_jsonl
-
-PAIRS = [  # words of the tiny tokenizer's vocabulary, so every token is a real one
-    ("what is the pro plan upload limit ?", "acme gb"),
-    ("how many days retention ?", "few days"),
-    ("what is the capital of france ?", "paris"),
-    ("who is the acme ceo ?", "i don't know ."),
-    ("what is the upload limit ?", "acme gb"),
-    ("how many days ?", "few days"),
-]
-
-
-def examples() -> list[tuple[Conversation, str]]:
-    """The tiny (prompt, reply) pairs, under a short system prompt."""
-    return [(conversation("answer in a few words .", "{question}", q), a) for q, a in PAIRS]
+from tests.fakes import examples
+from tests.helpers import compose_config, write_jsonl
 
 
 @pytest.fixture
@@ -44,8 +30,8 @@ def tiny(tiny_model_dir: Path) -> TransformersChatModel:
 @pytest.fixture
 def finetune_overrides(tiny_run_overrides: list[str]) -> list[str]:
     return [*tiny_run_overrides, "strategy=finetune", "strategy.forgetting_questions=null",
-            "strategy.epochs=2", "strategy.batch_size=2", "strategy.validation_fraction=0",
-            "strategy.learning_rate=1e-2"]  # fmt: skip
+            "strategy.training.epochs=2", "strategy.training.batch_size=2", "strategy.training.validation_fraction=0",
+            "strategy.training.learning_rate=1e-2"]  # fmt: skip
 
 
 def prepared(overrides: list[str]) -> tuple[Any, SetupReport, Dataset]:
@@ -103,7 +89,7 @@ def test_over_long_examples_are_cut_and_counted(
 ) -> None:
     lengths = [len(encode(tiny.tokenizer, c, r, 256).input_ids) for c, r in examples()]
     limit = sorted(lengths)[len(lengths) // 2]  # about half the examples are longer
-    settings = TrainingSettings(target_modules=("q_proj",), max_steps=1, max_seq_length=limit,
+    settings = TrainingSettings(target_modules=["q_proj"], max_steps=1, max_seq_length=limit,
                                 validation_fraction=0)  # fmt: skip
     with caplog.at_level(logging.WARNING, logger="harness.training"):
         adapter = training.load_or_train(
@@ -111,7 +97,7 @@ def test_over_long_examples_are_cut_and_counted(
         )
     assert adapter.meta["truncated"] == sum(n > limit for n in lengths) > 0
     assert adapter.meta["skipped"] > 0  # cut inside the prompt: nothing left to learn
-    assert "longer than strategy.max_seq_length" in caplog.text
+    assert "longer than strategy.training.max_seq_length" in caplog.text
 
 
 def test_second_prepare_loads_the_adapter_and_trains_nothing(
@@ -129,7 +115,7 @@ def test_second_prepare_loads_the_adapter_and_trains_nothing(
     assert second.details["adapter_key"] == first.details["adapter_key"]
     assert second.build_seconds == first.build_seconds  # the training cost, from the meta
     with pytest.raises(AssertionError, match="must not train"):
-        prepared([*finetune_overrides, "strategy.rank=4"])  # another knob: another key
+        prepared([*finetune_overrides, "strategy.training.rank=4"])  # another knob: another key
 
 
 @pytest.mark.parametrize(
@@ -183,7 +169,7 @@ def test_loaded_adapter_changes_the_outputs_and_merging_keeps_them(
 
 def test_unknown_target_modules_fail_naming_valid_ones(finetune_overrides: list[str]) -> None:
     with pytest.raises(HarnessError, match=r"attn_proj not in this model.*q_proj"):
-        prepared([*finetune_overrides, "strategy.target_modules=[q_proj,attn_proj]"])
+        prepared([*finetune_overrides, "strategy.training.target_modules=[q_proj,attn_proj]"])
 
 
 def test_bad_input_gets_one_line_errors(
@@ -196,8 +182,10 @@ def test_bad_input_gets_one_line_errors(
     ])  # fmt: skip
     with pytest.raises(HarnessError, match="has none; mark some questions"):
         prepared([*finetune_overrides, f"dataset.questions={test_only}"])
-    with pytest.raises(HarnessError, match=r"strategy\.rank=0.*strategy\.dropout=1\.5"):
-        prepared([*finetune_overrides, "strategy.rank=0", "strategy.dropout=1.5"])
+    with pytest.raises(
+        HarnessError, match=r"strategy\.training\.rank=0.*strategy\.training\.dropout=1\.5"
+    ):
+        prepared([*finetune_overrides, "strategy.training.rank=0", "strategy.training.dropout=1.5"])
     strategy = instantiate(compose_config(finetune_overrides).strategy, model=FakeApiModel())
     with pytest.raises(HarnessError, match="fine-tuning is not supported"):
         strategy.prepare([], [])
@@ -215,11 +203,11 @@ def test_run_reports_setup_and_forgetting_then_reuses_them(
          "split": "test"},
         {"id": "g2", "question": "how many days ?", "answers": ["14 days"], "split": "test"},
     ])  # fmt: skip
-    overrides = [*tiny_run_overrides, "strategy=finetune", "strategy.epochs=1",
+    overrides = [*tiny_run_overrides, "strategy=finetune", "strategy.training.epochs=1",
                  f"strategy.forgetting_questions={general}"]  # fmt: skip
     summary = run(compose_config(overrides))
     setup = summary["setup"]
-    stored = setup["details"]["forgetting"]  # raw generations only; judged when evaluated
+    stored = setup["forgetting"]  # raw generations only; judged when evaluated
     assert summary["complete"] and setup["tokens"] > 0 and not setup["cache_hit"]
     assert [p["id"] for p in stored["predictions"]] == ["g1", "g2"]
     assert {"base", "adapted", "answers"} <= set(stored["predictions"][0])
@@ -227,7 +215,7 @@ def test_run_reports_setup_and_forgetting_then_reuses_them(
     assert forgetting["questions"] == 2
     assert forgetting["change"] == forgetting["adapted_accuracy"] - forgetting["base_accuracy"]
     _, again, _ = prepared(overrides)
-    assert again.cache_hit and again.details["forgetting"] == stored  # not generated again
+    assert again.cache_hit and again.forgetting == stored  # not generated again
 
 
 def test_finetune_rag_trains_on_rag_prompts_and_answers_from_retrieved_documents(
@@ -249,7 +237,7 @@ def test_finetune_rag_trains_on_rag_prompts_and_answers_from_retrieved_documents
     assert "upload limit is 37 gb" in prompt[-1]["content"]  # its retrieved document
     assert reply == "37 gb" and not first.details["finetune"]["cache_hit"]
     answers = strategy.answer(dataset.split("test"))
-    assert len(answers) == 4 and all("retrieved_doc_ids" in a.extras for a in answers)
+    assert len(answers) == 4 and all(a.retrieved_doc_ids for a in answers)
     _, second, _ = prepared(overrides)
     assert (
         second.cache_hit

@@ -11,7 +11,7 @@ import pytest
 from harness.datasets import Question
 from harness.errors import HarnessError
 from strategies import rag
-from tests.test_retrieval import CORPUS, FakeChatModel, FakeEmbedder
+from tests.fakes import CORPUS, FakeChatModel, FakeEmbedder
 
 TEMPLATE = "Context:\n{context}\n\nUsing only the context, answer.\n\nQuestion: {question}"
 QUESTIONS = [
@@ -72,13 +72,13 @@ def test_answer_batches_retrieval_and_generation_and_scores_retrieval(
     answers = strategy.answer(QUESTIONS)
     assert len(embedders[0].calls) == 2 and len(embedders[0].calls[1]) == 3  # one query batch
     assert len(model.batches) == 1 and len(model.batches[0]) == 3  # one generation call
-    first, second, unanswerable = (a.extras for a in answers)
-    assert first["retrieved_doc_ids"][0] == "d4" and len(first["retrieved_doc_ids"]) == 2
+    first, second, unanswerable = (a.measures for a in answers)
+    assert answers[0].retrieved_doc_ids[0] == "d4" and len(answers[0].retrieved_doc_ids) == 2
     assert (first["recall_at_k"], first["reciprocal_rank"]) == (1.0, 1.0)
-    assert second["retrieved_doc_ids"][0] == "d3"
+    assert answers[1].retrieved_doc_ids[0] == "d3"
     assert unanswerable["recall_at_k"] is None and unanswerable["reciprocal_rank"] is None
-    assert all(a.extras["retrieval_seconds"] > 0 for a in answers)
-    assert all(a.extras["generation_seconds"] >= 0 for a in answers)
+    assert all(a.measures["retrieval_seconds"] > 0 for a in answers)
+    assert all(a.measures["generation_seconds"] >= 0 for a in answers)
     user_turn = model.batches[0][0][-1]["content"]
     assert user_turn.startswith("Context:\n" + CORPUS[3].text + "\n\n")
     assert user_turn.endswith("Question: How many devices can a Pebble account link?")
@@ -86,7 +86,7 @@ def test_answer_batches_retrieval_and_generation_and_scores_retrieval(
     texts = {d.id: d.text for d in CORPUS}
     assert first["context_chunks"] == 2
     assert first["context_tokens"] == sum(
-        model.count_tokens(texts[d]) for d in first["retrieved_doc_ids"]
+        model.count_tokens(texts[d]) for d in answers[0].retrieved_doc_ids
     )
 
 
@@ -96,12 +96,10 @@ def test_prompts_fit_a_small_context_window(embedders: list[FakeEmbedder], tmp_p
     strategy.prepare([], CORPUS)
     answers = strategy.answer(QUESTIONS)
     assert all(model.prompt_tokens(c) + 8 <= 40 for c in model.batches[0])
-    assert any(a.extras["context_chunks"] < 4 for a in answers)  # trimming did happen
+    assert any(a.measures["context_chunks"] < 4 for a in answers)  # trimming did happen
     # what the model saw, not what was retrieved, decides a retrieval miss
-    assert all(
-        set(a.extras["shown_doc_ids"]) <= set(a.extras["retrieved_doc_ids"]) for a in answers
-    )
-    assert any(len(a.extras["shown_doc_ids"]) < len(a.extras["retrieved_doc_ids"]) for a in answers)
+    assert all(set(a.shown_doc_ids) <= set(a.retrieved_doc_ids) for a in answers)
+    assert any(len(a.shown_doc_ids) < len(a.retrieved_doc_ids) for a in answers)
 
 
 def test_no_room_for_context_is_refused(embedders: list[FakeEmbedder], tmp_path: Path) -> None:
@@ -131,7 +129,7 @@ def test_top_k_above_the_chunk_count_is_clamped_with_a_warning(
         report = strategy.prepare([], CORPUS)
     assert "strategy.top_k=10 is more than the 4 chunks" in caplog.text
     assert report.details["top_k"] == 4
-    assert len(strategy.answer(QUESTIONS[:1])[0].extras["retrieved_doc_ids"]) == 4
+    assert len(strategy.answer(QUESTIONS[:1])[0].retrieved_doc_ids) == 4
 
 
 def test_bad_input_gives_one_line_errors(embedders: list[FakeEmbedder], tmp_path: Path) -> None:

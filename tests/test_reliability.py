@@ -21,9 +21,8 @@ from harness.models.transformers import packaged_model_folder
 from harness.runner import run
 from strategies import rag
 from strategies.prompt import PromptStrategy
-from tests.conftest import compose_config, write_jsonl
-from tests.test_finetune import examples
-from tests.test_retrieval import FakeEmbedder
+from tests.fakes import FakeEmbedder, examples
+from tests.helpers import compose_config, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTIONS = [  # words of the tiny tokenizer's vocabulary
@@ -102,6 +101,7 @@ runpy.run_module("harness", run_name="__main__", alter_sys=True)
 """
 
 
+@pytest.mark.slow  # a cell in a subprocess
 def test_sigkilled_cell_resumes_and_computes_nothing_twice(
     overrides: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -169,10 +169,10 @@ def test_sigkilled_cell_resumes_and_computes_nothing_twice(
         [
             "strategy=finetune",
             "strategy.forgetting_questions=null",
-            "strategy.epochs=2",
-            "strategy.batch_size=2",
-            "strategy.validation_fraction=0",
-            "strategy.bf16=false",
+            "strategy.training.epochs=2",
+            "strategy.training.batch_size=2",
+            "strategy.training.validation_fraction=0",
+            "strategy.training.bf16=false",
         ],
     ],
     ids=["prompt", "rag", "finetune"],
@@ -200,7 +200,7 @@ BUILD_INDEX = """
 import json, sys, time
 from pathlib import Path
 from harness.retrieval import load_or_build
-from tests.test_retrieval import CORPUS, FakeEmbedder
+from tests.fakes import CORPUS, FakeEmbedder
 
 class SlowEmbedder(FakeEmbedder):
     def encode(self, texts, batch_size):
@@ -221,6 +221,7 @@ print(json.dumps({"cache_hit": built.cache_hit, "encodes": encodes,
 """
 
 
+@pytest.mark.slow  # two subprocesses
 def test_two_processes_needing_one_index_build_it_once(tmp_path: Path) -> None:
     children = [
         subprocess.Popen(
@@ -280,7 +281,7 @@ def test_two_runs_needing_one_adapter_train_it_once(
         return real_train(*args, **kwargs)
 
     monkeypatch.setattr(training, "train", slow_train)
-    settings = training.TrainingSettings(target_modules=("q_proj",), max_steps=2, batch_size=3,
+    settings = training.TrainingSettings(target_modules=["q_proj"], max_steps=2, batch_size=3,
                                          validation_fraction=0)  # fmt: skip
     models = [load_transformers("tiny", pretrained=str(tiny_model_dir)) for _ in range(2)]
     adapters = race(
@@ -394,6 +395,7 @@ with entry_lock(Path(sys.argv[1])):
 """
 
 
+@pytest.mark.slow  # a subprocess
 def test_the_lock_of_a_killed_builder_is_released(tmp_path: Path) -> None:
     entry = tmp_path / "indexes" / "entry"
     holder = subprocess.Popen(
@@ -499,6 +501,7 @@ def test_prediction_rows_keep_unicode_line_separators_and_damage_is_dropped_loud
     assert caplog.text == ""
 
 
+@pytest.mark.slow  # a cell in a subprocess
 def test_ctrl_c_is_one_line_and_the_run_resumes(overrides: list[str], tmp_path: Path) -> None:
     cell = [*overrides, f"paths.results_dir={tmp_path / 'interrupted'}"]
     process = subprocess.Popen(

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from omegaconf import MISSING
+
 from harness.errors import HarnessError
 from harness.scoring.correctness import words
 
@@ -83,6 +85,30 @@ class Dataset:
     def split(self, name: str) -> list[Question]:
         """The questions of one split, in file order."""
         return [q for q in self.questions if q.split == name]
+
+
+@dataclass
+class JsonlDatasetConfig:
+    """Any dataset in the generic JSONL format."""
+
+    _target_: str = "harness.datasets.load_jsonl"
+    name: str = "jsonl"
+    questions: str = MISSING
+    corpus: str | None = None
+    system_prompt: str = NEUTRAL_SYSTEM_PROMPT  # the prompt strategies use for this dataset
+    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
+
+
+@dataclass
+class AcmeDatasetConfig:
+    """The built-in fictional product documentation."""
+
+    _target_: str = "harness.datasets.load_acme"
+    name: str = "acme"
+    corpus_revision: int = 1
+    data_dir: str = MISSING
+    system_prompt: str = NEUTRAL_SYSTEM_PROMPT
+    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
 
 
 def load_jsonl(

@@ -9,7 +9,7 @@ when a config names them, so `model=gpt-4o-mini` never imports torch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 Conversation = list[dict[str, str]]
 
@@ -53,4 +53,21 @@ class ChatModel(Protocol):
 
     def generate(self, conversations: list[Conversation]) -> list[Generation]:
         """Answer each conversation's last user turn, in order."""
+        ...
+
+
+@runtime_checkable
+class TrainableChatModel(ChatModel, Protocol):
+    """A chat model whose weights a strategy may adapt: a torch module and its tokenizer.
+
+    A strategy that trains (strategy=finetune) wraps `model` in an adapter and hands the adapted
+    module back with `use_weights`; generation then uses it. Local transformers models are
+    trainable.
+    """
+
+    model: Any
+    tokenizer: Any
+
+    def use_weights(self, module: Any) -> None:
+        """Generate with `module` from now on (the model's own weights, adapted)."""
         ...

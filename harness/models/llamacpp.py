@@ -12,8 +12,11 @@ from __future__ import annotations
 import logging
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from omegaconf import MISSING
 
 from harness.errors import HarnessError
 from harness.models import Conversation, Generation
@@ -25,6 +28,22 @@ INSTALL_HINT = (
     "pip install llama-cpp-python==0.3.36 (see the README's llama.cpp section for the CMAKE_ARGS "
     "this CPU needs)"
 )
+
+
+@dataclass
+class LlamaCppModelConfig:
+    """A GGUF model run in-process by llama-cpp-python (optional extra `llamacpp`)."""
+
+    _target_: str = "harness.models.llamacpp.load_llamacpp"
+    name: str = MISSING
+    package: str | None = None
+    gguf_file: str | None = None
+    model_path: str | None = None
+    context_window: int = 2048
+    threads: int | None = None
+    max_new_tokens: int = 48
+    batch_size: int = 8
+    seed: int = 0
 
 
 class LlamaCppChatModel:

@@ -13,7 +13,10 @@ from __future__ import annotations
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
+
+from omegaconf import MISSING
 
 from harness.errors import HarnessError
 from harness.models import Conversation, Generation
@@ -26,6 +29,28 @@ _CHARS_PER_TOKEN_ESTIMATE = 3.0
 _NO_KEY = "unused"
 # More tokens than any model's window holds today: a usage figure above it is the server's error.
 _MAX_TOKENS_PER_REQUEST = 10_000_000
+
+
+@dataclass
+class OpenAICompatibleModelConfig:
+    """A chat model behind an OpenAI-compatible HTTP API (hosted, vLLM, llama.cpp server...)."""
+
+    _target_: str = "harness.models.openai_compatible.load_openai_compatible"
+    name: str = MISSING
+    model: str = MISSING  # the id the server knows the model by
+    base_url: str = MISSING
+    api_key_env: str | None = None  # the name of the variable holding the key, never the key
+    context_window: int = 8192
+    max_new_tokens: int = 48
+    batch_size: int = 8
+    max_concurrency: int = 4
+    timeout_seconds: float = 60.0
+    max_retries: int = 4
+    tokenizer: str | None = None
+    tokenizer_package: str | None = None
+    extra_body: dict[str, Any] = field(default_factory=dict)
+    seed: int | None = 0
+    cache_dir: str = MISSING
 
 
 class OpenAICompatibleChatModel:

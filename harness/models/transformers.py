@@ -14,13 +14,32 @@ import os
 import shutil
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from omegaconf import MISSING
 
 from harness.errors import HarnessError
 from harness.models import Conversation, Generation
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class TransformersModelConfig:
+    """A local transformers chat model: a hub id or path, or a GGUF file shipped in a package."""
+
+    _target_: str = "harness.models.transformers.load_transformers"
+    name: str = MISSING
+    pretrained: str | None = None
+    package: str | None = None
+    gguf_file: str | None = None
+    revision: str | None = None
+    trust_remote_code: bool = False
+    max_new_tokens: int = 48
+    batch_size: int = 8
+    cache_dir: str = MISSING
 
 
 class TransformersChatModel:
@@ -44,6 +63,10 @@ class TransformersChatModel:
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
+
+    def use_weights(self, module: Any) -> None:
+        """Generate with `module` from now on (the model's own weights, adapted)."""
+        self.model = module
 
     def count_tokens(self, text: str) -> int:
         """Number of tokens `text` takes in this model's tokenizer."""

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from harness import stats
-from harness.evaluate import setup_detail
 from harness.files import write_bytes_atomic
 from harness.report.render import plot_text
 
@@ -156,14 +155,11 @@ def make_plots(
         "Tokens per question": tokens(table, folder / "tokens.png"),
         "Total cost against query volume": cost_vs_volume(table, folder / "cost_vs_volume.png"),
     }
-    if table["recall_at_k"].notna().any():
+    if "recall_at_k" in table and table["recall_at_k"].notna().any():
         drawn["Retrieval recall against accuracy"] = recall_vs_accuracy(
             table, folder / "recall_vs_accuracy.png"
         )
-    curves = {
-        plot_text(r.cell): setup_detail(r.setup.get("details", {}), "loss_curve")
-        for r in runs.itertuples()
-    }
+    curves = {plot_text(r.cell): r.setup.get("loss_curve") for r in runs.itertuples()}
     curves = {cell: curve for cell, curve in curves.items() if curve}
     if curves:
         drawn["Fine-tuning loss"] = loss_curves(curves, folder / "loss_curves.png")

@@ -1,4 +1,9 @@
-"""The advice: prompt first, then retrieval, then fine-tuning, decided from the tables."""
+"""The advice: prompt first, then retrieval, then fine-tuning, decided from the tables.
+
+A cell's kind comes from what its strategy declared (`uses_retrieval`, `trains_weights`), never
+from its name: prompting is neither, retrieval reads documents without training, tuning trains
+(with or without retrieval). A new strategy takes its place here by declaring what it is.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ def recommendation(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
         f"({pct(best.accuracy_ci_low)}-{pct(best.accuracy_ci_high)}, 95 % CI), "
         f"${best.cost_per_1k_questions_usd:.4f} per 1,000 questions, setup ${best.setup_usd:.4f}."
     ]
-    baseline = _best_of(table, "prompt")
+    baseline = _best_of(table, _prompting(table))
     verdict = None if baseline is None else _compare(pairs, baseline.cell, best.cell)
     if baseline is not None and verdict is None:
         lines.append(f"{baseline.cell} and {best.cell} did not answer the same questions.")
@@ -48,8 +53,8 @@ def recommendation(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
 
 
 def _retrieval_vs_tuning(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
-    rag = _best_of(table, "rag")
-    tuned = _best_of(table, "finetune", "finetune_rag")
+    rag = _best_of(table, table["uses_retrieval"] & ~table["trains_weights"])
+    tuned = _best_of(table, table["trains_weights"])
     if rag is None or tuned is None:
         return []
     verdict = _compare(pairs, rag.cell, tuned.cell)
@@ -97,8 +102,12 @@ def _hallucination_note(table: pd.DataFrame) -> list[str]:
     ]
 
 
-def _best_of(table: pd.DataFrame, *strategies: str) -> Any:
-    mine = table[table["strategy"].isin(strategies)]
+def _prompting(table: pd.DataFrame) -> pd.Series:
+    return ~table["uses_retrieval"] & ~table["trains_weights"]
+
+
+def _best_of(table: pd.DataFrame, kind: pd.Series) -> Any:
+    mine = table[kind]
     return None if mine.empty else mine.sort_values("answerable_accuracy").iloc[-1]
 
 

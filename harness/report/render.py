@@ -16,7 +16,7 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
     for column in ("retrieval_misses", "reading_errors"):
         shown[column] = table[column].map(lambda v: "n/a" if v is None or pd.isna(v) else int(v))
     for column in ("answerable_accuracy", "exact_match", "abstention_rate", "empty_rate",
-                   "hallucination_rate", "recall_at_k"):  # fmt: skip
+                   "hallucination_rate"):  # fmt: skip
         shown[column] = shown[column].map(pct)
     shown["minimum_detectable_difference"] = table["minimum_detectable_difference"].map(
         lambda v: "n/a" if v is None or pd.isna(v) else f"{100 * v:.1f} points"

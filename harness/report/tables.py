@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from harness import stats
+from harness import results, stats
 
+_LABEL_VALUE_CHARS = 40
 SIGNIFICANCE = 0.05  # family-wise, after Holm's correction across the report's pairs
 
 
@@ -22,6 +23,8 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
             {
                 "cell": run.cell,
                 "strategy": summary["strategy"],
+                # what the strategy declared it is (strategies.Strategy); the advice is built on it
+                **{key: bool(run.setup.get(key, False)) for key in results.CAPABILITIES},
                 "model": summary["model"],
                 "dataset": dataset_label(summary),
                 "questions": metrics["questions"],
@@ -33,7 +36,6 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
                 "abstention_rate": metrics["abstention_rate"],
                 "empty_rate": metrics["empty_rate"],
                 "hallucination_rate": metrics["hallucination_rate"],
-                "recall_at_k": metrics.get("recall_at_k_mean"),
                 "retrieval_misses": metrics["retrieval_misses"],
                 "reading_errors": metrics["reading_errors"],
                 "latency_p50_seconds": metrics["latency_p50_seconds"],
@@ -45,6 +47,8 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
                 "setup_usd": cost["setup_usd"],
                 "cost_per_1k_questions_usd": cost["per_1k_questions_usd"],
                 "cost_per_correct_usd": cost["per_correct_answer_usd"],
+                # per-question measures a strategy recorded (recall_at_k, ...), by their names
+                **metrics.get("measures", {}),
             }
         )
     return pd.DataFrame(records)
@@ -106,11 +110,12 @@ def cell_labels(summaries: list[dict[str, Any]]) -> list[str]:
 
 
 def _flatten(node: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The settings a label may name: short values (a prompt or a path would swamp the label)."""
     flat: dict[str, Any] = {}
     for key, value in node.items():
         if isinstance(value, dict):
             flat.update(_flatten(value, f"{prefix}{key}."))
-        elif key not in ("system_prompt", "abstain_answer", "cache_dir", "_target_", "force"):
+        elif not key.startswith("_") and len(str(value)) <= _LABEL_VALUE_CHARS:
             flat[f"{prefix}{key}"] = value
     return flat
 

@@ -1,0 +1,83 @@
+"""A strategy is two files: a module and its YAML. One made here, outside the repository, must
+reach the run summary, the report table, the plots and the recommendation with no other change."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from harness.config import check_group_choices
+from harness.report import write_report
+from harness.runner import run
+from tests.helpers import compose_config
+
+MODULE = '''
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from strategies import Answer, SetupReport
+
+
+@dataclass
+class OracleStrategy:
+    """Answers with the gold answer: a stand-in for a strategy that reads documents."""
+
+    uses_retrieval: ClassVar[bool] = True
+    trains_weights: ClassVar[bool] = False
+    name: str = "oracle"
+
+    def prepare(self, train, corpus) -> SetupReport:
+        return SetupReport(details={"documents": len(corpus)})
+
+    def answer(self, batch) -> list[Answer]:
+        return [
+            Answer(q.answers[0] if q.answers else "I don't know.", 3, 2,
+                   retrieved_doc_ids=list(q.doc_ids), shown_doc_ids=list(q.doc_ids),
+                   measures={"documents_read": 1.0})
+            for q in batch
+        ]
+
+
+def build(model: Any, name: str = "oracle") -> OracleStrategy:
+    return OracleStrategy(name)
+'''
+
+YAML = """
+_target_: oracle_strategy.build
+name: oracle
+"""
+
+
+def test_a_strategy_from_two_new_files_reaches_summary_report_plots_and_advice(
+    tiny_run_overrides: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "oracle_strategy.py").write_text(textwrap.dedent(MODULE))
+    (tmp_path / "conf" / "strategy").mkdir(parents=True)
+    (tmp_path / "conf" / "strategy" / "oracle.yaml").write_text(YAML)
+    monkeypatch.syspath_prepend(str(code))
+    searchpath = f"hydra.searchpath=[file://{tmp_path / 'conf'}]"
+    check_group_choices([searchpath, "strategy=oracle"])  # the CLI's check finds it too
+
+    oracle = run(compose_config([*tiny_run_overrides, searchpath, "strategy=oracle"]))
+    prompt = run(compose_config([*tiny_run_overrides, "strategy=prompt"]))
+    assert oracle["strategy"] == "oracle" and oracle["metrics"]["answerable_accuracy"] == 1.0
+    assert oracle["metrics"]["measures"] == {"documents_read": 1.0}
+    assert prompt["metrics"]["answerable_accuracy"] < 1.0
+
+    runs = Path(oracle["folder"]).parent
+    write_report(runs)
+    table = pd.read_csv(runs / "report.csv").set_index("cell")
+    assert table.loc["oracle/tiny", "uses_retrieval"] and table.loc["oracle/tiny", "documents_read"]
+    assert not table.loc["prompt/tiny", "uses_retrieval"]
+    markdown = (runs / "report.md").read_text()
+    assert "Most accurate: oracle/tiny at 100.0%" in markdown
+    # prompt is the prompting baseline (3 answerable questions: too few to tell them apart)
+    assert "Start with prompting: prompt/tiny is not significantly worse" in markdown
+    assert "Fewest confident wrong answers: oracle/tiny" in markdown
+    assert (runs / "accuracy_vs_cost.png").stat().st_size > 5000
+    assert (runs / "latency.png").stat().st_size > 5000

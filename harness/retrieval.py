@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.caches import entry_lock
+from harness.caches import entry_problem, read_or_build, write_manifest
 from harness.datasets import Document
 from harness.embedders import Embedder
 from harness.errors import HarnessError
@@ -100,15 +100,19 @@ def load_or_build(
         )
     key = cache_key(corpus, embedder.identity, chunk_size, chunk_overlap, index)
     folder = Path(cache_dir).expanduser() / "indexes" / key[:32]
-    cached = _read_entry(folder, key, repair=False)
-    if cached is None:
-        with entry_lock(folder):  # runs missing the same index build it once, one at a time
-            cached = _read_entry(folder, key, repair=True)
-            if cached is None:
-                return _build_entry(corpus, embedder, index, chunk_size, chunk_overlap, key,
-                                    folder, batch_size)  # fmt: skip
-    log.info("loaded index %s (%d chunks) from %s", index, len(cached[1]), folder)
-    return Retriever(embedder, *cached, cache_hit=True)
+
+    def read(repair: bool) -> Retriever | None:
+        cached = _read_entry(folder, key, repair)
+        return None if cached is None else Retriever(embedder, *cached, cache_hit=True)
+
+    def build() -> Retriever:
+        return _build_entry(corpus, embedder, index, chunk_size, chunk_overlap, key, folder,
+                            batch_size)  # fmt: skip
+
+    retriever, built = read_or_build(folder, read, build)
+    if not built:
+        log.info("loaded index %s (%d chunks) from %s", index, len(retriever.chunks), folder)
+    return retriever
 
 
 def _build_entry(
@@ -298,6 +302,8 @@ def _read_entry(
     if not folder.exists():
         return None
     try:
+        if problem := entry_problem(folder, (META_FILE, CHUNKS_FILE, INDEX_FILE)):
+            raise ValueError(problem)
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
         if meta.get("key") != key:
             raise ValueError("its key does not match")
@@ -327,6 +333,7 @@ def _write_entry(folder: Path, index: Any, chunks: list[Chunk], meta: dict[str, 
         rows = [asdict(c) for c in chunks]
         (staging / CHUNKS_FILE).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
         (staging / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        write_manifest(staging)
         os.replace(staging, folder)  # atomic: a concurrent run sees no entry or a whole one
     except OSError as error:
         if folder.is_dir():

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.caches import entry_lock, entry_problem
+from harness.caches import entry_problem, read_or_build, write_manifest
 from harness.errors import HarnessError
 from harness.files import write_json_atomic
 from harness.models import Conversation
@@ -128,14 +128,18 @@ def load_or_train(
     check_target_modules(model, settings.target_modules)
     key = adapter_key(model_identity(model, tokenizer), examples, settings)
     folder = Path(cache_dir).expanduser() / "adapters" / key[:32]
-    meta = _read_entry(folder, key, warn=False)
-    if meta is None:
-        with entry_lock(folder):  # runs missing the same adapter train it once, one at a time
-            meta = _read_entry(folder, key, warn=True)
-            if meta is None:
-                return _train_entry(model, tokenizer, examples, settings, key, folder)
-    log.info("loaded adapter %s (trained in %.0fs)", folder, meta["train_seconds"])
-    return Adapter(PeftModel.from_pretrained(model, str(folder)), folder, meta, True)
+
+    def read(warn: bool) -> Adapter | None:
+        meta = _read_entry(folder, key, warn)
+        if meta is None:
+            return None
+        log.info("loaded adapter %s (trained in %.0fs)", folder, meta["train_seconds"])
+        return Adapter(PeftModel.from_pretrained(model, str(folder)), folder, meta, True)
+
+    adapter, _ = read_or_build(
+        folder, read, lambda: _train_entry(model, tokenizer, examples, settings, key, folder)
+    )
+    return adapter
 
 
 def _train_entry(
@@ -331,11 +335,6 @@ def model_identity(model: Any, tokenizer: Any) -> str:
     return digest.hexdigest()
 
 
-def save_meta(adapter: Adapter) -> None:
-    """Rewrite the entry's meta file (e.g. with results measured after training)."""
-    write_json_atomic(adapter.folder / META_FILE, adapter.meta)
-
-
 def _split(
     encoded: list[Encoded], settings: TrainingSettings
 ) -> tuple[list[Encoded], list[Encoded], dict[str, int]]:
@@ -405,6 +404,7 @@ def _write_entry(folder: Path, model: Any, meta: dict[str, Any]) -> None:
     try:
         model.save_pretrained(str(staging))
         write_json_atomic(staging / META_FILE, meta)
+        write_manifest(staging)
         shutil.rmtree(folder, ignore_errors=True)  # an unusable entry left by an earlier run
         os.replace(staging, folder)
     except OSError:

@@ -126,8 +126,12 @@ def write_fake_run(
     ]  # fmt: skip
     (folder / results.PREDICTIONS).write_text("".join(json.dumps(r) + "\n" for r in rows))
     # what the runner records: the strategy's cost and what it declared it is
-    prepared = {"build_seconds": setup, "details": {},
-                "uses_retrieval": "rag" in strategy, "trains_weights": "finetune" in strategy}  # fmt: skip
+    prepared = {
+        "build_seconds": setup,
+        "details": {},
+        "uses_retrieval": "rag" in strategy,
+        "trains_weights": "finetune" in strategy,
+    }
     if setup:  # the shape training.py records: train loss per logging step, validation per epoch
         prepared["loss_curve"] = {
             "train": [

@@ -30,7 +30,8 @@ def tiny(tiny_model_dir: Path) -> TransformersChatModel:
 @pytest.fixture
 def finetune_overrides(tiny_run_overrides: list[str]) -> list[str]:
     return [*tiny_run_overrides, "strategy=finetune", "strategy.forgetting_questions=null",
-            "strategy.training.epochs=2", "strategy.training.batch_size=2", "strategy.training.validation_fraction=0",
+            "strategy.training.epochs=2", "strategy.training.batch_size=2",
+            "strategy.training.validation_fraction=0",
             "strategy.training.learning_rate=1e-2"]  # fmt: skip
 
 
@@ -122,10 +123,12 @@ def test_second_prepare_loads_the_adapter_and_trains_nothing(
     ("file", "damage", "problem"),
     [
         (training.WEIGHTS_FILE, "delete", "adapter_model.safetensors is missing"),
-        (training.WEIGHTS_FILE, "garble", "adapter_model.safetensors is unreadable"),
-        (training.WEIGHTS_FILE, "truncate", "adapter_model.safetensors is unreadable"),
+        (training.WEIGHTS_FILE, "garble", "adapter_model.safetensors changed since"),
+        (training.WEIGHTS_FILE, "truncate", "adapter_model.safetensors changed since"),
         (training.CONFIG_FILE, "delete", "adapter_config.json is missing"),
-        (training.META_FILE, "truncate", "meta.json is unreadable"),
+        (training.META_FILE, "truncate", "meta.json changed since"),
+        # valid tensors of the right names and shapes, but not the trained ones
+        (training.WEIGHTS_FILE, "zero the weights", "adapter_model.safetensors changed since"),
     ],
 )
 def test_a_corrupt_cache_entry_is_trained_again(
@@ -141,6 +144,10 @@ def test_a_corrupt_cache_entry_is_trained_again(
         path.unlink()
     elif damage == "garble":
         path.write_bytes(b"not a safetensors file")
+    elif damage == "zero the weights":
+        from safetensors.torch import load_file, save_file
+
+        save_file({name: t.zero_() for name, t in load_file(path).items()}, path)
     else:  # what a full disk or a copy cut short leaves
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with caplog.at_level(logging.WARNING, logger="harness.training"):

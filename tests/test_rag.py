@@ -72,7 +72,7 @@ def test_answer_batches_retrieval_and_generation_and_scores_retrieval(
     answers = strategy.answer(QUESTIONS)
     assert len(embedders[0].calls) == 2 and len(embedders[0].calls[1]) == 3  # one query batch
     assert len(model.batches) == 1 and len(model.batches[0]) == 3  # one generation call
-    first, second, unanswerable = (a.measures for a in answers)
+    first, _, unanswerable = (a.measures for a in answers)
     assert answers[0].retrieved_doc_ids[0] == "d4" and len(answers[0].retrieved_doc_ids) == 2
     assert (first["recall_at_k"], first["reciprocal_rank"]) == (1.0, 1.0)
     assert answers[1].retrieved_doc_ids[0] == "d3"

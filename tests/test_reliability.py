@@ -352,9 +352,10 @@ def test_two_runs_needing_one_converted_model_convert_it_once(
 @pytest.mark.parametrize(
     ("damage", "problem"),
     [
-        ("truncate weights", "model.safetensors is unreadable"),
+        ("truncate weights", "model.safetensors changed since the entry was written"),
         ("drop tokenizer config", "tokenizer_config.json is missing"),
-        ("garble config", "config.json is unreadable"),
+        ("garble config", "config.json changed since the entry was written"),
+        ("edit tokenizer", "tokenizer.json changed since the entry was written"),
     ],
 )
 def test_a_damaged_converted_model_is_converted_again(
@@ -374,6 +375,10 @@ def test_a_damaged_converted_model_is_converted_again(
         weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])
     elif damage == "drop tokenizer config":
         (folder / "tokenizer_config.json").unlink()
+    elif damage == "edit tokenizer":  # still valid JSON: only the digest tells
+        tokenizer = json.loads((folder / "tokenizer.json").read_text())
+        tokenizer["added_tokens"] = []
+        (folder / "tokenizer.json").write_text(json.dumps(tokenizer))
     else:
         (folder / "config.json").write_text('{"model_type": ')
     with caplog.at_level(logging.WARNING, logger="harness.models.transformers"):

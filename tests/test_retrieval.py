@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
-import zlib
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +11,6 @@ import pytest
 from harness.datasets import Document
 from harness.embedders import load_embedder
 from harness.errors import HarnessError
-from harness.models import Generation
 from harness.prompts import grounded_conversation
 from harness.retrieval import (
     Chunk,
@@ -27,59 +24,9 @@ from harness.retrieval import (
     reciprocal_rank,
     set_search_parameters,
 )
+from tests.fakes import CORPUS, FakeChatModel, FakeEmbedder
 
 TEN_WORDS = "w0 w1 w2 w3 w4 w5 w6 w7 w8 w9"
-
-
-class FakeEmbedder:
-    """Whitespace tokens; vectors are normalised bags of hashed words, so overlap means similar."""
-
-    identity = "fake-embedder"
-    max_tokens = 64
-    dimension = 64
-
-    def __init__(self) -> None:
-        self.calls: list[list[str]] = []
-
-    def token_spans(self, text: str) -> list[tuple[int, int]]:
-        return [m.span() for m in re.finditer(r"\S+", text)]
-
-    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        self.calls.append(list(texts))
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                vectors[row, zlib.crc32(word.encode()) % self.dimension] += 1.0
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-
-
-class FakeChatModel:
-    """A ChatModel whose tokens are whitespace-separated words; records what it was asked."""
-
-    name = "fake"
-
-    def __init__(self, context_window: int = 2048, max_new_tokens: int = 8) -> None:
-        self.context_window = context_window
-        self.max_new_tokens = max_new_tokens
-        self.batches: list[list[list[dict[str, str]]]] = []
-
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def prompt_tokens(self, conversation: list[dict[str, str]]) -> int:
-        return sum(self.count_tokens(f"{t['role']}: {t['content']}") for t in conversation)
-
-    def generate(self, conversations: list[list[dict[str, str]]]) -> list[Generation]:
-        self.batches.append(conversations)
-        return [Generation("I don't know", self.prompt_tokens(c), 3) for c in conversations]
-
-
-CORPUS = [
-    Document("d1", "Pebble plan", "The Pebble plan includes 6.5 GB of storage for one user."),
-    Document("d2", "Cove plan", "The Cove plan costs 7.35 dollars per month."),
-    Document("d3", "Trash", "Deleted files stay in the trash for 30 days before removal."),
-    Document("d4", "Devices", "A Pebble account can link at most 3 devices at once."),
-]
 
 
 def test_chunks_have_the_configured_size_and_overlap_and_keep_their_document() -> None:
@@ -131,6 +78,7 @@ def test_second_build_loads_from_the_cache_without_embedding(tmp_path: Path) -> 
     assert sorted(p.name for p in entries[0].iterdir()) == [
         "chunks.json",
         "index.faiss",
+        "manifest.json",
         "meta.json",
     ]
 
@@ -152,7 +100,7 @@ def test_changed_content_or_settings_miss_the_cache(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("file", "damage"),
     [("index.faiss", "garble"), ("index.faiss", "truncate"), ("chunks.json", "truncate"),
-     ("meta.json", "delete")],
+     ("meta.json", "delete"), ("chunks.json", "edit text"), ("index.faiss", "flip a byte")],
 )  # fmt: skip
 def test_damaged_cache_entry_is_rebuilt_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, file: str, damage: str
@@ -163,6 +111,12 @@ def test_damaged_cache_entry_is_rebuilt_with_a_warning(
         path.write_bytes(b"not an index")
     elif damage == "truncate":  # what a full disk or a copy cut short leaves
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif damage == "edit text":  # still valid JSON, the same number of chunks
+        path.write_text(path.read_text().replace("Pebble", "Pebbel"))
+    elif damage == "flip a byte":  # in the last stored vector: still a readable index
+        data = bytearray(path.read_bytes())
+        data[-5] ^= 0xFF
+        path.write_bytes(bytes(data))
     else:
         path.unlink()
     embedder = FakeEmbedder()

@@ -161,19 +161,24 @@ def load_transformers(
 
 def packaged_model_folder(package: str, gguf_file: str | None, cache_dir: Path) -> str:
     """Dequantise a packaged GGUF once into a safetensors folder keyed by the file's hash."""
-    from harness.caches import entry_lock, entry_problem
+    from harness.caches import entry_problem, read_or_build, write_manifest
 
     gguf_path = packaged_file(package, gguf_file)
     target = cache_dir / "models" / f"{gguf_path.stem}-{_file_digest(gguf_path)}"
-    files = ("config.json", "tokenizer_config.json", "model.safetensors")
-    if target.is_dir() and entry_problem(target, files) is None:
-        return str(target)
-    with entry_lock(target):  # runs missing the same model convert it once, one at a time
-        if target.is_dir():
-            if (problem := entry_problem(target, files)) is None:
-                return str(target)  # another run converted it while this one waited
+    # tokenizer.json too: a damaged one would fail every later run until deleted by hand
+    files = ("config.json", "tokenizer_config.json", "tokenizer.json", "model.safetensors")
+
+    def read(repair: bool) -> str | None:
+        if not target.is_dir():
+            return None
+        if (problem := entry_problem(target, files)) is None:
+            return str(target)
+        if repair:
             log.warning("converted model %s is unusable (%s); converting again", target, problem)
             shutil.rmtree(target)
+        return None
+
+    def convert() -> str:
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         log.info("converting %s to safetensors (once) into %s", gguf_path.name, target)
@@ -185,15 +190,19 @@ def packaged_model_folder(package: str, gguf_file: str | None, cache_dir: Path) 
         model.hf_quantizer = None
         if hasattr(model.config, "quantization_config"):
             del model.config.quantization_config
+        target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".converting-"))
         try:
             model.save_pretrained(staging)
             tokenizer.save_pretrained(staging)
+            write_manifest(staging)
             os.replace(staging, target)  # atomic: a reader never sees a half-written folder
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         log.info("converted in %.1fs", time.perf_counter() - started)
-    return str(target)
+        return str(target)
+
+    return read_or_build(target, read, convert)[0]
 
 
 def packaged_file(package: str, filename: str | None) -> Path:

@@ -9,16 +9,17 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, OmegaConf
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from harness.errors import HarnessError
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"
 GROUPS = ("strategy", "model", "dataset", "pricing")
+Schema = TypeVar("Schema")
 
 
 @dataclass
@@ -26,21 +27,33 @@ class RunSettings:
     """Which questions to answer and how many at a time."""
 
     split: str = "test"
-    limit: int | None = None
+    limit: int | None = None  # answer only the first N questions of the split
+    # questions per `strategy.answer` call, each call's answers flushed to disk at once (a killed
+    # run loses at most one); conf/config.yaml sets it to model.batch_size, the prompts the model
+    # generates for at once
     batch_size: int = 8
     seed: int = 0
-    force: bool = False
+    force: bool = False  # discard this config's earlier predictions and start again
+    # torch threads for this cell; None: $OMP_NUM_THREADS, which parallel launchers set to the
+    # cell's share of the cores (README, "Running sweeps in parallel"), else torch's default (all
+    # cores). Oversubscribed threads made generation about 20x slower here.
     threads: int | None = None
 
 
 @dataclass
 class ScoringSettings:
-    """How predictions are judged (see `harness.scoring`); not part of a run's hash."""
+    """How predictions are judged (`harness.scoring`); not part of a run's hash: changing it
+    re-judges stored predictions without generating again."""
 
+    # refusals are recognised by harness/scoring/abstention.py; these phrases (lower case) also
+    # count as declining to answer
     extra_abstain_phrases: list[str] = field(default_factory=list)
+    # predictions longer than this many words count as wrong (dumping text, not answering);
+    # None: no cap, a correct sentence of any length counts
     max_answer_words: int | None = None
-    # A conf/model name whose model re-judges the rules' correct/wrong answers (see
-    # harness/scoring/model_judge.py), with Hydra overrides for its config; None: rules only.
+    # a conf/model name whose model re-judges the rules' correct/wrong answers (harness/scoring/
+    # model_judge.py), e.g. scoring.judge=gpt-4o-mini, or scoring.judge=smollm2-135m-server
+    # 'scoring.judge_overrides=["model.base_url=http://127.0.0.1:8011/v1"]' (quote each item)
     judge: str | None = None
     judge_overrides: list[str] = field(default_factory=list)
 
@@ -67,6 +80,21 @@ class Config:
     paths: PathsConfig = field(default_factory=PathsConfig)
     run: RunSettings = field(default_factory=RunSettings)
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
+
+
+def settings_from(schema: type[Schema], values: dict[str, Any]) -> Schema:
+    """A schema's dataclass from a builder's keyword arguments (Hydra's own keys dropped), so a
+    builder's defaults are its schema's: one definition and one default per setting.
+
+    Config nodes among the values become plain objects: lists, dicts, or the dataclass a
+    structured node was typed with.
+    """
+    plain = {
+        key: OmegaConf.to_object(value) if isinstance(value, DictConfig | ListConfig) else value
+        for key, value in values.items()
+        if not key.startswith("_")
+    }
+    return schema(**plain)
 
 
 def register_configs() -> None:

@@ -65,19 +65,3 @@ class Strategy(Protocol):
     def answer(self, batch: list[Question]) -> list[Answer]:
         """Answer a batch of questions, one `Answer` per question, in order."""
         ...
-
-
-def settings_from(schema: type, values: dict[str, Any]) -> Any:
-    """A settings dataclass from a builder's keyword arguments (Hydra's own keys dropped).
-
-    Config nodes among the values become plain objects: lists, dicts, or the dataclass a
-    structured node was typed with.
-    """
-    from omegaconf import DictConfig, ListConfig, OmegaConf
-
-    plain = {
-        key: OmegaConf.to_object(value) if isinstance(value, DictConfig | ListConfig) else value
-        for key, value in values.items()
-        if not key.startswith("_")
-    }
-    return schema(**plain)

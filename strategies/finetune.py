@@ -15,12 +15,13 @@ from typing import Any, ClassVar
 from omegaconf import MISSING
 
 from harness import forgetting, training
+from harness.config import settings_from
 from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
 from harness.models import ChatModel, Conversation, TrainableChatModel
 from harness.prompts import answer_text, conversation
 from harness.training import TrainingSettings
-from strategies import Answer, SetupReport, settings_from
+from strategies import Answer, SetupReport
 
 
 @dataclass

@@ -8,10 +8,11 @@ from typing import Any, ClassVar
 
 from omegaconf import MISSING
 
+from harness.config import settings_from
 from harness.datasets import Document, Question
 from harness.models import ChatModel
 from harness.prompts import answer_text, conversation, pick_examples
-from strategies import Answer, SetupReport, settings_from
+from strategies import Answer, SetupReport
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 from omegaconf import MISSING
 
+from harness.config import settings_from
 from harness.datasets import Document, Question
 from harness.embedders import load_embedder
 from harness.errors import HarnessError
@@ -31,7 +32,7 @@ from harness.retrieval import (
     reciprocal_rank,
     set_search_parameters,
 )
-from strategies import Answer, SetupReport, settings_from
+from strategies import Answer, SetupReport
 
 log = logging.getLogger(__name__)
 

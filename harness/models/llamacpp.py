@@ -18,6 +18,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
+from harness.config import settings_from
 from harness.errors import HarnessError
 from harness.models import Conversation, Generation
 from harness.models.transformers import packaged_file
@@ -95,18 +96,13 @@ class LlamaCppChatModel:
         return Generation(text, usage["prompt_tokens"], usage["completion_tokens"])
 
 
-def load_llamacpp(
-    name: str,
-    package: str | None = None,
-    gguf_file: str | None = None,
-    model_path: str | None = None,
-    context_window: int = 2048,
-    threads: int | None = None,
-    max_new_tokens: int = 48,
-    batch_size: int = 8,
-    seed: int = 0,
-) -> LlamaCppChatModel:
-    """Load a GGUF file from a package (`package` + `gguf_file`) or a path (`model_path`)."""
+def load_llamacpp(name: str, **settings: Any) -> LlamaCppChatModel:
+    """Load a GGUF file from a package (`package` + `gguf_file`) or a path (`model_path`).
+
+    The settings are `LlamaCppModelConfig`'s fields, with its defaults.
+    """
+    config = settings_from(LlamaCppModelConfig, {"name": name, **settings})
+    package, model_path = config.package, config.model_path
     try:
         from llama_cpp import Llama
     except ImportError:
@@ -118,19 +114,21 @@ def load_llamacpp(
             f"model {name!r}: set exactly one of model.package (+ model.gguf_file) or "
             f"model.model_path (a .gguf file)"
         )
-    path = packaged_file(package, gguf_file) if package else Path(str(model_path)).expanduser()
+    path = (
+        packaged_file(package, config.gguf_file) if package else Path(str(model_path)).expanduser()
+    )
     if not path.is_file():
         raise HarnessError(f"model.model_path: {path} does not exist")
     started = time.perf_counter()
     llama = Llama(
         model_path=str(path),
-        n_ctx=context_window,
-        n_threads=threads or os.cpu_count() or 1,
-        seed=seed,
+        n_ctx=config.context_window,
+        n_threads=config.threads or os.cpu_count() or 1,
+        seed=config.seed,
         verbose=False,
     )
     log.info("loaded %s with llama.cpp in %.1fs", path.name, time.perf_counter() - started)
-    return LlamaCppChatModel(name, llama, max_new_tokens, batch_size)
+    return LlamaCppChatModel(name, llama, config.max_new_tokens, config.batch_size)
 
 
 def _token_text(llama: Any, token: int) -> str:

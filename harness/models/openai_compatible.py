@@ -18,6 +18,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
+from harness.config import settings_from
 from harness.errors import HarnessError
 from harness.models import Conversation, Generation
 
@@ -42,15 +43,15 @@ class OpenAICompatibleModelConfig:
     api_key_env: str | None = None  # the name of the variable holding the key, never the key
     context_window: int = 8192
     max_new_tokens: int = 48
-    batch_size: int = 8
-    max_concurrency: int = 4
+    batch_size: int = 8  # prompts handed to generate at once
+    max_concurrency: int = 4  # requests in flight at once
     timeout_seconds: float = 60.0
-    max_retries: int = 4
+    max_retries: int = 4  # 429 / 5xx / connection errors, exponential backoff 0.5 s .. 8 s
     tokenizer: str | None = None
     tokenizer_package: str | None = None
     extra_body: dict[str, Any] = field(default_factory=dict)
     seed: int | None = 0
-    cache_dir: str = MISSING
+    cache_dir: str = "~/.cache/ragbench"  # a packaged tokenizer is converted here
 
 
 class OpenAICompatibleChatModel:
@@ -160,27 +161,21 @@ class OpenAICompatibleChatModel:
 
 
 def load_openai_compatible(
-    name: str,
-    model: str,
-    base_url: str,
-    api_key_env: str | None = None,
-    context_window: int = 8192,
-    max_new_tokens: int = 48,
-    max_concurrency: int = 4,
-    batch_size: int = 8,
-    timeout_seconds: float = 60.0,
-    max_retries: int = 4,
-    tokenizer: str | None = None,
-    tokenizer_package: str | None = None,
-    extra_body: dict[str, Any] | None = None,
-    seed: int | None = 0,
-    cache_dir: str = "~/.cache/ragbench",
+    name: str, model: str, base_url: str, **settings: Any
 ) -> OpenAICompatibleChatModel:
     """Build a client for an OpenAI-compatible server; the key comes from `$<api_key_env>`.
 
-    `extra_body` carries server-specific request fields (e.g. llama.cpp's `repeat_penalty`).
+    The settings are `OpenAICompatibleModelConfig`'s fields, with its defaults; `extra_body`
+    carries server-specific request fields (e.g. llama.cpp's `repeat_penalty`).
     """
     import openai
+
+    config = settings_from(
+        OpenAICompatibleModelConfig,
+        {"name": name, "model": model, "base_url": base_url, **settings},
+    )
+    max_concurrency, timeout_seconds = config.max_concurrency, config.timeout_seconds
+    context_window, max_retries = config.context_window, config.max_retries
 
     problems = [
         f"model.{key}={value}: use a positive number"
@@ -195,11 +190,11 @@ def load_openai_compatible(
         problems.append(f"model.max_retries={max_retries}: use 0 or more")
     if problems:
         raise HarnessError("; ".join(problems))
-    api_key = _api_key(api_key_env)
+    api_key = _api_key(config.api_key_env)
     client = openai.OpenAI(
         base_url=base_url, api_key=api_key, timeout=timeout_seconds, max_retries=max_retries
     )
-    counter = _tokenizer(tokenizer, tokenizer_package, cache_dir)
+    counter = _tokenizer(config.tokenizer, config.tokenizer_package, config.cache_dir)
     if counter is None:
         log.info(
             "model %s: no tokenizer configured; retrieved context is fitted to the window with a "
@@ -207,8 +202,8 @@ def load_openai_compatible(
             name,
         )
     return OpenAICompatibleChatModel(
-        name, client, model, max_new_tokens, context_window, max_concurrency, batch_size,
-        counter, seed, extra_body,
+        name, client, model, config.max_new_tokens, context_window, max_concurrency,
+        config.batch_size, counter, config.seed, config.extra_body,
     )  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
+from harness.config import settings_from
 from harness.errors import HarnessError
 from harness.models import Conversation, Generation
 
@@ -38,8 +39,10 @@ class TransformersModelConfig:
     revision: str | None = None
     trust_remote_code: bool = False
     max_new_tokens: int = 48
-    batch_size: int = 8
-    cache_dir: str = MISSING
+    batch_size: int = 8  # prompts per generate call (run.batch_size is questions per flush)
+    cache_dir: str = (
+        "~/.cache/ragbench"  # where a packaged GGUF is converted; conf: paths.cache_dir
+    )
 
 
 class TransformersChatModel:
@@ -118,28 +121,26 @@ class TransformersChatModel:
         return results
 
 
-def load_transformers(
-    name: str,
-    pretrained: str | None = None,
-    package: str | None = None,
-    gguf_file: str | None = None,
-    revision: str | None = None,
-    trust_remote_code: bool = False,
-    max_new_tokens: int = 48,
-    batch_size: int = 8,
-    cache_dir: str = "~/.cache/ragbench",
-) -> TransformersChatModel:
-    """Load a chat model from a hub id or path, or from a GGUF file shipped in a package."""
+def load_transformers(name: str, **settings: Any) -> TransformersChatModel:
+    """Load a chat model from a hub id or path, or from a GGUF file shipped in a package.
+
+    The settings are `TransformersModelConfig`'s fields, with its defaults.
+    """
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    config = settings_from(TransformersModelConfig, {"name": name, **settings})
+    pretrained, package, revision = config.pretrained, config.package, config.revision
+    trust_remote_code = config.trust_remote_code
     if bool(pretrained) == bool(package):
         raise HarnessError(
             f"model {name!r}: set exactly one of model.pretrained (hub id or path) or "
             f"model.package (a Python package shipping a GGUF file)"
         )
     if package:
-        source = packaged_model_folder(package, gguf_file, Path(cache_dir).expanduser())
+        source = packaged_model_folder(
+            package, config.gguf_file, Path(config.cache_dir).expanduser()
+        )
     else:
         source = str(pretrained)
     started = time.perf_counter()
@@ -156,7 +157,9 @@ def load_transformers(
     model.eval()
     log.info("loaded model %s from %s in %.1fs", name, source, time.perf_counter() - started)
     window = int(getattr(model.config, "max_position_embeddings", 2048))
-    return TransformersChatModel(name, model, tokenizer, max_new_tokens, batch_size, window)
+    return TransformersChatModel(
+        name, model, tokenizer, config.max_new_tokens, config.batch_size, window
+    )
 
 
 def packaged_model_folder(package: str, gguf_file: str | None, cache_dir: Path) -> str:

@@ -1,15 +1,17 @@
-"""Shared fixtures: a tiny random-weight chat model and a tiny dataset, both built on the spot."""
+"""Shared fixtures: a tiny random-weight chat model, a tiny dataset and a tiny results folder.
+
+Plain helpers live in tests/helpers.py and shared stand-ins in tests/fakes.py (import those,
+not this file).
+"""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
-from omegaconf import DictConfig
 
-from harness.config import CONF_DIR, register_configs
+from tests.fakes import write_fake_run
+from tests.helpers import write_jsonl
 
 WORDS = " ".join(
     [
@@ -57,12 +59,6 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def write_jsonl(path: Path, rows: list[dict]) -> Path:
-    """Write rows as JSON lines."""
-    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def tiny_dataset(tmp_path: Path) -> tuple[Path, Path]:
     """Five questions (one unanswerable, one train) and two documents."""
@@ -90,13 +86,6 @@ def tiny_dataset(tmp_path: Path) -> tuple[Path, Path]:
     return questions, corpus
 
 
-def compose_config(overrides: list[str]) -> DictConfig:
-    """Compose `conf/config.yaml` with overrides, as `python -m harness` would."""
-    register_configs()
-    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
-        return compose(config_name="config", overrides=overrides)
-
-
 @pytest.fixture
 def tiny_run_overrides(tiny_model_dir: Path, tiny_dataset: tuple[Path, Path], tmp_path: Path):
     """Overrides that run the harness on the tiny model and dataset, writing under tmp_path."""
@@ -113,3 +102,11 @@ def tiny_run_overrides(tiny_model_dir: Path, tiny_dataset: tuple[Path, Path], tm
         f"paths.results_dir={tmp_path / 'results'}",
         f"paths.cache_dir={tmp_path / 'cache'}",
     ]
+
+
+@pytest.fixture
+def fake_results(tmp_path: Path) -> Path:
+    """Two finished runs of model `m` on eleven questions: prompt gets 0 of 10, rag 8 of 10."""
+    write_fake_run(tmp_path, "prompt", [False] * 10 + [True], seconds=0.1, setup=0.0)
+    write_fake_run(tmp_path, "rag", [True] * 8 + [False] * 2 + [True], seconds=0.4, setup=100.0)
+    return tmp_path

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import ConfigCompositionException
 from hydra.utils import get_method, instantiate
 from omegaconf import OmegaConf
@@ -15,7 +16,7 @@ from harness.costs import Pricing
 from harness.datasets import NEUTRAL_SYSTEM_PROMPT
 from harness.errors import HarnessError
 from harness.models import Generation
-from tests.conftest import compose_config, write_jsonl
+from tests.helpers import compose_config, write_jsonl
 
 NEEDS_VALUE = {
     ("dataset", "jsonl"): ["dataset.questions=q.jsonl"],
@@ -60,10 +61,11 @@ def test_strategy_instantiates_and_answers(
     choice: str, tiny_dataset: tuple[Path, Path], tmp_path: Path
 ) -> None:
     questions, corpus = tiny_dataset
-    extra = []
-    if choice == "external":  # answers made elsewhere, here the fake model's
+    extra, expected = [], "I don't know"  # what FakeModel says
+    if choice == "external":  # answers made elsewhere: read from the file, no model asked
         rows = [json.loads(line) for line in questions.read_text().splitlines()]
-        answers = [{**row, "prediction": "I don't know"} for row in rows if row["split"] == "test"]
+        expected = "from the answers file"
+        answers = [{**row, "prediction": expected} for row in rows if row["split"] == "test"]
         extra = [f"strategy.answers_file={write_jsonl(tmp_path / 'answers.jsonl', answers)}"]
     cfg = compose_config(
         [f"strategy={choice}", "dataset=jsonl", f"dataset.questions={questions}",
@@ -78,7 +80,7 @@ def test_strategy_instantiates_and_answers(
         return
     strategy.prepare(dataset.split("train"), dataset.corpus)
     answers = strategy.answer(dataset.split("test"))
-    assert [a.prediction for a in answers] == ["I don't know"] * 4
+    assert [a.prediction for a in answers] == [expected] * 4
 
 
 def test_typo_in_an_override_fails_naming_the_field() -> None:
@@ -90,14 +92,28 @@ def test_typo_in_an_override_fails_naming_the_field() -> None:
 
 @pytest.mark.parametrize("sweep", available("sweep"))
 def test_every_sweep_cell_composes(sweep: str) -> None:
-    """Each value of each swept parameter is a valid override (typos fail here, not mid-sweep)."""
+    """Each value of each swept parameter composes, resolves and lands in the config as given
+    (typos and values the schema coerces or drops fail here, not mid-sweep)."""
     grid = OmegaConf.load(CONF_DIR / "sweep" / f"{sweep}.yaml")["hydra"]["sweeper"]["params"]
     assert grid
-    base = [f"strategy={str(grid['strategy']).split(',')[0]}"] if "strategy" in grid else []
-    for key, values in grid.items():
-        for value in str(values).split(","):
+    parser = OverridesParser.create()  # how the sweeper reads the grid: "a,b" is two values
+    swept = {key: _sweep_values(parser, f"{key}={values}") for key, values in grid.items()}
+    base = [f"strategy={swept['strategy'][0]}"] if "strategy" in swept else []
+    for key, values in swept.items():
+        for value in values:
             cfg = compose_config([*base, f"{key}={value}", f"+sweep={sweep}"])
-            assert OmegaConf.select(cfg, key.removeprefix("+")) is not None or value == "null"
+            OmegaConf.to_container(cfg, resolve=True)  # as the runner does first
+            expected = parser.parse_override(f"{key}={value}").value()
+            if "." in key:  # a setting
+                assert OmegaConf.select(cfg, key.removeprefix("+")) == expected, (key, value)
+            else:  # a config group: the chosen file, named after itself
+                assert cfg[key].name == expected, (key, value)
+
+
+def _sweep_values(parser: OverridesParser, override: str) -> list[str]:
+    """The values of one line of a sweep's grid, each as an override would spell it."""
+    parsed = parser.parse_override(override)
+    return list(parsed.sweep_string_iterator()) if parsed.is_sweep_override() else [parsed.value()]
 
 
 def test_each_dataset_brings_its_prompt() -> None:

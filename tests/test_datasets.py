@@ -9,7 +9,7 @@ import pytest
 from harness.datasets import load_jsonl
 from harness.datasets.hf import load_hf
 from harness.errors import HarnessError
-from tests.conftest import write_jsonl
+from tests.helpers import write_jsonl
 
 GOOD = {"id": "q1", "question": "What?", "answers": ["x"], "split": "test"}
 

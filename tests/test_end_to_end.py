@@ -31,12 +31,13 @@ def test_prompt_strategy_on_acme_with_the_packaged_model(tmp_path: Path) -> None
     assert metrics["versions"]["torch"].startswith("2.")
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_prompt_strategy_imports_no_retrieval_or_training_library(
     tiny_run_overrides: list[str],
 ) -> None:
     script = (
         "import sys\n"
-        "from tests.conftest import compose_config\n"
+        "from tests.helpers import compose_config\n"
         "from harness.runner import run\n"
         f"run(compose_config({tiny_run_overrides!r}))\n"
         "print(sorted(m for m in ('faiss', 'peft', 'sentence_transformers') if m in sys.modules))\n"

@@ -10,7 +10,7 @@ import pytest
 from harness.errors import HarnessError
 from harness.runner import run
 from harness.score import main, read_answers
-from tests.conftest import compose_config, write_jsonl
+from tests.helpers import compose_config, write_jsonl
 
 ROWS = [
     # a bare number for a gold with a unit: correct

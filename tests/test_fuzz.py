@@ -20,7 +20,7 @@ from harness.datasets import MAX_CHARS, MAX_DOCUMENT_CHARS, QUESTION_FIELDS, loa
 from harness.errors import HarnessError
 from harness.report import recommendation
 from harness.runner import run
-from tests.conftest import compose_config, write_jsonl
+from tests.helpers import compose_config, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = {"id": "q1", "question": "What?", "answers": ["x"], "split": "test"}
@@ -290,6 +290,7 @@ def _cli(*overrides: str) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
+@pytest.mark.slow  # a CLI subprocess each
 @pytest.mark.parametrize(
     ("overrides", "expected"),
     [
@@ -313,6 +314,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(
     assert done.stderr.startswith(expected.format(**files))
 
 
+@pytest.mark.slow  # a CLI subprocess each
 @pytest.mark.parametrize("override", ["run.limit=ten", "run.batch_size=[1]", "run.bogus=1"])
 def test_cli_mistyped_or_unknown_setting_names_it_without_a_traceback(
     tmp_path: Path, override: str

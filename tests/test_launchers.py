@@ -42,6 +42,7 @@ def _threads(done: subprocess.CompletedProcess) -> list[int]:
     return [int(n) for n in re.findall(r"torch threads: (\d+)", done.stdout + done.stderr)]
 
 
+@pytest.mark.slow  # a sweep through the joblib launcher
 def test_joblib_cells_share_the_cores(tiny_run_overrides: list[str], tmp_path: Path) -> None:
     import joblib
 
@@ -53,6 +54,7 @@ def test_joblib_cells_share_the_cores(tiny_run_overrides: list[str], tmp_path: P
     assert _threads(done) == [max(1, joblib.cpu_count() // 2)] * 2
 
 
+@pytest.mark.slow  # a sweep on a local Ray instance
 @pytest.mark.skipif(RAY_MISSING, reason="Ray is not installed: pip install -e '.[ray]'")
 def test_ray_cells_run_as_tasks_of_a_local_instance(
     tiny_run_overrides: list[str], tmp_path: Path
@@ -69,6 +71,7 @@ def test_ray_cells_run_as_tasks_of_a_local_instance(
     assert _threads(done) == [1, 1]
 
 
+@pytest.mark.slow  # a sweep through submitit
 def test_submitit_local_cells(tiny_run_overrides: list[str], tmp_path: Path) -> None:
     sweep_dir = tmp_path / "sweep"
     done = _sweep(
@@ -82,6 +85,7 @@ def test_submitit_local_cells(tiny_run_overrides: list[str], tmp_path: Path) -> 
     assert [int(n) for n in re.findall(r"torch threads: (\d+)", logs)] == [1, 1]
 
 
+@pytest.mark.slow  # a sweep subprocess
 def test_slurm_asks_for_the_cell_resources_and_threads(tmp_path: Path) -> None:
     """Everything up to `sbatch`, which is faked: it keeps the script it is given and fails."""
     bin_dir, script = tmp_path / "bin", tmp_path / "submitted.sh"
@@ -124,7 +128,7 @@ def test_threads_come_from_run_threads_else_from_the_launchers_share(
 def test_zero_threads_is_a_one_line_error() -> None:
     from harness.errors import HarnessError
     from harness.runner import check_settings
-    from tests.conftest import compose_config
+    from tests.helpers import compose_config
 
     with pytest.raises(HarnessError, match=r"^run\.threads=0: use a positive number or null$"):
         check_settings(compose_config(["run.threads=0"]))

@@ -258,7 +258,7 @@ def test_no_judge_means_rules_only(tmp_path: Path) -> None:
 
 
 def test_the_command_line_override_syntax_composes(tmp_path: Path) -> None:
-    from tests.conftest import compose_config
+    from tests.helpers import compose_config
 
     cfg = compose_config(
         [

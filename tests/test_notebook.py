@@ -5,14 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
-
-from tests.test_report import fake_results  # noqa: F401  (fixture)
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "compare.ipynb"
 
 
-def test_compare_notebook_executes(fake_results: Path, monkeypatch) -> None:  # noqa: F811
+@pytest.mark.slow  # starts a Jupyter kernel
+def test_compare_notebook_executes(fake_results: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RAGBENCH_RESULTS", str(fake_results))
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     assert all(not cell.get("outputs") for cell in notebook.cells if cell.cell_type == "code")

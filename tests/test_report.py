@@ -19,6 +19,7 @@ from harness.report import (
     write_report,
 )
 from harness.scoring import ScoringRules
+from tests.fakes import write_fake_run
 
 RULES = ScoringRules()
 PRICING = build_pricing("test VM", 3.6, "2026-11-29")  # $0.001 per second
@@ -51,47 +52,6 @@ def test_break_even_volume_by_hand() -> None:
 def test_pareto_front() -> None:
     # (cost, accuracy): the second is dominated by the first (dearer and worse)
     assert stats.pareto_front([1, 2, 3], [0.5, 0.4, 0.9]) == [True, False, True]
-
-
-def _fake_run(root: Path, strategy: str, correct: list[bool], seconds: float, setup: float) -> None:
-    """A run folder as the runner leaves it: raw rows (the last one unanswerable), no verdicts.
-
-    `metrics.json` holds figures that contradict the rows, so a report that read them back
-    instead of evaluating the rows would fail the tests below.
-    """
-    folder = root / f"acme-{strategy}"
-    folder.mkdir(parents=True)
-    last = len(correct) - 1
-    rows = [
-        {"id": f"q{i}", "question": f"question {i}?", "answers": ["75 seats"] if i < last else [],
-         "prediction": ("I don't know." if i == last else "75") if ok else "60 seats",
-         "batch": i, "batch_seconds": seconds, "latency_seconds": seconds,
-         "prompt_tokens": 10, "completion_tokens": 2}
-        for i, ok in enumerate(correct)
-    ]  # fmt: skip
-    (folder / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    summary = {
-        "strategy": strategy, "model": "m", "dataset": "acme", "split": "test",
-        "config": {"strategy": {"name": strategy}, "dataset": {"corpus_revision": 1}, "run": {}},
-        "metrics": {"answerable_accuracy": 0.5}, "cost": {"per_1k_questions_usd": 123.0},
-    }  # fmt: skip
-    (folder / "metrics.json").write_text(json.dumps(summary))
-    details = {}
-    if setup:  # the shape training.py records: train loss per logging step, validation per epoch
-        details["loss_curve"] = {
-            "train": [
-                {"step": s, "epoch": 1 + (s - 1) // 2, "loss": 3.0 / s} for s in (1, 2, 3, 4)
-            ],
-            "validation": [{"epoch": e, "loss": 3.0 - e} for e in (0, 1, 2)],
-        }
-    (folder / "setup.json").write_text(json.dumps({"build_seconds": setup, "details": details}))
-
-
-@pytest.fixture
-def fake_results(tmp_path: Path) -> Path:
-    _fake_run(tmp_path, "prompt", [False] * 10 + [True], seconds=0.1, setup=0.0)
-    _fake_run(tmp_path, "rag", [True] * 8 + [False] * 2 + [True], seconds=0.4, setup=100.0)
-    return tmp_path
 
 
 def test_report_builds_from_a_fake_results_folder(fake_results: Path) -> None:
@@ -135,8 +95,8 @@ HOSTILE = {
 
 def test_hostile_labels_are_shown_as_text_everywhere(tmp_path: Path) -> None:
     for strategy, model in HOSTILE.items():
-        _fake_run(tmp_path, strategy, [True] * 5 + [False] * 5 + [True], seconds=0.1, setup=1.0)
-        path = tmp_path / f"acme-{strategy}" / "metrics.json"
+        folder = write_fake_run(tmp_path, strategy, [True] * 5 + [False] * 5 + [True], 0.1, 1.0)
+        path = folder / "metrics.json"
         path.write_text(json.dumps({**json.loads(path.read_text()), "model": model}))
     write_report(tmp_path, rules=RULES, pricing=PRICING)  # "$^^$" once broke matplotlib
     assert (tmp_path / "accuracy_vs_cost.png").stat().st_size > 5000

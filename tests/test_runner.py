@@ -16,7 +16,7 @@ import yaml
 from harness.errors import HarnessError
 from harness.files import write_text_atomic
 from harness.runner import run
-from tests.conftest import compose_config
+from tests.helpers import compose_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -95,6 +95,7 @@ def _cli(*overrides: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # a CLI subprocess each
 @pytest.mark.parametrize(
     ("override", "expected"),
     [
@@ -110,6 +111,7 @@ def test_cli_unknown_choice_is_one_line(override: str, expected: str) -> None:
     assert expected in done.stderr
 
 
+@pytest.mark.slow  # a CLI subprocess
 def test_cli_malformed_dataset_is_one_line(tmp_path: Path) -> None:
     questions = tmp_path / "q.jsonl"
     good = '{"id": "q1", "question": "Why?", "answers": [], "split": "test"}'

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -17,6 +19,7 @@ def _sweep(overrides: list[str], sweep_dir: Path) -> subprocess.CompletedProcess
     )  # fmt: skip
 
 
+@pytest.mark.slow  # two sweep subprocesses
 def test_sweep_reports_and_reruns_skip_finished_cells(
     tiny_run_overrides: list[str], tmp_path: Path
 ) -> None:

@@ -112,6 +112,7 @@ def _schemas() -> list[tuple[str, str, type]]:
     builder. Importing them imports no heavy library (torch, faiss, peft load when used)."""
     from harness.costs import PricingConfig
     from harness.datasets import AcmeDatasetConfig, JsonlDatasetConfig
+    from harness.datasets.hf import HfDatasetConfig
     from harness.models.llamacpp import LlamaCppModelConfig
     from harness.models.openai_compatible import OpenAICompatibleModelConfig
     from harness.models.transformers import TransformersModelConfig
@@ -132,6 +133,7 @@ def _schemas() -> list[tuple[str, str, type]]:
         ("model", "base_llamacpp", LlamaCppModelConfig),
         ("dataset", "base_acme", AcmeDatasetConfig),
         ("dataset", "base_jsonl", JsonlDatasetConfig),
+        ("dataset", "base_hf", HfDatasetConfig),
         ("pricing", "base_pricing", PricingConfig),
     ]
 

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any
+
+from omegaconf import MISSING
+
+from harness.config import settings_from
 from harness.datasets import (
     NEUTRAL_ABSTAIN_ANSWER,
     NEUTRAL_SYSTEM_PROMPT,
@@ -12,48 +18,65 @@ from harness.datasets import (
 )
 
 
-def load_hf(
-    name: str,
-    path: str,
-    config_name: str | None = None,
-    data_files: dict[str, str] | None = None,
-    splits: dict[str, str] | None = None,
-    id_column: str = "id",
-    question_column: str = "question",
-    answers_column: str = "answers",
-    context_column: str | None = "context",
-    title_column: str | None = "title",
-    system_prompt: str = NEUTRAL_SYSTEM_PROMPT,
-    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER,
-) -> Dataset:
+@dataclass
+class HfDatasetConfig:
+    """The schema of `conf/dataset/hf.yaml`, and the one place its defaults live."""
+
+    _target_: str = "harness.datasets.hf.load_hf"
+    name: str = "hf"
+    path: str = MISSING  # a hub id (needs a network), or a builder name such as json
+    config_name: str | None = None
+    # local files instead of a hub id, e.g. {train: a.json, validation: b.json} with path=json
+    data_files: dict[str, str] | None = None
+    # our split -> the source's
+    splits: dict[str, str] = field(default_factory=lambda: {"train": "train", "test": "validation"})
+    id_column: str = "id"
+    question_column: str = "question"
+    answers_column: str = "answers"  # a list of strings, or SQuAD-style {"text": [...]}
+    context_column: str | None = "context"  # each distinct context becomes a document
+    title_column: str | None = "title"
+    system_prompt: str = NEUTRAL_SYSTEM_PROMPT
+    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
+
+
+def load_hf(name: str, path: str, **settings: Any) -> Dataset:
     """Map a `datasets.load_dataset` dataset onto the generic schema (a hub id needs a network).
 
-    `splits` maps our split names to the source's, e.g. {"train": "train", "test": "validation"}.
-    Answers may be a list of strings or SQuAD-style {"text": [...]}; contexts become the corpus,
-    one document per distinct context.
+    The settings are `HfDatasetConfig`'s fields, with its defaults. Answers may be a list of
+    strings or SQuAD-style {"text": [...]}; contexts become the corpus, one document per distinct
+    context.
     """
     import datasets
 
-    splits = dict(splits or {"train": "train", "test": "validation"})
+    config = settings_from(HfDatasetConfig, {"name": name, "path": path, **settings})
+    splits = dict(config.splits)
     questions: list[Question] = []
     documents: dict[str, Document] = {}  # keyed by context text
     for our_split, source_split in splits.items():
-        rows = datasets.load_dataset(path, config_name, data_files=data_files, split=source_split)
+        rows = datasets.load_dataset(
+            path, config.config_name, data_files=config.data_files, split=source_split
+        )
         for row in rows:
-            answers = row[answers_column]
+            answers = row[config.answers_column]
             if isinstance(answers, dict):
                 answers = answers.get("text", [])
             doc_ids: tuple[str, ...] = ()
-            if context_column:
-                context = row[context_column]
+            if config.context_column:
+                context = row[config.context_column]
                 if context not in documents:
-                    title = str(row[title_column]) if title_column else ""
+                    title = str(row[config.title_column]) if config.title_column else ""
                     documents[context] = Document(f"doc-{len(documents):06d}", title, context)
                 doc_ids = (documents[context].id,)
             question = Question(
-                str(row[id_column]), row[question_column], tuple(answers), our_split, doc_ids
+                str(row[config.id_column]),
+                row[config.question_column],
+                tuple(answers),
+                our_split,
+                doc_ids,
             )
             questions.append(question)
-    dataset = Dataset(name, list(documents.values()), questions, system_prompt, abstain_answer)
+    dataset = Dataset(
+        name, list(documents.values()), questions, config.system_prompt, config.abstain_answer
+    )
     validate(dataset, questions_path=path, corpus_path=None)
     return dataset

@@ -48,7 +48,7 @@ def read_or_build(
 def write_manifest(folder: Path) -> None:
     """Record the digest of every file in `folder` (an entry being staged), to check on load."""
     digests = {
-        path.name: _sha256(path)
+        path.name: file_sha256(path)
         for path in sorted(folder.iterdir())
         if path.is_file() and path.name != MANIFEST
     }
@@ -128,12 +128,13 @@ def _changed_file(folder: Path) -> str | None:
         path = folder / name
         if not path.is_file():
             return f"{name} is missing"
-        if _sha256(path) != digest:
+        if file_sha256(path) != digest:
             return f"{name} changed since the entry was written (its sha256 differs)"
     return None
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file's bytes, read in blocks (a model file may be larger than memory)."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):

@@ -6,7 +6,6 @@ finished batch is flushed to `predictions.jsonl`, and a rerun answers only what 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import random
@@ -24,7 +23,7 @@ from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from harness import results
-from harness.caches import file_lock
+from harness.caches import file_lock, file_sha256
 from harness.costs import Pricing
 from harness.datasets import SPLITS, Question
 from harness.errors import HarnessError
@@ -228,7 +227,9 @@ def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
     # The data's content, not just its path: an edited file must not resume stale predictions.
     decisive["data"] = [asdict(item) for item in (*dataset.questions, *dataset.corpus)]
     # Likewise the files a strategy reads (answers made elsewhere, train questions, a corpus).
-    decisive["files"] = {path: _digest(Path(path)) for path in _file_settings(plain["strategy"])}
+    decisive["files"] = {
+        path: file_sha256(Path(path)) for path in _file_settings(plain["strategy"])
+    }
     # `limit` stays out too: a larger limit extends the same run instead of starting over.
     # `threads` as well: the compare sweep gave the same 744 predictions at 1 and 2 threads, and
     # a parallel launcher must find the cells a sequential sweep already answered.
@@ -258,10 +259,6 @@ def _is_file(text: str) -> bool:
         return "\n" not in text and Path(text).is_file()
     except (OSError, ValueError):  # a prompt too long for a file name, a NUL character
         return False
-
-
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _clear(run_dir: Path) -> None:

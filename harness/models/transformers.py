@@ -7,7 +7,6 @@ later loads take well under a second.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import os
@@ -164,10 +163,10 @@ def load_transformers(name: str, **settings: Any) -> TransformersChatModel:
 
 def packaged_model_folder(package: str, gguf_file: str | None, cache_dir: Path) -> str:
     """Dequantise a packaged GGUF once into a safetensors folder keyed by the file's hash."""
-    from harness.caches import entry_problem, read_or_build, write_manifest
+    from harness.caches import entry_problem, file_sha256, read_or_build, write_manifest
 
     gguf_path = packaged_file(package, gguf_file)
-    target = cache_dir / "models" / f"{gguf_path.stem}-{_file_digest(gguf_path)}"
+    target = cache_dir / "models" / f"{gguf_path.stem}-{file_sha256(gguf_path)[:16]}"
     # tokenizer.json too: a damaged one would fail every later run until deleted by hand
     files = ("config.json", "tokenizer_config.json", "tokenizer.json", "model.safetensors")
 
@@ -226,14 +225,6 @@ def packaged_file(package: str, filename: str | None) -> Path:
     if not path.is_file():
         raise HarnessError(f"model.gguf_file: {filename!r} not found in {folder}")
     return path
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
 
 
 def _eos_ids(model: Any, tokenizer: Any) -> set[int]:

@@ -25,7 +25,7 @@ from tqdm import tqdm
 from harness import results
 from harness.caches import file_lock, file_sha256
 from harness.costs import Pricing
-from harness.datasets import SPLITS, Question
+from harness.datasets import SPLITS, Question, check_split
 from harness.errors import HarnessError
 from harness.evaluate import evaluate, scoring_rules
 from harness.files import write_json_atomic, write_text_atomic
@@ -51,11 +51,8 @@ def run(cfg: DictConfig, model: ChatModel | None = None) -> RunSummary:
     check_settings(cfg)
     plain: dict[str, Any] = OmegaConf.to_container(cfg, resolve=True)  # type: ignore[assignment]
     dataset = instantiate(cfg.dataset)
-    questions = dataset.split(cfg.run.split)[: cfg.run.limit]
-    if not questions:
-        raise HarnessError(
-            f"run.split: dataset {dataset.name!r} has no {cfg.run.split!r} questions"
-        )
+    source = cfg.dataset.get("questions") or f"dataset {dataset.name!r}"
+    questions = check_split(dataset, cfg.run.split, source)[: cfg.run.limit]
     run_dir = _run_dir(cfg, plain, dataset)
     predictions_path = run_dir / results.PREDICTIONS
     run_dir.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,7 @@ import pytest
 from harness.datasets import load_jsonl
 from harness.datasets.hf import load_hf
 from harness.errors import HarnessError
-from tests.helpers import write_jsonl
+from tests.helpers import compose_config, write_jsonl
 
 GOOD = {"id": "q1", "question": "What?", "answers": ["x"], "split": "test"}
 
@@ -81,10 +81,17 @@ def test_document_without_text_is_reported(tmp_path: Path) -> None:
         load_jsonl("bad", str(questions), str(corpus))
 
 
-def test_dataset_without_test_split_is_reported(tmp_path: Path) -> None:
+def test_a_train_only_file_loads_and_only_a_run_of_its_missing_split_is_refused(
+    tiny_run_overrides: list[str], tmp_path: Path
+) -> None:
+    from harness.runner import run
+
     questions = write_jsonl(tmp_path / "q.jsonl", [{**GOOD, "split": "train"}])
-    with pytest.raises(HarnessError, match="no question has split 'test'"):
-        load_jsonl("bad", str(questions))
+    assert [q.split for q in load_jsonl("train-only", str(questions)).questions] == ["train"]
+    overrides = [*tiny_run_overrides, f"dataset.questions={questions}"]
+    with pytest.raises(HarnessError, match=r"no question has split 'test'.*run\.split"):
+        run(compose_config(overrides))
+    assert run(compose_config([*overrides, "run.split=train"]))["complete"]
 
 
 def test_hf_mapping_of_a_squad_style_dataset(tmp_path: Path) -> None:

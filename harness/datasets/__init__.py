@@ -115,14 +115,15 @@ def load_jsonl(
     name: str,
     questions: str,
     corpus: str | None = None,
-    needed_split: str = "test",
+    needed_split: str | None = None,
     keys: tuple[str, str] = ("dataset.questions", "dataset.corpus"),
     system_prompt: str = NEUTRAL_SYSTEM_PROMPT,
     abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER,
 ) -> Dataset:
     """Load a dataset in the generic format from two JSONL files (corpus optional).
 
-    `needed_split` must have questions; `keys` name the two file settings in error messages.
+    `needed_split`, if given, must have questions; `keys` name the two file settings in error
+    messages.
     """
     lines = _parse_rows(_read_jsonl(Path(questions), keys[0]), questions, "question")
     documents: dict[str, tuple[int, Document]] = {}
@@ -168,9 +169,10 @@ def load_acme(
 
 
 def validate(
-    dataset: Dataset, questions_path: str, corpus_path: str | None, needed_split: str = "test"
+    dataset: Dataset, questions_path: str, corpus_path: str | None, needed_split: str | None = None
 ) -> None:
-    """Check ids are unique, doc ids resolve and `needed_split` exists; raise one clear error."""
+    """Check ids are unique, doc ids resolve and `needed_split` (if given) has questions; raise
+    one clear error. Which split a run needs is the runner's to check (`check_split`)."""
     _check_unique([q.id for q in dataset.questions], questions_path, "question")
     _check_unique([d.id for d in dataset.corpus], corpus_path or "corpus", "document")
     if dataset.corpus:
@@ -182,18 +184,26 @@ def validate(
                     f"{questions_path}: question {q.id!r} field 'doc_ids' names unknown "
                     f"document {missing[0]!r}; add it to the corpus or drop it from doc_ids"
                 )
-    needed = dataset.split(needed_split)
+    if needed_split is not None:
+        check_split(dataset, needed_split, questions_path)
+
+
+def check_split(dataset: Dataset, split: str, where: str) -> list[Question]:
+    """The questions of `split`; a one-line error if there are none, a warning if none is
+    answerable (answerable accuracy is then n/a)."""
+    needed = dataset.split(split)
     if not needed:
         raise HarnessError(
-            f"{questions_path}: no question has split {needed_split!r}; mark the questions "
-            f'to use with "split": "{needed_split}"'
+            f"{where}: no question has split {split!r}; mark the questions to use with "
+            f'"split": "{split}", or choose another run.split'
         )
     if not any(q.answerable for q in needed):
         log.warning(
             "%s: all %d %r questions are unanswerable (empty answers): answerable accuracy will "
             "be n/a and only abstention is measured",
-            questions_path, len(needed), needed_split,
+            where, len(needed), split,
         )  # fmt: skip
+    return needed
 
 
 def _read_jsonl(path: Path, config_key: str) -> list[tuple[int, dict[str, Any]]]:

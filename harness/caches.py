@@ -38,7 +38,13 @@ def read_or_build(
     found = read(False)
     if found is not None:
         return found, False
-    with entry_lock(folder):
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(entry_lock(folder))
+        except OSError as error:  # a read-only or unusable cache: build, keep it in memory only
+            log.warning("cannot use the cache folder %s (%s); building without caching",
+                        folder.parent, error.strerror or error)  # fmt: skip
+            return build(), True
         found = read(True)
         if found is not None:
             return found, False

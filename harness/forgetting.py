@@ -58,7 +58,10 @@ def check(
         ],
         "seconds": time.perf_counter() - started,
     }  # fmt: skip
-    write_json_atomic(path, record)
+    try:
+        write_json_atomic(path, record)
+    except OSError as error:  # an unwritable cache costs only the caching
+        log.warning("could not cache the forgetting check in %s (%s)", path, error.strerror)
     return record
 
 

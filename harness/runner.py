@@ -6,6 +6,7 @@ finished batch is flushed to `predictions.jsonl`, and a rerun answers only what 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import random
@@ -54,6 +55,23 @@ def run(cfg: DictConfig, model: ChatModel | None = None) -> RunSummary:
     source = cfg.dataset.get("questions") or f"dataset {dataset.name!r}"
     questions = check_split(dataset, cfg.run.split, source)[: cfg.run.limit]
     run_dir = _run_dir(cfg, plain, dataset)
+    try:
+        summary = _run_in(run_dir, cfg, plain, dataset, questions, model)
+    except OSError as error:
+        raise _unusable_folder(error, cfg) from None
+    print(results.format_summary(summary))
+    return summary
+
+
+def _run_in(
+    run_dir: Path,
+    cfg: DictConfig,
+    plain: dict[str, Any],
+    dataset: Any,
+    questions: list[Question],
+    model: ChatModel | None,
+) -> RunSummary:
+    """Answer what the run folder lacks and write its summary, holding the folder's lock."""
     predictions_path = run_dir / results.PREDICTIONS
     run_dir.mkdir(parents=True, exist_ok=True)
     # One process per run folder: a second (the same command twice, or cells differing only in
@@ -76,8 +94,27 @@ def run(cfg: DictConfig, model: ChatModel | None = None) -> RunSummary:
         rows = [r for r in rows if r["id"] in wanted]
         summary = summarize(cfg, plain, run_dir, rows, expected=len(questions))
         write_json_atomic(run_dir / results.METRICS, summary)
-    print(results.format_summary(summary))
     return summary
+
+
+# What an unusable folder raises: a file in the way, no permission, a read-only or full disk.
+_FOLDER_ERRORS = {errno.EEXIST, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM,
+                  errno.EROFS, errno.ENOSPC, errno.EDQUOT}  # fmt: skip
+
+
+def _unusable_folder(error: OSError, cfg: DictConfig) -> Exception:
+    """A folder ragbench writes to is unusable: one line naming the setting that picks it."""
+    if error.errno not in _FOLDER_ERRORS:
+        return error
+    path = str(error.filename or "")
+    in_cache = path.startswith(str(Path(cfg.paths.cache_dir).expanduser()))
+    key = "paths.cache_dir" if in_cache else "paths.results_dir"
+    full = error.errno in (errno.ENOSPC, errno.EDQUOT)
+    kept = " (the answers written so far are kept)" if full else ""
+    return HarnessError(
+        f"{key}: cannot write {path or 'the folder'} ({error.strerror}){kept}; set "
+        f"{key}=<a writable folder> or free the disk, then run again"
+    )
 
 
 def check_settings(cfg: DictConfig) -> None:

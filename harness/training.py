@@ -399,17 +399,23 @@ def _read_entry(folder: Path, key: str, warn: bool) -> dict[str, Any] | None:
 
 
 def _write_entry(folder: Path, model: Any, meta: dict[str, Any]) -> None:
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".training-"))
+    """Save the adapter into a staging folder beside `folder`, then rename it into place; an
+    unwritable cache costs only the caching (logged), never the trained adapter."""
+    staging: Path | None = None
     try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".training-"))
         model.save_pretrained(str(staging))
         write_json_atomic(staging / META_FILE, meta)
         write_manifest(staging)
         shutil.rmtree(folder, ignore_errors=True)  # an unusable entry left by an earlier run
         os.replace(staging, folder)
-    except OSError:
+    except OSError as error:
         if _read_entry(folder, meta["key"], warn=False) is None:  # not a run that finished first
-            raise
+            log.warning("could not cache the adapter in %s (%s); continuing without", folder,
+                        error.strerror or error)  # fmt: skip
+        return
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     log.info("saved adapter to %s", folder)

@@ -323,3 +323,34 @@ def test_cli_mistyped_or_unknown_setting_names_it_without_a_traceback(
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert override.split("=")[0] in done.stderr
+
+
+# --- Paths: folders ragbench writes to that cannot be used ------------------------------------
+
+
+def test_a_results_folder_that_is_a_file_is_one_line(
+    tiny_run_overrides: list[str], tmp_path: Path
+) -> None:
+    in_the_way = tmp_path / "results-file"
+    in_the_way.write_text("not a folder")
+    overrides = [*tiny_run_overrides, f"paths.results_dir={in_the_way}"]
+    with pytest.raises(HarnessError, match=r"^paths\.results_dir: cannot write .*results-file"):
+        run(compose_config(overrides))
+
+
+def test_an_unusable_cache_costs_the_caching_not_the_run(
+    tiny_run_overrides: list[str], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.fakes import FakeEmbedder
+
+    in_the_way = tmp_path / "cache-file"
+    in_the_way.write_text("not a folder")  # what a read-only cache also refuses: a new entry
+    overrides = [*tiny_run_overrides, "strategy=rag", f"paths.cache_dir={in_the_way}"]
+    with (
+        pytest.MonkeyPatch.context() as patch,
+        caplog.at_level(logging.WARNING, logger="harness.caches"),
+    ):
+        patch.setattr("strategies.rag.load_embedder", lambda *args: FakeEmbedder())
+        summary = run(compose_config(overrides))
+    assert summary["complete"] and not summary["setup"]["cache_hit"]
+    assert "building without caching" in caplog.text

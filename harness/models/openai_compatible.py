@@ -84,6 +84,13 @@ class OpenAICompatibleChatModel:
     def _redact(self, text: str) -> str:
         return _redacted(str(text), str(self.client.api_key))
 
+    def _not_a_completion(self, body: Any) -> HarnessError:
+        return HarnessError(
+            f"model.base_url: {self.client.base_url} answered, but not with a chat completion "
+            f"({_short(self._redact(str(body)), 80)!r}); point model.base_url at the server's "
+            "OpenAI-compatible API (its address usually ends in /v1)"
+        )
+
     def count_tokens(self, text: str) -> int:
         """Tokens in `text`: the configured tokenizer's count, else a high estimate."""
         if self.tokenizer is None:
@@ -143,6 +150,10 @@ class OpenAICompatibleChatModel:
                 f"model.base_url: {self.client.base_url} answered HTTP {error.status_code} after "
                 f"{self.client.max_retries} retries: {_short(self._redact(error.message))}"
             ) from None
+        except openai.APIResponseValidationError as error:
+            raise self._not_a_completion(error.body) from None
+        if not getattr(response, "choices", None):  # e.g. a web page served with status 200
+            raise self._not_a_completion(response)
         text = (response.choices[0].message.content or "").strip()
         usage = response.usage
         if usage is None:

@@ -6,8 +6,12 @@ report covers the cells that finished, and the command exits 1 naming the failed
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import logging
 import sys
+from pathlib import Path
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
@@ -39,7 +43,31 @@ def _run_cell(cfg: DictConfig) -> str | None:
             raise
         log.exception("cell %s failed", _cell_name())
         sweep_callback.record_failure(_cell_name(), f"{type(error).__name__}: {error}")
+    finally:
+        if in_grid:  # the next cell runs in this process
+            release_memory()
     return None
+
+
+def release_memory() -> None:
+    """Free what a finished cell left: its model, adapter and index sit in reference cycles
+    (peft, torch modules) that only a full collection frees, and glibc keeps freed memory
+    unless asked to return it. Without this a 4-cell sweep held 9.3 GB at its last cell."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to trim
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    log.info("memory after the cell: %s", resident_memory())
+
+
+def resident_memory() -> str:
+    """This process's resident memory now, as the kernel reports it (Linux), else "n/a"."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return f"{int(line.split()[1]) / 1024**2:.2f} GB resident"
+    except OSError:
+        pass
+    return "n/a"
 
 
 def _cell_name() -> str:

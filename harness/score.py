@@ -26,13 +26,13 @@ from pathlib import Path
 from typing import Any, cast
 
 from harness import results
-from harness.datasets import (
-    _field,
-    _read_jsonl,
-    _string_list,
-    _text,
-    _warn_unknown_fields,
-    gold_answers,
+from harness.datasets import gold_answers
+from harness.datasets.jsonl_file import (
+    field,
+    read_jsonl,
+    string_list,
+    text_field,
+    warn_unknown_fields,
 )
 from harness.errors import HarnessError
 from harness.evaluate import Evaluation, evaluate
@@ -72,7 +72,7 @@ def read_answers(
     fields are kept as they are. `config_key` names the setting in a file-not-found error.
     """
     path = Path(path)
-    lines = _read_jsonl(path, config_key)
+    lines = read_jsonl(path, config_key)
     rows: list[dict[str, Any]] = []
     first_line: dict[str, int] = {}
     for line, raw in lines:
@@ -84,7 +84,7 @@ def read_answers(
             )
         first_line[row["id"]] = line
         rows.append(row)
-    _warn_unknown_fields(lines, ANSWER_FIELDS, str(path))
+    warn_unknown_fields(lines, ANSWER_FIELDS, str(path))
     return rows
 
 
@@ -94,25 +94,25 @@ def _parse_answer(raw: dict[str, Any], where: str, require_answers: bool) -> dic
         if key not in raw and (key != "answers" or require_answers):
             raise HarnessError(f"{where}: missing field {key!r}; {fix}")
     row = dict(raw)
-    row["id"] = _text(raw, "id", where, "give every row the id of the question it answers")
-    row["question"] = _text(raw, "question", where, "give the question the row answers")
+    row["id"] = text_field(raw, "id", where, "give every row the id of the question it answers")
+    row["question"] = text_field(raw, "question", where, "give the question the row answers")
     if "answers" in raw:
         row["answers"] = list(gold_answers(raw, where))
-    _field(raw, "prediction", str, where, max_chars=None)  # may be empty: scored as "empty"
+    field(raw, "prediction", str, where, max_chars=None)  # may be empty: scored as "empty"
     for key, kind in (
         ("latency_seconds", (int, float)),
         ("prompt_tokens", int),
         ("completion_tokens", int),
         ("cost_usd", (int, float)),
     ):
-        value = _field(raw, key, kind, where, required=False)
+        value = field(raw, key, kind, where, required=False)
         if value is not None and not (math.isfinite(value) and value >= 0):
             raise HarnessError(
                 f"{where}: field {key!r} is {value}; give a number >= 0 or leave the field out"
             )
     for key in ("doc_ids", "retrieved_doc_ids"):
         if key in raw:
-            row[key] = list(_string_list(raw, key, where, required=False))
+            row[key] = list(string_list(raw, key, where, required=False))
     return row
 
 

@@ -199,31 +199,3 @@ def test_fine_tuning_an_api_model_is_refused(server: ScriptedServer) -> None:
 
     with pytest.raises(HarnessError, match="fine-tuning is not supported for OpenAICompatible"):
         trainable(client(server))
-
-
-def test_a_web_page_served_with_status_200_is_one_line() -> None:
-    import http.server
-    import threading
-
-    class WebPage(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = b"<!doctype html><html><body>Welcome to nginx!</body></html>"
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), WebPage)
-    threading.Thread(target=site.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{site.server_address[1]}/v1"
-        model = load_openai_compatible("x", "x", url, max_retries=0)
-        with pytest.raises(HarnessError, match=r"not with a chat completion.*ends in /v1") as error:
-            model.generate([chat("hello")])
-        assert "\n" not in str(error.value) and "nginx" in str(error.value)
-    finally:
-        site.shutdown()

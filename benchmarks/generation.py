@@ -12,7 +12,6 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 from tqdm import tqdm
 
@@ -28,7 +27,8 @@ def overhead(settings: Settings) -> dict[str, Any]:
     The harness side composes the config and runs it into a fresh run folder: dataset loading,
     prompt building, token counting, generation, scoring, writing predictions and metrics. The
     raw side renders the same chat template, tokenizes, calls `model.generate` on the same
-    batches and decodes. Both use the one loaded model; repeats alternate which side goes first.
+    batches and decodes. Both use the one loaded model (the harness gets it as `run`'s `model`);
+    repeats alternate which side goes first.
     """
     from harness import runner
 
@@ -41,8 +41,9 @@ def overhead(settings: Settings) -> dict[str, Any]:
     overrides = ("strategy=prompt", f"run.limit={count}", f"model.batch_size={size}")
 
     def harness_run(folder: Path) -> Any:
-        with _serving(chat), _quiet():
-            return runner.run(compose(settings, *overrides, f"paths.runs_dir={folder}"))
+        with _quiet():
+            cell = compose(settings, *overrides, f"paths.runs_dir={folder}")
+            return runner.run(cell, model=chat)
 
     chat.batch_size = size
     raw_generate(chat, system, batches[:1])  # warm-up: first-call allocations, on both's behalf
@@ -194,13 +195,6 @@ def _threads(model: Any) -> int | None:
     import torch
 
     return torch.get_num_threads()
-
-
-@contextlib.contextmanager
-def _serving(chat: Any) -> Iterator[None]:
-    """Make the runner's model load return the already-loaded model (the load both sides share)."""
-    with mock.patch("harness.models.transformers.load_transformers", lambda *args, **kwargs: chat):
-        yield
 
 
 @contextlib.contextmanager

@@ -1,12 +1,13 @@
 """Bench section: wall time of `python -m harness -m +sweep=compare`, cold and with warm caches.
 
 The full cold sweep trains two adapters (about 9 + 6 minutes on 2 cores), too long for the bench,
-so every cell's work is scaled by `sweep_scale`: questions answered (`run.limit`), optimizer steps
-of both trainings and forgetting-check questions. Fixed costs stay whole: process start, the model
-conversion on an empty cache, loading the embedder, indexing the whole corpus, writing the report.
-The scaled trainings are two strategy configs written to a temporary folder on Hydra's search path
-(`bench_finetune`, `bench_finetune_rag`: the real ones with `max_steps` set), because one override
-cannot reach `strategy.max_steps` of only some cells.
+so every cell's work is scaled by `sweep_scale`: questions answered (`run.limit`) and optimizer
+steps of both trainings. Fixed costs stay whole: process start, the model conversion on an empty
+cache, loading the embedder, indexing the whole corpus, writing the report.
+The training cells are `benchmarks/conf/strategy/bench_finetune{,_rag}.yaml`, put on Hydra's
+search path: the real strategies with `training.max_steps` read from `+bench.finetune_steps` and
+`+bench.finetune_rag_steps` (one override cannot reach `strategy.training.max_steps` of only some
+cells), checking forgetting on the first 4 general questions (`benchmarks/data/`).
 
 Three timings, each a subprocess:
 - cold: empty cache (`paths.cache_dir`) and results folder; converts the model, builds the index,
@@ -18,7 +19,6 @@ Three timings, each a subprocess:
 from __future__ import annotations
 
 import json
-import math
 import shlex
 import shutil
 import subprocess
@@ -34,6 +34,8 @@ from harness.config import ROOT
 
 CACHE_PARTS = ("models", "indexes", "adapters")
 STRATEGIES = "prompt,rag,bench_finetune,bench_finetune_rag"
+BENCH_CONF = "benchmarks/conf"  # relative to the repo root, where the sweeps run
+FORGETTING = ROOT / "benchmarks" / "data" / "forgetting_questions.jsonl"
 
 
 def compare(settings: Settings) -> dict[str, Any]:
@@ -42,7 +44,6 @@ def compare(settings: Settings) -> dict[str, Any]:
     cold, warm, resume = [], [], []
     with tempfile.TemporaryDirectory(prefix="ragbench-bench-") as tmp:
         folder = Path(tmp)
-        conf = write_strategies(folder / "conf", plan)
         steps = [("cold", r) for r in range(settings.sweep_repeats)]
         steps += [("warm", r) for r in range(settings.sweep_repeats)]
         steps += [("resume", r) for r in range(settings.repeats)]
@@ -50,7 +51,7 @@ def compare(settings: Settings) -> dict[str, Any]:
         for phase, repeat in tqdm(steps, desc="compare sweep", unit="sweep"):
             cache = folder / f"cache-{repeat}" if phase == "cold" else folder / "cache-0"
             results = folder / ("warm-0" if phase == "resume" else f"{phase}-{repeat}")
-            command = sweep_command(conf, results, cache, plan["limit"], settings.overrides)
+            command = sweep_command(plan, results, cache, settings.overrides)
             log = folder / f"compare-{phase}-{repeat}.log"
             try:
                 seconds = run_sweep(command, log)
@@ -64,13 +65,7 @@ def compare(settings: Settings) -> dict[str, Any]:
                 cold_cells = cells(results)
         warm_cells = cells(folder / "warm-0")
         after_warm = cache_entries(folder / "cache-0")
-    shown = sweep_command(
-        Path("<tmp>/conf"),
-        Path("<tmp>/results"),
-        Path("<tmp>/cache"),
-        plan["limit"],
-        settings.overrides,
-    )
+    shown = sweep_command(plan, Path("<tmp>/results"), Path("<tmp>/cache"), settings.overrides)
     cold_figure, warm_figure, resume_figure = figure(cold), figure(warm), figure(resume)
     return {
         "command": shlex.join(shown),
@@ -95,58 +90,37 @@ def scaled_plan(settings: Settings) -> dict[str, Any]:
     """The full sweep's sizes on this dataset, and the scaled ones the bench runs."""
     from harness.runner import instantiate
 
-    scale = settings.sweep_scale
-    tuned = compose(settings, "strategy=finetune").strategy
-    grounded = compose(settings, "strategy=finetune_rag").strategy.finetune
     dataset = instantiate(compose(settings).dataset)
-    train = len(dataset.split("train"))
+    train = dataset.split("train")
+    # built without a model: only their training settings and train questions are read
+    tuned = instantiate(compose(settings, "strategy=finetune").strategy, model=None)
+    grounded = instantiate(compose(settings, "strategy=finetune_rag").strategy, model=None)
     full = {
         "questions": len(dataset.split("test")),
         "finetune_steps": full_steps(tuned, train),
-        "finetune_rag_steps": full_steps(grounded, train),
-        "forgetting_questions": _count_lines(tuned.forgetting_questions),
+        "finetune_rag_steps": full_steps(grounded.finetune, train),
+        "forgetting_questions": _questions(tuned.config.forgetting_questions),
     }
+    scale = settings.sweep_scale
     return {
         "full": full,
         "limit": _scaled(full["questions"], scale),
         "finetune_steps": _scaled(full["finetune_steps"], scale),
         "finetune_rag_steps": _scaled(full["finetune_rag_steps"], scale),
-        "forgetting_questions": _scaled(full["forgetting_questions"], scale),
-        "forgetting_source": tuned.forgetting_questions,
+        "forgetting_questions": _questions(str(FORGETTING)),
     }
 
 
-def full_steps(knobs: Any, train_questions: int) -> int:
-    """Optimizer steps of a full training, as `harness.training.train` counts them."""
-    if knobs.max_steps:
-        return int(knobs.max_steps)
-    held = round(knobs.validation_fraction * train_questions)
-    per_step = knobs.batch_size * knobs.grad_accumulation
-    return int(knobs.epochs * math.ceil((train_questions - held) / per_step))
+def full_steps(strategy: Any, train: list[Any]) -> int:
+    """Optimizer steps of a finetune strategy's full training on the run's train questions."""
+    from harness.training import planned_steps
 
-
-def write_strategies(conf: Path, plan: dict[str, Any]) -> Path:
-    """The two scaled training strategies, and a shortened forgetting-question file."""
-    (conf / "strategy").mkdir(parents=True)
-    forgetting = "null"
-    if plan["forgetting_source"]:
-        lines = Path(plan["forgetting_source"]).read_text(encoding="utf-8").splitlines(True)
-        path = conf / "forgetting.jsonl"
-        path.write_text("".join(lines[: plan["forgetting_questions"]]), encoding="utf-8")
-        forgetting = json.dumps(str(path))
-    (conf / "strategy" / "bench_finetune.yaml").write_text(
-        "defaults:\n  - finetune\n  - _self_\n"
-        f"max_steps: {plan['finetune_steps']}\nforgetting_questions: {forgetting}\n"
-    )
-    (conf / "strategy" / "bench_finetune_rag.yaml").write_text(
-        "defaults:\n  - finetune_rag\n  - _self_\nfinetune:\n"
-        f"  max_steps: {plan['finetune_rag_steps']}\n  forgetting_questions: {forgetting}\n"
-    )
-    return conf
+    # assumes no example is cut before its reply (none are at the default max_seq_length)
+    return planned_steps(strategy.config.training, len(strategy.training_questions(train)))
 
 
 def sweep_command(
-    conf: Path, results: Path, cache: Path, limit: int, overrides: tuple[str, ...]
+    plan: dict[str, Any], results: Path, cache: Path, overrides: tuple[str, ...]
 ) -> list[str]:
     """The compare sweep with the scaled strategies and its own results and cache folders."""
     own = ("paths.results_dir=", "paths.cache_dir=", "run.limit=")
@@ -156,9 +130,11 @@ def sweep_command(
         "harness",
         "-m",
         "+sweep=compare",
-        f"hydra.searchpath=[file://{conf}]",
+        f"hydra.searchpath=[file://{BENCH_CONF}]",
         f'hydra.sweeper.params.strategy="{STRATEGIES}"',
-        f"run.limit={limit}",
+        f"+bench.finetune_steps={plan['finetune_steps']}",
+        f"+bench.finetune_rag_steps={plan['finetune_rag_steps']}",
+        f"run.limit={plan['limit']}",
         f"paths.results_dir={results}",
         f"paths.cache_dir={cache}",
         *(o for o in overrides if not o.startswith(own)),
@@ -184,17 +160,20 @@ def run_sweep(command: list[str], log: Path) -> float:
 
 
 def cells(results: Path) -> list[dict[str, Any]]:
-    """Each cell's strategy, whether its setup came from the cache, and its setup seconds."""
+    """Each cell's strategy, whether its setup came from the cache, its setup seconds and steps."""
     found = []
     for metrics in sorted(results.glob("sweeps/compare/*/metrics.json")):
         summary = json.loads(metrics.read_text(encoding="utf-8"))
         setup = summary.get("setup", {})
+        details = setup.get("details", {})
         found.append(
             {
                 "strategy": summary["strategy"],
                 "questions": summary["metrics"]["questions"],
                 "cache_hit": setup.get("cache_hit"),
                 "setup_seconds": setup.get("seconds"),
+                # the adapter's optimizer steps (finetune_rag nests its finetune's setup)
+                "training_steps": details.get("finetune", details).get("steps"),
             }
         )
     return found
@@ -214,7 +193,8 @@ def _scaled(value: int, scale: float) -> int:
     return max(1, round(value * scale))
 
 
-def _count_lines(path: str | None) -> int:
-    if not path:
-        return 0
-    return sum(1 for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip())
+def _questions(path: str | None) -> int:
+    """How many questions a forgetting-check file holds; 0 when the check is off."""
+    from harness.datasets import load_jsonl
+
+    return len(load_jsonl("forgetting", path).questions) if path else 0

@@ -181,7 +181,10 @@ def train(
     settings: TrainingSettings,
     pad_id: int,
 ) -> dict[str, Any]:
-    """Train the adapter in place; return the loss curve, tokens, wall time and peak memory."""
+    """Train the adapter in place; return the loss curve, tokens, wall time and peak memory.
+
+    `validation_set` is the slice `load_or_train` held out of the same examples.
+    """
     import torch
     from tqdm import tqdm
 
@@ -193,8 +196,8 @@ def train(
         parameters, lr=settings.learning_rate, weight_decay=settings.weight_decay
     )
     per_step = settings.batch_size * settings.grad_accumulation
-    steps_per_epoch = math.ceil(len(train_set) / per_step)
-    total = settings.max_steps or settings.epochs * steps_per_epoch
+    steps_per_epoch = _steps_per_epoch(settings, len(train_set))
+    total = planned_steps(settings, len(train_set) + len(validation_set))
     warmup = round(settings.warmup_ratio * total)
 
     def factor(step: int) -> float:  # linear warm-up, then linear decay to zero
@@ -242,6 +245,17 @@ def train(
         # the process's high-water resident memory, loaded model included (Linux reports KiB)
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
+
+
+def planned_steps(settings: TrainingSettings, examples: int) -> int:
+    """The optimizer steps a training on `examples` usable examples takes; `train` runs this many.
+
+    `max_steps` when it is set, else `epochs` passes over the examples left once the validation
+    slice is held out. `examples` counts them before that: those given to `load_or_train`, less
+    any cut before their reply (`skipped` in the adapter's meta).
+    """
+    trained = examples - _held_out(settings, examples)
+    return settings.max_steps or settings.epochs * _steps_per_epoch(settings, trained)
 
 
 def batch_loss(
@@ -348,10 +362,19 @@ def _split(
             truncated, len(encoded), settings.max_seq_length, len(encoded) - len(usable),
         )  # fmt: skip
     shuffled = random.Random(settings.seed).sample(usable, len(usable))
-    held = round(settings.validation_fraction * len(usable))
+    held = _held_out(settings, len(usable))
     counts = {"examples": len(encoded), "truncated": truncated,
               "skipped": len(encoded) - len(usable), "validation_examples": held}  # fmt: skip
     return shuffled[held:], shuffled[:held], counts
+
+
+def _held_out(settings: TrainingSettings, examples: int) -> int:
+    """How many of `examples` usable examples the validation slice takes."""
+    return round(settings.validation_fraction * examples)
+
+
+def _steps_per_epoch(settings: TrainingSettings, train_examples: int) -> int:
+    return math.ceil(train_examples / (settings.batch_size * settings.grad_accumulation))
 
 
 def _validate(

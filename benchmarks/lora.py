@@ -44,7 +44,7 @@ def lora(settings: Settings) -> dict[str, Any]:
 def train_once(settings: Settings) -> dict[str, Any]:
     """In a child process: load the model, train `lora_steps` steps into a temporary cache."""
     from benchmarks.common import compose
-    from harness import training
+    from harness import adapters
     from harness.runner import instantiate
 
     cfg = compose(settings, "strategy=finetune")
@@ -60,7 +60,7 @@ def train_once(settings: Settings) -> dict[str, Any]:
     reset = _reset_peak_rss()
     before = _memory_mb("VmRSS")
     with tempfile.TemporaryDirectory(prefix="ragbench-bench-") as cache:
-        meta = training.load_or_train(model.model, model.tokenizer, examples, knobs, cache).meta
+        meta = adapters.load_or_train(model.model, model.tokenizer, examples, knobs, cache).meta
     return {
         "steps": meta["steps"],
         "tokens": meta["tokens"],

@@ -32,7 +32,7 @@ def check(
     prompt: Callable[[str], Conversation],
     cache_dir: str,
 ) -> dict[str, Any]:
-    """Generations for the general questions without and with the adapter (a `training.Adapter`).
+    """Generations for the general questions without and with the adapter (a `adapters.Adapter`).
 
     `chat.model` must be the unmerged peft model, so its adapter can be switched off.
     """

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from omegaconf import MISSING
 
-from harness import forgetting, training
+from harness import adapters, forgetting
 from harness.config import settings_from
 from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
@@ -65,7 +65,7 @@ class FinetuneStrategy:
         """Train or load the adapter on (prompt, reply) examples, check forgetting, merge it."""
         started = time.perf_counter()
         chat = trainable(self.model)
-        adapter = training.load_or_train(
+        adapter = adapters.load_or_train(
             chat.model, chat.tokenizer, examples, self.config.training, self.config.cache_dir
         )
         chat.use_weights(adapter.model)

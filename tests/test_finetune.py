@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import torch
 
-from harness import training
+from harness import adapters, training
 from harness.datasets import Dataset
 from harness.errors import HarnessError
 from harness.models import Conversation
@@ -76,7 +76,7 @@ def test_a_few_steps_lower_the_loss(tiny: TransformersChatModel, tmp_path: Path)
         batch_size=3, logging_steps=1, validation_fraction=0, warmup_ratio=0, dropout=0,
     )  # fmt: skip
     # lm_head too: the random model's logits are near zero and only it moves them quickly
-    adapter = training.load_or_train(
+    adapter = adapters.load_or_train(
         tiny.model, tiny.tokenizer, examples(), settings, str(tmp_path)
     )
     losses = [point["loss"] for point in adapter.meta["loss_curve"]["train"]]
@@ -93,7 +93,7 @@ def test_over_long_examples_are_cut_and_counted(
     settings = TrainingSettings(target_modules=["q_proj"], max_steps=1, max_seq_length=limit,
                                 validation_fraction=0)  # fmt: skip
     with caplog.at_level(logging.WARNING, logger="harness.training"):
-        adapter = training.load_or_train(
+        adapter = adapters.load_or_train(
             tiny.model, tiny.tokenizer, examples(), settings, str(tmp_path)
         )
     assert adapter.meta["truncated"] == sum(n > limit for n in lengths) > 0
@@ -122,13 +122,13 @@ def test_second_prepare_loads_the_adapter_and_trains_nothing(
 @pytest.mark.parametrize(
     ("file", "damage", "problem"),
     [
-        (training.WEIGHTS_FILE, "delete", "adapter_model.safetensors is missing"),
-        (training.WEIGHTS_FILE, "garble", "adapter_model.safetensors changed since"),
-        (training.WEIGHTS_FILE, "truncate", "adapter_model.safetensors changed since"),
-        (training.CONFIG_FILE, "delete", "adapter_config.json is missing"),
-        (training.META_FILE, "truncate", "meta.json changed since"),
+        (adapters.WEIGHTS_FILE, "delete", "adapter_model.safetensors is missing"),
+        (adapters.WEIGHTS_FILE, "garble", "adapter_model.safetensors changed since"),
+        (adapters.WEIGHTS_FILE, "truncate", "adapter_model.safetensors changed since"),
+        (adapters.CONFIG_FILE, "delete", "adapter_config.json is missing"),
+        (adapters.META_FILE, "truncate", "meta.json changed since"),
         # valid tensors of the right names and shapes, but not the trained ones
-        (training.WEIGHTS_FILE, "zero the weights", "adapter_model.safetensors changed since"),
+        (adapters.WEIGHTS_FILE, "zero the weights", "adapter_model.safetensors changed since"),
     ],
 )
 def test_a_corrupt_cache_entry_is_trained_again(
@@ -232,13 +232,13 @@ def test_finetune_rag_trains_on_rag_prompts_and_answers_from_retrieved_documents
               for o in finetune_overrides if o != "strategy=finetune"]  # fmt: skip
     overrides = [*nested, "strategy=finetune_rag"]
     seen: list[list[tuple[Conversation, str]]] = []
-    real = training.load_or_train
+    real = adapters.load_or_train
 
-    def spy(model: Any, tokenizer: Any, examples: list, *args: Any) -> training.Adapter:
+    def spy(model: Any, tokenizer: Any, examples: list, *args: Any) -> adapters.Adapter:
         seen.append(examples)
         return real(model, tokenizer, examples, *args)
 
-    monkeypatch.setattr(training, "load_or_train", spy)
+    monkeypatch.setattr(adapters, "load_or_train", spy)
     strategy, first, dataset = prepared(overrides)
     ((prompt, reply),) = seen[0]  # the tiny dataset's one train question
     assert "upload limit is 37 gb" in prompt[-1]["content"]  # its retrieved document

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from harness import training
+from harness import adapters, training
 from harness.caches import entry_lock
 from harness.models.transformers import packaged_model_folder
 from harness.runner import run
@@ -284,16 +284,16 @@ def test_two_runs_needing_one_adapter_train_it_once(
     settings = training.TrainingSettings(target_modules=["q_proj"], max_steps=2, batch_size=3,
                                          validation_fraction=0)  # fmt: skip
     models = [load_transformers("tiny", pretrained=str(tiny_model_dir)) for _ in range(2)]
-    adapters = race(
-        lambda slot: training.load_or_train(
+    both = race(
+        lambda slot: adapters.load_or_train(
             models[slot].model, models[slot].tokenizer, examples(), settings, str(tmp_path)
         ),
         arrived,
     )
     assert len(trained) == 1
-    assert [a.cache_hit for a in adapters] == [False, True]
-    assert adapters[1].meta["key"] == adapters[0].meta["key"]
-    assert adapters[1].meta["train_seconds"] == adapters[0].meta["train_seconds"]
+    assert [a.cache_hit for a in both] == [False, True]
+    assert both[1].meta["key"] == both[0].meta["key"]
+    assert both[1].meta["train_seconds"] == both[0].meta["train_seconds"]
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import torch
 
-from harness import training
+from harness import adapters
 from harness.models.transformers import load_transformers
 from harness.prompts import conversation
 from harness.training import TrainingSettings, planned_steps
@@ -60,7 +60,7 @@ def test_planned_steps_are_the_steps_training_takes(
     tiny = load_transformers("tiny", pretrained=str(tiny_model_dir), max_new_tokens=4)
     examples = [(conversation("answer in a few words .", "{question}", q), a) for q, a in PAIRS]
 
-    meta = training.load_or_train(
+    meta = adapters.load_or_train(
         tiny.model, tiny.tokenizer, examples, settings, str(tmp_path)
     ).meta
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import Settings, machine_info
-from benchmarks.report import check_targets, markdown, targets_table
+from benchmarks.targets import check_targets, markdown, targets_table
 from harness.config import ROOT
 
 SECTIONS = ("overhead", "generation", "embedding", "faiss", "lora", "compare")

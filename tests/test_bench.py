@@ -16,7 +16,9 @@ from omegaconf import OmegaConf
 
 from benchmarks import main
 from benchmarks.common import Settings, compose
-from benchmarks.report import (
+from benchmarks.search import grow, ivf_lists
+from benchmarks.sweep import FORGETTING, sweep_command
+from benchmarks.targets import (
     BATCHING_MIN,
     HNSW_P95_MAX_MS,
     HNSW_RECALL_MIN,
@@ -25,8 +27,6 @@ from benchmarks.report import (
     WARM_SWEEP_MIN,
     check_targets,
 )
-from benchmarks.search import grow, ivf_lists
-from benchmarks.sweep import FORGETTING, sweep_command
 from harness.config import ROOT
 
 FIGURE_KEYS = {"median", "min", "max", "runs"}

@@ -39,7 +39,9 @@ def check(
     keys = ("strategy.forgetting_questions", "strategy.forgetting_questions")
     questions = load_jsonl("forgetting", questions_file, keys=keys).questions
     conversations = [prompt(q.question) for q in questions]
-    key = _digest([_FORMAT, adapter.meta["key"], conversations, chat.max_new_tokens])
+    # what decides the generations: the adapter, the prompts, their length and the dtype answering
+    answering = getattr(chat, "dtype", "float32")
+    key = _digest([_FORMAT, adapter.meta["key"], conversations, chat.max_new_tokens, answering])
     path = Path(cache_dir).expanduser() / "forgetting" / f"{key[:32]}.json"
     cached = _read(path, key)
     if cached is not None:

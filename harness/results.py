@@ -128,6 +128,7 @@ def format_summary(summary: RunSummary) -> str:
     metrics, cost, setup = summary["metrics"], summary["cost"], summary["setup"]
     lines = [
         ("run", summary["run"]),
+        *_model(summary),
         ("questions", f"{metrics['questions']} ({metrics['answerable']} answerable)"),
         ("answerable accuracy (correct)", _accuracy(metrics)),
         ("exact format: EM / F1", _pair(metrics, "answerable_exact_match", "answerable_f1")),
@@ -146,6 +147,14 @@ def format_summary(summary: RunSummary) -> str:
     ]
     width = max(len(name) for name, _ in lines)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in lines)
+
+
+def _model(summary: RunSummary) -> list[tuple[str, str]]:
+    """The model and the dtype it answered in (python -m harness.score has neither)."""
+    if "model" not in summary:
+        return []
+    dtype = summary.get("config", {}).get("model", {}).get("dtype")
+    return [("model", f"{summary['model']} ({dtype})" if dtype else summary["model"])]
 
 
 def _percent(value: float | None) -> str:

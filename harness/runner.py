@@ -30,7 +30,7 @@ from harness.datasets import SPLITS, Question, check_split
 from harness.errors import HarnessError
 from harness.evaluate import evaluate, scoring_rules
 from harness.files import write_json_atomic, write_text_atomic
-from harness.models import SERVING_SETTINGS, ChatModel
+from harness.models import DTYPES, SERVING_SETTINGS, ChatModel, resolve_dtype
 from harness.results import RunSummary
 from harness.threads import set_torch_threads
 
@@ -50,6 +50,8 @@ def run(cfg: DictConfig, model: ChatModel | None = None) -> RunSummary:
     default the runner builds `cfg.model`. Either way the run folder is keyed by `cfg`.
     """
     check_settings(cfg)
+    if cfg.model.get("dtype") == "auto":  # keyed, recorded and loaded as what it resolves to here
+        cfg.model.dtype = resolve_dtype("auto")
     plain: dict[str, Any] = OmegaConf.to_container(cfg, resolve=True)  # type: ignore[assignment]
     dataset = instantiate(cfg.dataset)
     source = cfg.dataset.get("questions") or f"dataset {dataset.name!r}"
@@ -134,6 +136,8 @@ def check_settings(cfg: DictConfig) -> None:
         problems.append(f"run.threads={cfg.run.threads}: use a positive number or null")
     if cfg.model.max_new_tokens < 1:
         problems.append(f"model.max_new_tokens={cfg.model.max_new_tokens}: use a positive number")
+    if cfg.model.get("dtype") not in (None, *DTYPES):
+        problems.append(f"model.dtype={cfg.model.dtype!r}: use one of {', '.join(DTYPES)}")
     if problems:
         raise HarnessError("; ".join(problems))
 

@@ -24,7 +24,9 @@ from tests.helpers import compose_config, write_jsonl
 
 @pytest.fixture
 def tiny(tiny_model_dir: Path) -> TransformersChatModel:
-    return load_transformers("tiny", pretrained=str(tiny_model_dir), max_new_tokens=4)
+    return load_transformers(
+        "tiny", pretrained=str(tiny_model_dir), max_new_tokens=4, dtype="float32"
+    )
 
 
 @pytest.fixture

@@ -283,7 +283,9 @@ def test_two_runs_needing_one_adapter_train_it_once(
     monkeypatch.setattr(training, "train", slow_train)
     settings = training.TrainingSettings(target_modules=["q_proj"], max_steps=2, batch_size=3,
                                          validation_fraction=0)  # fmt: skip
-    models = [load_transformers("tiny", pretrained=str(tiny_model_dir)) for _ in range(2)]
+    models = [
+        load_transformers("tiny", pretrained=str(tiny_model_dir), dtype="float32") for _ in range(2)
+    ]
     both = race(
         lambda slot: adapters.load_or_train(
             models[slot].model, models[slot].tokenizer, examples(), settings, str(tmp_path)
@@ -382,7 +384,9 @@ def test_a_damaged_converted_model_is_converted_again(
     else:
         (folder / "config.json").write_text('{"model_type": ')
     with caplog.at_level(logging.WARNING, logger="harness.models.transformers"):
-        model = load_transformers("tiny", package="tiny_pkg", cache_dir=str(tmp_path / "cache"))
+        model = load_transformers(
+            "tiny", package="tiny_pkg", cache_dir=str(tmp_path / "cache"), dtype="float32"
+        )
     assert fake_gguf.count == 2
     assert f"converted model {folder} is unusable ({problem}" in caplog.text
     assert model.generate([[{"role": "user", "content": "what is the upload limit ?"}]])[0].text

@@ -57,7 +57,9 @@ def test_planned_steps_are_the_steps_training_takes(
     optimizer_steps: list[None],
 ) -> None:
     settings = TrainingSettings(target_modules=["q_proj"], logging_steps=1, **knobs)
-    tiny = load_transformers("tiny", pretrained=str(tiny_model_dir), max_new_tokens=4)
+    tiny = load_transformers(
+        "tiny", pretrained=str(tiny_model_dir), max_new_tokens=4, dtype="float32"
+    )
     examples = [(conversation("answer in a few words .", "{question}", q), a) for q, a in PAIRS]
 
     meta = adapters.load_or_train(

@@ -9,7 +9,10 @@ when a config names them, so `model=gpt-4o-mini` never imports torch.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+from harness.errors import HarnessError
 
 Conversation = list[dict[str, str]]
 
@@ -21,6 +24,28 @@ class Generation:
     text: str
     prompt_tokens: int
     completion_tokens: int
+
+
+DTYPES = ("auto", "float32", "bfloat16")
+
+
+def resolve_dtype(requested: str) -> str:
+    """The weights' dtype for `model.dtype`: `auto` is bfloat16 where the CPU computes it natively
+    (AVX512-BF16 or AMX), float32 elsewhere (emulated bfloat16 is slower than float32)."""
+    if requested not in DTYPES:
+        raise HarnessError(f"model.dtype={requested!r}: use one of {', '.join(DTYPES)}")
+    if requested != "auto":
+        return requested
+    return "bfloat16" if fast_bfloat16() else "float32"
+
+
+def fast_bfloat16() -> bool:
+    """Whether this CPU has bfloat16 arithmetic in hardware (Linux reports it in /proc/cpuinfo)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return any(flag in flags.split() for flag in ("avx512_bf16", "amx_bf16"))
 
 
 # Settings of a model config that decide where and how fast a model is reached, not what it

@@ -96,8 +96,8 @@ def significance_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.Data
 
 def cell_labels(summaries: list[dict[str, Any]]) -> list[str]:
     """strategy/model, plus the settings that tell apart cells that share those."""
-    flat = [_flatten({"strategy": s["config"]["strategy"], "dataset": s["config"]["dataset"],
-                      "run": s["config"]["run"]}) for s in summaries]  # fmt: skip
+    groups = ("strategy", "model", "dataset", "run")
+    flat = [_flatten({group: s["config"].get(group, {}) for group in groups}) for s in summaries]
     labels = []
     for summary, settings in zip(summaries, flat, strict=True):
         base = f"{summary['strategy']}/{summary['model']}"

@@ -12,16 +12,10 @@ from harness import adapters
 from harness.models.transformers import load_transformers
 from harness.prompts import conversation
 from harness.training import TrainingSettings, planned_steps
+from tests import fakes
 
-PAIRS = [  # words of the tiny tokenizer's vocabulary
-    ("what is the pro plan upload limit ?", "acme gb"),
-    ("how many days retention ?", "few days"),
-    ("what is the capital of france ?", "paris"),
-    ("who is the acme ceo ?", "i don't know ."),
-    ("what is the upload limit ?", "acme gb"),
-    ("how many days ?", "few days"),
-    ("what is the capital ?", "paris"),
-]
+# the shared pairs and one more, so 7 examples leave a remainder for the step counts below
+PAIRS = [*fakes.PAIRS, ("what is the capital ?", "paris")]
 
 
 @pytest.fixture

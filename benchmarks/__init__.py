@@ -2,10 +2,11 @@
 
 Sections (`--only` picks some): `overhead` (a prompt run against raw `generate`), `generation`
 (throughput by batch size per backend), `embedding` (chunks/s, index build), `faiss` (query
-latency and recall at 1k-100k chunks), `lora` (training tokens/s, peak memory), `compare` (the
-compare sweep cold and warm). Everything runs in one process run so ratios are comparable; each
-figure is the median, min and max of `--repeats` runs. Writes `bench.json` and `bench.md` to
-`--out` after every section, so a failed or interrupted run keeps what it measured.
+latency and recall at 1k-100k chunks), `lora` (training tokens/s, peak memory), `dtype` (float32
+against bfloat16: answering questions/s with the paired accuracy difference, training tokens/s),
+`compare` (the compare sweep cold and warm). Everything runs in one process run so ratios are
+comparable; each figure is the median, min and max of `--repeats` runs. Writes `bench.json` and
+`bench.md` to `--out` after every section, so a failed or interrupted run keeps what it measured.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from benchmarks.common import Settings, machine_info
 from benchmarks.targets import check_targets, markdown, targets_table
 from harness.config import ROOT
 
-SECTIONS = ("overhead", "generation", "embedding", "faiss", "lora", "compare")
+SECTIONS = ("overhead", "generation", "embedding", "faiss", "lora", "dtype", "compare")
 BACKENDS = ("transformers", "llama.cpp")
 
 
@@ -114,6 +115,10 @@ def _section(name: str) -> Callable[[Settings], dict[str, Any]]:
         from benchmarks.lora import lora
 
         return lora
+    if name == "dtype":
+        from benchmarks.precision import precision
+
+        return precision
     from benchmarks.sweep import compare
 
     return compare

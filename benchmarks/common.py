@@ -35,6 +35,7 @@ class Settings:
     corpus_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
     queries: int = 300
     lora_steps: int = 10
+    dtype_questions: int = 96  # test questions rag answers in each dtype
     sweep_scale: float = 0.1  # share of the full compare sweep's questions and training steps
     sweep_repeats: int = 1  # the cold sweep takes minutes: one run each by default
 
@@ -55,6 +56,7 @@ class Settings:
             corpus_sizes=(300, 600),
             queries=20,
             lora_steps=2,
+            dtype_questions=4,
             sweep_scale=0.01,
             sweep_repeats=1,
         )

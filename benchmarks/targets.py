@@ -10,6 +10,8 @@ BATCHING_MIN = 3.0
 WARM_SWEEP_MIN = 5.0
 HNSW_P95_MAX_MS = 2.0
 HNSW_RECALL_MIN = 0.95
+BF16_TRAINING_MIN = 2.0  # bfloat16 training tokens/s over float32's, where the CPU has bfloat16
+NOISE_P = 0.05  # an accuracy difference with a larger McNemar p is within the paired test's noise
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ def check_targets(results: dict[str, Any]) -> list[Target]:
         *_batching(sections.get("generation")),
         *_sweep(sections.get("compare")),
         _hnsw(sections.get("faiss")),
+        *_precision(sections.get("dtype")),
     ]
 
 
@@ -119,6 +122,38 @@ def _hnsw(section: dict[str, Any] | None) -> Target:
     )
 
 
+def _precision(section: dict[str, Any] | None) -> list[Target]:
+    training_goal = f"best bfloat16 LoRA tokens/s >= {BF16_TRAINING_MIN:g}x float32's"
+    accuracy_goal = f"bfloat16 answers' accuracy within the paired test's noise (p >= {NOISE_P})"
+    if not _ran(section):
+        return [Target("bfloat16 training", training_goal, "–", None),
+                Target("bfloat16 accuracy", accuracy_goal, "–", None)]  # fmt: skip
+    rows = section["training"]["variants"]
+    plain = next(r for r in rows if r["weights"] == "float32" and not r["autocast"])
+    best = max((r for r in rows if r["weights"] == "bfloat16" or r["autocast"]),
+               key=lambda r: r["tokens_per_second"])  # fmt: skip
+    ratio = best["tokens_per_second"] / plain["tokens_per_second"]
+    how = "bfloat16 weights" if best["weights"] == "bfloat16" else "float32 weights, autocast"
+    measured = (
+        f"{ratio:.2f}x ({best['tokens_per_second']:.0f} tokens/s, {how}, vs "
+        f"{plain['tokens_per_second']:.0f})"
+    )
+    native = section["native_bfloat16"]
+    training = Target("bfloat16 training", training_goal,
+                      measured if native else f"not native here; {measured}",
+                      ratio >= BF16_TRAINING_MIN if native else None)  # fmt: skip
+    a = section["answering"]
+    p_value = a["mcnemar_p"]
+    accuracy = Target(
+        "bfloat16 accuracy",
+        accuracy_goal,
+        f"{100 * a['difference']:+.1f} points [{100 * a['difference_ci'][0]:+.1f}, "
+        f"{100 * a['difference_ci'][1]:+.1f}], McNemar p = {p_value:.2f} on {a['answerable']}",
+        p_value >= NOISE_P,
+    )
+    return [training, accuracy]
+
+
 def _ran(section: dict[str, Any] | None) -> bool:
     return bool(section) and "error" not in section
 
@@ -154,6 +189,7 @@ def markdown(results: dict[str, Any]) -> str:
         "faiss": _faiss_md,
         "lora": _lora_md,
         "compare": _compare_md,
+        "dtype": _precision_md,
     }
     for name, section in results["sections"].items():
         lines += ["", f"## {TITLES[name]}", ""]
@@ -177,6 +213,7 @@ TITLES = {
     "faiss": "FAISS search",
     "lora": "LoRA training",
     "compare": "compare sweep",
+    "dtype": "float32 against bfloat16",
 }
 
 
@@ -348,6 +385,34 @@ def _compare_md(s: dict[str, Any]) -> list[str]:
         ),
         "",
         f"Warm run setup from the cache: {cells}.",
+    ]
+
+
+def _precision_md(s: dict[str, Any]) -> list[str]:
+    a = s["answering"]
+    native = "native" if s["native_bfloat16"] else "emulated (no AVX512-BF16 or AMX)"
+    answering = [
+        [dtype, fig(a["questions_per_second"][dtype], 2), f"{100 * a['accuracy'][dtype]:.1f} %"]
+        for dtype in ("float32", "bfloat16")
+    ]
+    training = [
+        [r["weights"], "yes" if r["autocast"] else "no", f"{r['tokens_per_second']:.0f}",
+         f"{r['train_seconds']:.1f}"]
+        for r in s["training"]["variants"]
+    ]  # fmt: skip
+    return [
+        f"bfloat16 on this CPU: {native}. Answering: {a['strategy']} on {a['questions']} test "
+        f"questions ({a['answerable']} answerable), {a['identical_answers']} answers identical; "
+        f"bfloat16 minus float32: {100 * a['difference']:+.1f} points "
+        f"[{100 * a['difference_ci'][0]:+.1f}, {100 * a['difference_ci'][1]:+.1f}], "
+        f"McNemar p = {a['mcnemar_p']:.2f}.",
+        "",
+        *_table(["dtype", "questions / s", "answerable accuracy"], answering),
+        "",
+        f"Training: {s['training']['variants'][0]['steps']} LoRA steps on "
+        f"{s['training']['examples']}.",
+        "",
+        *_table(["weights", "bfloat16 autocast", "tokens / s", "seconds"], training),
     ]
 
 

@@ -16,12 +16,15 @@ from omegaconf import OmegaConf
 
 from benchmarks import main
 from benchmarks.common import Settings, compose
+from benchmarks.precision import DTYPES, TRAINING_VARIANTS
 from benchmarks.search import grow, ivf_lists
 from benchmarks.sweep import FORGETTING, sweep_command
 from benchmarks.targets import (
     BATCHING_MIN,
+    BF16_TRAINING_MIN,
     HNSW_P95_MAX_MS,
     HNSW_RECALL_MIN,
+    NOISE_P,
     OVERHEAD_MAX,
     TITLES,
     WARM_SWEEP_MIN,
@@ -45,7 +48,7 @@ def tiny_overrides(tiny_model_dir: Path) -> list[str]:
 
 
 def test_quick_run_writes_json_and_markdown(tiny_overrides: list[str], tmp_path: Path) -> None:
-    sections = "overhead,generation,embedding,faiss,lora"
+    sections = "overhead,generation,embedding,faiss,lora,dtype"
     code = main(["--quick", "--out", str(tmp_path), "--only", sections,
                  "--backends", "transformers", *tiny_overrides])  # fmt: skip
     assert code == 0
@@ -93,6 +96,20 @@ def test_quick_run_writes_json_and_markdown(tiny_overrides: list[str], tmp_path:
     assert lora["steps"] == settings["lora_steps"] and lora["tokens_per_run"] > 0
     assert _timed(lora["peak_rss_mb"], settings) and _timed(lora["tokens_per_second"], settings)
 
+    precision = results["sections"]["dtype"]
+    answering = precision["answering"]
+    assert answering["questions"] == settings["dtype_questions"]
+    assert all(_timed(answering["questions_per_second"][d], settings) for d in DTYPES)
+    assert 0 <= answering["identical_answers"] <= answering["questions"]
+    assert answering["difference"] == pytest.approx(
+        answering["accuracy"]["bfloat16"] - answering["accuracy"]["float32"]
+    )
+    variants = precision["training"]["variants"]
+    assert [(v["weights"], v["autocast"]) for v in variants] == list(TRAINING_VARIANTS)
+    assert all(v["steps"] == settings["lora_steps"] and v["tokens_per_second"] > 0
+               for v in variants)  # fmt: skip
+    ratio = max(v["tokens_per_second"] for v in variants[1:]) / variants[0]["tokens_per_second"]
+
     assert results["targets"] == [
         {"name": t.name, "goal": t.goal, "measured": t.measured, "met": t.met, "status": t.status}
         for t in check_targets(results)
@@ -110,6 +127,10 @@ def test_quick_run_writes_json_and_markdown(tiny_overrides: list[str], tmp_path:
         "HNSW query latency": _status(
             hnsw["p95_ms"]["median"] < HNSW_P95_MAX_MS and hnsw["recall_at_10"] >= HNSW_RECALL_MIN
         ),
+        "bfloat16 training": _status(ratio >= BF16_TRAINING_MIN)
+        if precision["native_bfloat16"]
+        else "not measured",
+        "bfloat16 accuracy": _status(answering["mcnemar_p"] >= NOISE_P),
     }
 
     page = (tmp_path / "bench.md").read_text()
@@ -180,6 +201,8 @@ def test_targets_are_met_by_good_numbers() -> None:
         "warm compare sweep (fresh results folder)": "met",
         "compare sweep rerun (same results folder)": "met",
         "HNSW query latency": "met",
+        "bfloat16 training": "met",
+        "bfloat16 accuracy": "met",
     }
 
 
@@ -196,6 +219,8 @@ def test_targets_are_met_by_good_numbers() -> None:
         ({"p95": 2.5}, "HNSW query latency"),
         ({"p95": HNSW_P95_MAX_MS}, "HNSW query latency"),
         ({"recall": 0.9}, "HNSW query latency"),
+        ({"bf16_ratio": 1.5}, "bfloat16 training"),
+        ({"bf16_p": 0.01}, "bfloat16 accuracy"),
     ],
 )
 def test_each_target_is_missed_by_bad_numbers(numbers: dict[str, Any], missed: str) -> None:
@@ -206,7 +231,8 @@ def test_each_target_is_missed_by_bad_numbers(numbers: dict[str, Any], missed: s
 
 def test_targets_at_their_thresholds_are_met() -> None:
     edge = {"speedup": BATCHING_MIN, "warm": WARM_SWEEP_MIN, "resume": WARM_SWEEP_MIN,
-            "recall": HNSW_RECALL_MIN}  # fmt: skip
+            "recall": HNSW_RECALL_MIN, "bf16_ratio": BF16_TRAINING_MIN,
+            "bf16_p": NOISE_P}  # fmt: skip
     assert {t.status for t in check_targets(_results(**{**GOOD, **edge}))} == {"met"}
 
 
@@ -219,6 +245,10 @@ def test_failed_skipped_or_missing_sections_are_not_measured() -> None:
     assert statuses["harness overhead"] == statuses["HNSW query latency"] == "not measured"
     assert statuses["batched generation (llama.cpp)"] == "not measured"
     assert statuses["batched generation (transformers)"] == "met"
+    emulated = _results(**GOOD)
+    emulated["sections"]["dtype"]["native_bfloat16"] = False  # no goal where it is emulated
+    statuses = {t.name: t.status for t in check_targets(emulated)}
+    assert statuses["bfloat16 training"] == "not measured"
 
 
 def test_synthetic_corpus_keeps_real_vectors_and_unit_norms() -> None:
@@ -237,6 +267,7 @@ def test_synthetic_corpus_keeps_real_vectors_and_unit_norms() -> None:
 def _results(
     overhead: float, speedup: float, warm: float, p95: float, recall: float,
     rebuilt: list[str] | None = None, warm_miss: bool = False, resume: float = 50.0,
+    bf16_ratio: float = 2.5, bf16_p: float = 0.6,
 ) -> dict[str, Any]:  # fmt: skip
     """The smallest results JSON `check_targets` reads, with made-up numbers."""
 
@@ -259,6 +290,12 @@ def _results(
             {"chunks": 1_000, "indexes": [{**hnsw, "p95_ms": fig(99.0)}]},
             {"chunks": 100_000, "indexes": [{"index": "Flat"}, hnsw]},
         ]},
+        "dtype": {"native_bfloat16": True, "training": {"variants": [
+            {"weights": "float32", "autocast": False, "tokens_per_second": 200.0},
+            {"weights": "float32", "autocast": True, "tokens_per_second": 200.0 * bf16_ratio},
+            {"weights": "bfloat16", "autocast": True, "tokens_per_second": 150.0}]},
+            "answering": {"mcnemar_p": bf16_p, "difference": -0.01,
+                          "difference_ci": [-0.04, 0.02], "answerable": 162}},
     }}  # fmt: skip
 
 

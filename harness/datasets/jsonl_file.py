@@ -82,6 +82,7 @@ def field(
     required: bool = True,
     max_chars: int | None = MAX_CHARS,
 ) -> Any:
+    """A row's field checked for type, encoding and length; None when optional and absent."""
     if key not in row:
         if required:
             raise HarnessError(f"{where}: missing field {key!r}")
@@ -126,6 +127,7 @@ def _check_length(value: str, key: str, where: str, max_chars: int = MAX_CHARS) 
 
 
 def string_list(row: dict[str, Any], key: str, where: str, required: bool) -> tuple[str, ...]:
+    """A list-of-strings field (doc ids, answers), each string non-empty and checked."""
     values = field(row, key, list, where, required) or []
     if not all(isinstance(v, str) and v.strip() for v in values):
         raise HarnessError(f"{where}: field {key!r} must be a list of non-empty strings")

@@ -128,4 +128,5 @@ def _points(value: float) -> str:
 
 
 def pct(value: float | None) -> str:
+    """A share as a percentage with one decimal, or n/a."""
     return "n/a" if value is None or pd.isna(value) else f"{100 * value:.1f}%"

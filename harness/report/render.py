@@ -89,6 +89,7 @@ def markdown_page(
     plots: dict[str, Path],
     scorer: str = "harness/scoring (rules, not a model judge)",
 ) -> str:
+    """The report as Markdown, every label and advice line escaped."""
     shown = _markdown_safe(_display(table)).to_markdown(index=False)
     parts = ["# Comparison", "", shown, "", "## Recommendation"]
     parts += [f"- {_markdown_text(line)}" for line in advice]
@@ -107,6 +108,7 @@ def html_page(
     plots: dict[str, Path],
     scorer: str = "harness/scoring (rules, not a model judge)",
 ) -> str:
+    """The report as one self-contained HTML page (plots inlined), everything escaped."""
     images = "".join(
         f"<h3>{title}</h3><img alt='{title}' src='data:image/png;base64,"
         f"{base64.b64encode(path.read_bytes()).decode()}'>"
@@ -152,6 +154,7 @@ def _markdown_text(text: str) -> str:
 
 
 def plot_text(label: str) -> str:
+    """A label as matplotlib text, not math (a `$` is shown as a dollar)."""
     return label.replace("$", r"\$")
 
 

@@ -121,6 +121,7 @@ def _flatten(node: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def dataset_label(summary: dict[str, Any]) -> str:
+    """dataset/split, plus the corpus revision when the dataset has one."""
     revision = summary["config"]["dataset"].get("corpus_revision")
     label = f"{summary['dataset']}/{summary['split']}"
     return f"{label}/rev{revision}" if revision else label

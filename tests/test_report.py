@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from harness.report import (
     significance_table,
     write_report,
 )
+from harness.results import CAPABILITIES
 from harness.scoring import ScoringRules
 
 RULES = ScoringRules()
@@ -88,3 +91,17 @@ def test_a_sweep_folder_reports_on_the_cells_it_lists(fake_results: Path, tmp_pa
     write_report(sweep, rules=RULES, pricing=PRICING)
     markdown = (sweep / "report.md").read_text()
     assert "| rag/m " in markdown and "prompt/m" not in markdown
+
+
+def test_a_run_from_before_strategies_declared_their_kind_is_flagged(
+    fake_results: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    setup = fake_results / "acme-rag" / "setup.json"
+    old = {k: v for k, v in json.loads(setup.read_text()).items() if k not in CAPABILITIES}
+    setup.write_text(json.dumps(old))
+    with caplog.at_level(logging.WARNING, logger="harness.report"):
+        runs, _ = load_runs(fake_results, rules=RULES, pricing=PRICING)
+    table = comparison_table(runs).set_index("strategy")
+    assert not table.loc["rag", "uses_retrieval"]  # what the advice then assumes
+    assert "acme-rag was run before strategies declared what they are" in caplog.text
+    assert "acme-prompt was run before" not in caplog.text

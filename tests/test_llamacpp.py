@@ -7,6 +7,7 @@ reason when llama-cpp-python is absent. `.ci/run` installs it, so CI runs these.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -122,3 +123,19 @@ def test_rag_runs_unchanged_against_the_server(server_url: str, tmp_path: Path) 
     assert all(row["prompt_tokens"] > 100 and row["completion_tokens"] > 0 for row in rows)
     assert all(row["measures"]["context_chunks"] == 2 for row in rows)  # retrieval ran as usual
     assert summary["cost"]["billing"] == "compute time"  # a local server: no per-token price
+
+
+def test_the_batched_decoding_experiment_answers_every_prompt(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from benchmarks.llamacpp_batching import main
+
+    main(["--questions", "4", "--batch", "2"])
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    found = re.fullmatch(
+        r"4 rag prompts: one at a time ([\d.]+) questions/s, 2 sequences per batch ([\d.]+) "
+        r"\(([\d.]+)x\); identical answers (\d)/4",
+        line,
+    )
+    assert found, line
+    assert float(found[1]) > 0 and float(found[2]) > 0

@@ -19,6 +19,7 @@ import numpy as np
 from harness import stats
 from harness.costs import Pricing
 from harness.scoring import ScoringRules, judge
+from harness.scoring.behaviour import Check, compliance
 from harness.scoring.model_judge import asks, load_judge
 
 
@@ -85,9 +86,17 @@ def scoring_rules(scoring: Any, cache_dir: str | None = None) -> ScoringRules:
 
 
 def verdict(row: dict[str, Any], rules: ScoringRules) -> dict[str, Any]:
-    """A row's verdict, plus why it is wrong where the strategy retrieved context."""
+    """A row's verdict, why it is wrong where the strategy retrieved context, and which of the
+    question's behaviour checks it keeps (the second axis; None without checks)."""
     result = judge(row["prediction"], row["answers"], row.get("question", ""), rules)
-    return {**result, "failure": _failure(row, result["outcome"])}
+    checks = [Check(**check) for check in row.get("checks", [])]
+    kept = compliance(checks, row["prediction"]) if checks else None
+    return {
+        **result,
+        "failure": _failure(row, result["outcome"]),
+        "behaviour": kept,
+        "complies": None if kept is None else all(kept.values()),
+    }
 
 
 def _failure(row: dict[str, Any], outcome: str) -> str | None:
@@ -145,7 +154,25 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "prompt_tokens_total": sum(r["prompt_tokens"] for r in rows),
         "completion_tokens_total": sum(r["completion_tokens"] for r in rows),
         "measures": measure_means(rows),
+        "behaviour": behaviour(rows),
     }
+
+
+def behaviour(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Compliance over the rows whose question has behaviour checks: overall (every check kept)
+    with a 95 % Wilson interval, and per check type; None when no question has checks."""
+    checked = [r for r in rows if r.get("behaviour") is not None]
+    if not checked:
+        return None
+    kept = sum(r["complies"] for r in checked)
+    low, high = stats.wilson_interval(kept, len(checked))
+    types = sorted({kind for r in checked for kind in r["behaviour"]})
+    by_type = {}
+    for kind in types:
+        having = [r["behaviour"][kind] for r in checked if kind in r["behaviour"]]
+        by_type[kind] = {"questions": len(having), "compliance": sum(having) / len(having)}
+    return {"questions": len(checked), "compliance": kept / len(checked), "ci_low": low,
+            "ci_high": high, "by_check": by_type}  # fmt: skip
 
 
 def measure_means(rows: list[dict[str, Any]]) -> dict[str, float | None]:

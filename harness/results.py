@@ -136,6 +136,7 @@ def format_summary(summary: RunSummary) -> str:
         ("false abstention", _percent(metrics["false_abstention_rate"])),
         ("empty answers", _percent(metrics["empty_rate"])),
         ("confident wrong answers", _percent(metrics["hallucination_rate"])),
+        *_behaviour(metrics),
         *_failures(metrics),
         ("latency p50 / p95", _seconds_pair(metrics)),
         ("questions per second", _number(metrics["questions_per_second"], 2)),
@@ -167,6 +168,15 @@ def _accuracy(metrics: dict[str, Any]) -> str:
     if accuracy is None:
         return "n/a"
     return f"{_percent(accuracy)} [{_percent(low)}, {_percent(high)}] (95 % Wilson)"
+
+
+def _behaviour(metrics: dict[str, Any]) -> list[tuple[str, str]]:
+    shown = metrics.get("behaviour")
+    if not shown:
+        return []
+    interval = f"[{_percent(shown['ci_low'])}, {_percent(shown['ci_high'])}]"
+    return [("behaviour: all checks kept", f"{_percent(shown['compliance'])} {interval} of "
+             f"{shown['questions']} questions with checks")]  # fmt: skip
 
 
 def _failures(metrics: dict[str, Any]) -> list[tuple[str, str]]:

@@ -216,6 +216,8 @@ def _row(
             row[key] = list(getattr(answer, key))
     if answer.measures:
         row["measures"] = dict(answer.measures)
+    if question.checks:  # what the answer is checked against, stored raw like the gold answers
+        row["checks"] = [asdict(check) for check in question.checks]
     return row
 
 
@@ -263,7 +265,7 @@ def instantiate(node: DictConfig, **kwargs: Any) -> Any:
 def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
     decisive = {k: v for k, v in plain.items() if k not in _NOT_HASHED}
     # The data's content, not just its path: an edited file must not resume stale predictions.
-    decisive["data"] = [asdict(item) for item in (*dataset.questions, *dataset.corpus)]
+    decisive["data"] = [_content(item) for item in (*dataset.questions, *dataset.corpus)]
     # Likewise the files a strategy reads (answers made elsewhere, train questions, a corpus).
     decisive["files"] = {
         path: file_sha256(Path(path)) for path in _file_settings(plain["strategy"])
@@ -276,6 +278,15 @@ def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
     decisive["model"] = {k: v for k, v in decisive["model"].items() if k not in SERVING_SETTINGS}
     parts = (cfg.dataset.name, cfg.strategy.name, cfg.model.name, results.config_hash(decisive))
     return Path(cfg.paths.runs_dir) / "-".join(_folder_safe(str(part)) for part in parts)
+
+
+def _content(item: Any) -> dict[str, Any]:
+    """A question's or document's fields as hashed; a question without behaviour checks hashes
+    as before checks existed, so its earlier runs still resume."""
+    fields = asdict(item)
+    if not fields.get("checks", True):
+        del fields["checks"]
+    return fields
 
 
 def _folder_safe(name: str) -> str:

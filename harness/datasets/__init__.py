@@ -33,12 +33,13 @@ from harness.datasets.jsonl_file import (
     warn_unknown_fields,
 )
 from harness.errors import HarnessError
+from harness.scoring.behaviour import Check, parse_checks
 from harness.scoring.correctness import words
 
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "test")
-QUESTION_FIELDS = ("id", "question", "answers", "split", "doc_ids")
+QUESTION_FIELDS = ("id", "question", "answers", "split", "doc_ids", "checks")
 DOCUMENT_FIELDS = ("id", "title", "text")
 # A document is chunked, so it may be long, but not unboundedly: tokenising a 10 MB one took
 # 1.2 GB of memory. Split bigger ones into several documents.
@@ -63,6 +64,7 @@ class Question:
     answers: tuple[str, ...]
     split: str
     doc_ids: tuple[str, ...] = ()
+    checks: tuple[Check, ...] = ()  # behaviour checks (harness.scoring.behaviour), if any
 
     @property
     def answerable(self) -> bool:
@@ -220,7 +222,8 @@ def _parse_question(row: dict[str, Any], path: str, line: int) -> Question:
         raise HarnessError(f"{where}: field 'split' is {split!r}; use one of {', '.join(SPLITS)}")
     answers = gold_answers(row, where)
     doc_ids = string_list(row, "doc_ids", where, required=False)
-    return Question(question_id, text, answers, split, doc_ids)
+    checks = parse_checks(row["checks"], where) if "checks" in row else ()
+    return Question(question_id, text, answers, split, doc_ids, checks)
 
 
 def gold_answers(row: dict[str, Any], where: str) -> tuple[str, ...]:

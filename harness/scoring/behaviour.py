@@ -1,0 +1,181 @@
+"""Behaviour checks: does an answer keep the format, policy and voice it was asked for?
+
+The other axis beside knowledge. A question carries its checks in the dataset, as a list under
+`checks`, each `{"type": ..., "value": ...}`; every check is deterministic:
+
+- `contains`: each phrase of `value` (a string or a list of them) appears as whole words, any case
+- `not_contains`: no phrase of `value` appears (the same matching): e.g. a competitor's name
+- `regex`: the Python regular expression `value` matches somewhere in the answer
+- `max_words` / `max_sentences`: at most `value` words / sentences (a sentence ends at . ! or ?)
+- `starts_with` / `ends_with`: the stripped answer starts / ends with `value`, in any case
+  (`ends_with` ignores one final full stop)
+- `fallback`: the answer is the phrase `value` and nothing else (case, surrounding space and final
+  punctuation aside): the policy's "Let me connect you with our team"
+- `json_schema`: the answer is JSON (inside a ```json fence or bare) valid under the JSON Schema
+  `value` (checked with the `jsonschema` library)
+
+A bad check stops the dataset's load with one line naming the file, the line and the check.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from harness.errors import HarnessError
+
+_SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
+_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One behaviour check of a question: its type and its argument."""
+
+    type: str
+    value: Any
+
+    def passes(self, answer: str) -> bool:
+        """Whether `answer` keeps this check."""
+        return _RULES[self.type](answer, self.value)
+
+
+def parse_checks(raw: Any, where: str) -> tuple[Check, ...]:
+    """A row's `checks` field as checks; a bad one is one HarnessError naming it and the fix."""
+    if not isinstance(raw, list):
+        raise HarnessError(f"{where}: field 'checks' must be a list of {{type, value}} objects")
+    return tuple(
+        _parse_check(item, f"{where}: field 'checks' item {number}")
+        for number, item in enumerate(raw, start=1)
+    )
+
+
+def compliance(checks: tuple[Check, ...] | list[Check], answer: str) -> dict[str, bool]:
+    """Per check type, whether the answer keeps every check of that type."""
+    kept: dict[str, bool] = {}
+    for check in checks:
+        kept[check.type] = kept.get(check.type, True) and check.passes(answer)
+    return kept
+
+
+def _parse_check(item: Any, where: str) -> Check:
+    if not isinstance(item, dict) or set(item) != {"type", "value"}:
+        raise HarnessError(f'{where}: write it as {{"type": ..., "value": ...}}')
+    kind, value = item["type"], item["value"]
+    if kind not in _RULES:
+        raise HarnessError(f"{where}: unknown type {kind!r}; use one of {', '.join(CHECK_TYPES)}")
+    problem = _ARGUMENTS[kind](value)
+    if problem:
+        raise HarnessError(f"{where} ({kind}): {problem}")
+    return Check(kind, value)
+
+
+def _phrases(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _says(answer: str, phrase: str) -> bool:
+    """`phrase` as whole words of `answer`, in any case ("Acme" is not in "Acmex")."""
+    pattern = r"(?<!\w)" + r"\s+".join(map(re.escape, phrase.split())) + r"(?!\w)"
+    return re.search(pattern, answer, re.IGNORECASE) is not None
+
+
+def _sentences(answer: str) -> int:
+    """Sentences in `answer`: one per . ! or ? run, plus a last one left unpunctuated."""
+    text = answer.strip()
+    ends = _SENTENCE_END.findall(text)
+    return len(ends) + (1 if text and not re.search(r"[.!?]$", text) else 0)
+
+
+def _bare(text: str) -> str:
+    """Lower case, single spaces, no final punctuation: how a fallback phrase is compared."""
+    return " ".join(text.lower().split()).rstrip(" .!?")
+
+
+def _json_value(answer: str) -> Any:
+    text = answer.strip()
+    fenced = _FENCE.match(text)
+    return json.loads(fenced.group(1) if fenced else text)
+
+
+def _valid_json(answer: str, schema: dict[str, Any]) -> bool:
+    import jsonschema
+
+    try:
+        jsonschema.validate(_json_value(answer), schema)
+    except (ValueError, jsonschema.ValidationError):  # json errors are ValueErrors
+        return False
+    return True
+
+
+_RULES: dict[str, Callable[[str, Any], bool]] = {
+    "contains": lambda a, v: all(_says(a, p) for p in _phrases(v)),
+    "not_contains": lambda a, v: not any(_says(a, p) for p in _phrases(v)),
+    "regex": lambda a, v: re.search(v, a) is not None,
+    "max_words": lambda a, v: len(a.split()) <= v,
+    "max_sentences": lambda a, v: _sentences(a) <= v,
+    "starts_with": lambda a, v: a.strip().lower().startswith(v.strip().lower()),
+    "ends_with": lambda a, v: (
+        a.strip().removesuffix(".").lower().endswith(v.strip().removesuffix(".").lower())
+    ),
+    "fallback": lambda a, v: _bare(a) == _bare(v),
+    "json_schema": _valid_json,
+}
+CHECK_TYPES = tuple(_RULES)
+
+
+def _phrase_problem(value: Any) -> str | None:
+    phrases = [value] if isinstance(value, str) else value
+    if not isinstance(phrases, list) or not phrases:
+        return "value must be a phrase or a non-empty list of phrases"
+    if not all(isinstance(p, str) and p.strip() for p in phrases):
+        return "every phrase must be non-empty text"
+    return None
+
+
+def _regex_problem(value: Any) -> str | None:
+    if not isinstance(value, str) or not value:
+        return "value must be a regular expression"
+    try:
+        re.compile(value)
+    except re.error as error:
+        return f"value {value!r} is not a valid regular expression ({error})"
+    return None
+
+
+def _count_problem(value: Any) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return f"value must be a positive whole number, got {value!r}"
+    return None
+
+
+def _text_problem(value: Any) -> str | None:
+    return None if isinstance(value, str) and value.strip() else "value must be non-empty text"
+
+
+def _schema_problem(value: Any) -> str | None:
+    import jsonschema
+
+    if not isinstance(value, dict):
+        return "value must be a JSON Schema object"
+    try:
+        jsonschema.validators.validator_for(value).check_schema(value)
+    except jsonschema.SchemaError as error:
+        return f"value is not a valid JSON Schema ({error.message})"
+    return None
+
+
+_ARGUMENTS: dict[str, Callable[[Any], str | None]] = {
+    "contains": _phrase_problem,
+    "not_contains": _phrase_problem,
+    "regex": _regex_problem,
+    "max_words": _count_problem,
+    "max_sentences": _count_problem,
+    "starts_with": _text_problem,
+    "ends_with": _text_problem,
+    "fallback": _text_problem,
+    "json_schema": _schema_problem,
+}

@@ -1,0 +1,133 @@
+"""Behaviour checks: each type kept and broken, bad checks as one line, and the second axis
+through the one evaluation path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.costs import build_pricing
+from harness.datasets import Question, load_jsonl
+from harness.errors import HarnessError
+from harness.evaluate import evaluate
+from harness.runner import _content, run
+from harness.scoring import ScoringRules
+from harness.scoring.behaviour import CHECK_TYPES, Check, compliance, parse_checks
+from tests.helpers import compose_config, write_jsonl
+
+SCHEMA = {"type": "object", "required": ["answer"], "properties": {"answer": {"type": "string"}}}
+
+# (type, value, an answer that keeps it, an answer that breaks it)
+CASES = [
+    ("contains", "Acme", "Acme plans start at 5 dollars.", "Acmex plans start at 5 dollars."),
+    ("contains", ["acme", "team"], "The ACME team will help.", "Acme will help."),
+    ("not_contains", ["Dropbox", "Google Drive"], "Acme syncs files.", "Unlike google  drive."),
+    ("regex", r"\d+ GB\b", "It holds 640 GB.", "It holds a lot."),
+    ("max_words", 5, "Five words or less here", "This answer has six words in it"),
+    ("max_sentences", 2, "One. Two!", "One. Two. Three"),
+    ("max_sentences", 1, "No final stop at all", "A first one. And then"),
+    ("starts_with", "Hi there", "hi there, it is 5 GB.", "Hello, it is 5 GB."),
+    ("ends_with", "Happy syncing!", "It is 5 GB. Happy syncing!", "Happy syncing! It is 5 GB."),
+    ("ends_with", "Acme Support", "Thanks, Acme Support.", "Acme Support thanks you."),
+    ("fallback", "Let me connect you with our team",
+     "  let me connect you with our team. ", "Let me connect you with our team: try Dropbox."),
+    ("json_schema", SCHEMA, '```json\n{"answer": "5 GB"}\n```', '{"answer": 5}'),
+    ("json_schema", SCHEMA, '{"answer": "5 GB"}', "The answer is 5 GB."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "value", "kept", "broken"), CASES)
+def test_each_check_type_is_kept_and_broken(kind: str, value: object, kept: str, broken: str):
+    check = parse_checks([{"type": kind, "value": value}], "q.jsonl line 1")[0]
+    assert check.passes(kept) and not check.passes(broken)
+
+
+def test_every_check_type_has_a_case() -> None:
+    assert {kind for kind, *_ in CASES} == set(CHECK_TYPES)
+
+
+@pytest.mark.parametrize(
+    ("check", "says"),
+    [
+        ({"type": "polite", "value": 1}, "unknown type 'polite'; use one of contains,"),
+        ({"type": "max_words", "value": "ten"}, "(max_words): value must be a positive whole"),
+        ({"type": "max_words", "value": True}, "(max_words): value must be a positive whole"),
+        ({"type": "regex", "value": "(unclosed"}, "(regex): value '(unclosed' is not a valid"),
+        ({"type": "contains", "value": []}, "(contains): value must be a phrase or a non-empty"),
+        ({"type": "json_schema", "value": {"type": 5}}, "(json_schema): value is not a valid"),
+        ({"type": "fallback"}, 'write it as {"type": ..., "value": ...}'),
+    ],
+)
+def test_a_bad_check_is_one_line_naming_file_line_and_check(
+    tmp_path: Path, check: dict, says: str
+) -> None:
+    row = {"id": "q1", "question": "q?", "answers": ["x"], "split": "test", "checks": [check]}
+    path = write_jsonl(tmp_path / "q.jsonl", [row])
+    with pytest.raises(HarnessError) as error:
+        load_jsonl("bad", str(path))
+    message = str(error.value)
+    assert message.startswith(f"{path} line 1: field 'checks' item 1") and "\n" not in message
+    assert says in message, message
+
+
+def test_compliance_is_per_type_and_every_check_of_a_type_must_hold() -> None:
+    checks = [Check("contains", "acme"), Check("contains", "team"), Check("max_words", 3)]
+    assert compliance(checks, "Acme team here") == {"contains": True, "max_words": True}
+    assert compliance(checks, "Acme is here") == {"contains": False, "max_words": True}
+
+
+def test_behaviour_is_judged_in_the_evaluation_path_beside_knowledge() -> None:
+    fallback = [{"type": "fallback", "value": "Let me connect you with our team"}]
+    short = [{"type": "max_words", "value": 4}]
+    rows = [
+        _row("q1", ["5 GB"], "5 GB", short),  # right and short
+        _row("q2", ["5 GB"], "It is 5 GB, as stated in the plan.", short),  # right, too long
+        _row("q3", [], "Let me connect you with our team.", fallback),  # off topic: kept
+        _row("q4", [], "Paris is the capital of France.", fallback),  # off topic: answered
+        _row("q5", ["7 days"], "7 days", []),  # no checks: knowledge only
+    ]
+    metrics = evaluate(
+        rows, {}, ScoringRules(), build_pricing("vm", 0.1, "2026-11-29"), "m"
+    ).metrics
+    assert metrics["answerable_accuracy"] == 1.0  # the long right answer is still right
+    shown = metrics["behaviour"]
+    assert (shown["questions"], shown["compliance"]) == (4, 0.5)
+    assert shown["ci_low"] < 0.5 < shown["ci_high"]
+    assert shown["by_check"] == {"fallback": {"questions": 2, "compliance": 0.5},
+                                 "max_words": {"questions": 2, "compliance": 0.5}}  # fmt: skip
+
+
+def test_a_run_stores_the_checks_and_reports_compliance(
+    tiny_run_overrides: list[str], tiny_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    questions, _ = tiny_dataset
+    rows = [json.loads(line) for line in questions.read_text().splitlines()]
+    for row in rows:
+        row["checks"] = [
+            {"type": "max_words", "value": 40},
+            {"type": "not_contains", "value": "zzz"},
+        ]
+    checked = write_jsonl(tmp_path / "checked.jsonl", rows)
+    summary = run(compose_config([*tiny_run_overrides, f"dataset.questions={checked}"]))
+    stored = [json.loads(line) for line in
+              (Path(summary["folder"]) / "predictions.jsonl").read_text().splitlines()]  # fmt: skip
+    assert all(row["checks"][0] == {"type": "max_words", "value": 40} for row in stored)
+    shown = summary["metrics"]["behaviour"]
+    assert shown["questions"] == len(stored) and set(shown["by_check"]) == {
+        "max_words", "not_contains"}  # fmt: skip
+    assert shown["by_check"]["not_contains"]["compliance"] == 1.0
+
+
+def test_a_question_without_checks_is_hashed_as_before_checks_existed() -> None:
+    plain = Question("q1", "q?", ("x",), "test")
+    assert "checks" not in _content(plain)
+    assert _content(Question("q1", "q?", ("x",), "test", (), (Check("max_words", 3),)))["checks"]
+
+
+def _row(question_id: str, answers: list[str], prediction: str, checks: list[dict]) -> dict:
+    row = {"id": question_id, "question": "?", "answers": answers, "prediction": prediction,
+           "batch": 0, "batch_seconds": 1.0, "latency_seconds": 0.1, "prompt_tokens": 10,
+           "completion_tokens": 3}  # fmt: skip
+    return {**row, "checks": checks} if checks else row

@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from harness import stats
@@ -105,3 +106,29 @@ def test_a_run_from_before_strategies_declared_their_kind_is_flagged(
     assert not table.loc["rag", "uses_retrieval"]  # what the advice then assumes
     assert "acme-rag was run before strategies declared what they are" in caplog.text
     assert "acme-prompt was run before" not in caplog.text
+
+
+def test_behaviour_checks_make_a_second_axis_in_the_report(fake_results: Path) -> None:
+    # prompt answers "60 seats" (too long for a one-word cap) on 10 questions, rag "75" on 8
+    short = [{"type": "max_words", "value": 1}]
+    for cell in ("acme-prompt", "acme-rag"):
+        path = fake_results / cell / "predictions.jsonl"
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        path.write_text("".join(json.dumps({**r, "checks": short}) + "\n" for r in rows))
+    write_report(fake_results, rules=RULES, pricing=PRICING)
+    table = pd.read_csv(fake_results / "report.csv").set_index("strategy")
+    # prompt: "60 seats" x10 break the cap, "I don't know." breaks it: 0 of 11 kept
+    # rag: "75" x8 keep it, "60 seats" x2 and "I don't know." break it: 8 of 11
+    assert table.loc["prompt", "behaviour"] == 0.0
+    assert table.loc["rag", "behaviour"] == pytest.approx(8 / 11)
+    markdown = (fake_results / "report.md").read_text()
+    assert "## Paired differences (behaviour: every check kept)" in markdown
+    assert "Behaviour: rag/m keeps every check on 72.7% of the checked questions" in markdown
+    assert (fake_results / "knowledge_vs_behaviour.png").stat().st_size > 5000
+
+
+def test_without_checks_the_report_has_no_behaviour_axis(fake_results: Path) -> None:
+    write_report(fake_results, rules=RULES, pricing=PRICING)
+    markdown = (fake_results / "report.md").read_text()
+    assert "behaviour" not in markdown.lower()
+    assert not (fake_results / "knowledge_vs_behaviour.png").exists()

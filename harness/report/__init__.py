@@ -28,10 +28,16 @@ from harness.report.plots import make_plots
 from harness.report.recommendation import recommendation
 from harness.report.render import csv_safe, html_page, markdown_page, scorer_note
 from harness.report.sweep_callback import CELLS
-from harness.report.tables import cell_labels, comparison_table, significance_table
+from harness.report.tables import (
+    behaviour_table,
+    cell_labels,
+    comparison_table,
+    significance_table,
+)
 from harness.scoring import ScoringRules
 
 __all__ = [
+    "behaviour_table",
     "comparison_table",
     "current_settings",
     "load_runs",
@@ -61,12 +67,13 @@ def write_report(
     runs, predictions = load_runs(folder, run_folders, rules, pricing)
     table = comparison_table(runs)
     pairs = significance_table(runs, predictions)
+    behaviour_pairs = behaviour_table(runs, predictions)
     plots = make_plots(runs, predictions, table, folder)
     advice = recommendation(table, pairs)
     write_text_atomic(folder / "report.csv", csv_safe(table).to_csv(index=False))
-    scorer = scorer_note(runs)
-    write_text_atomic(folder / "report.md", markdown_page(table, pairs, advice, plots, scorer))
-    write_text_atomic(folder / "report.html", html_page(table, pairs, advice, plots, scorer))
+    page = (table, pairs, advice, plots, scorer_note(runs), behaviour_pairs)
+    write_text_atomic(folder / "report.md", markdown_page(*page))
+    write_text_atomic(folder / "report.html", html_page(*page))
     return folder / "report.md"
 
 

@@ -111,6 +111,27 @@ def recall_vs_accuracy(table: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
+def knowledge_vs_behaviour(table: pd.DataFrame, path: Path) -> Path:
+    """The two axes per cell: accuracy on answerable questions against the share of checked
+    answers that keep every behaviour check, each with its 95 % interval."""
+    shown = table[table["behaviour"].notna()]
+    fig, ax = plt.subplots(figsize=(7, 5))
+    x, y = 100 * shown["answerable_accuracy"].fillna(0), 100 * shown["behaviour"]
+    ax.errorbar(
+        x, y, fmt="o",
+        xerr=[x - 100 * shown["accuracy_ci_low"].fillna(0),
+              100 * shown["accuracy_ci_high"].fillna(0) - x],
+        yerr=[y - 100 * shown["behaviour_ci_low"], 100 * shown["behaviour_ci_high"] - y],
+    )  # fmt: skip
+    for row, px, py in zip(shown.itertuples(), x, y, strict=True):
+        ax.annotate(row.cell, (px, py), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    ax.set_xlabel("knowledge: accuracy on answerable questions (%)")
+    ax.set_ylabel("behaviour: answers keeping every check (%)")
+    ax.set_xlim(-5, 105)
+    ax.set_ylim(-5, 105)
+    return _save(fig, path)
+
+
 def loss_curves(curves: dict[str, Any], path: Path) -> Path:
     """Training loss per logging step and validation loss per epoch of each fine-tuned cell."""
     fig, ax = plt.subplots(figsize=(8, 5))
@@ -158,6 +179,10 @@ def make_plots(
     if "recall_at_k" in table and table["recall_at_k"].notna().any():
         drawn["Retrieval recall against accuracy"] = recall_vs_accuracy(
             table, folder / "recall_vs_accuracy.png"
+        )
+    if "behaviour" in table and table["behaviour"].notna().any():
+        drawn["Knowledge against behaviour"] = knowledge_vs_behaviour(
+            table, folder / "knowledge_vs_behaviour.png"
         )
     curves = {plot_text(r.cell): r.setup.get("loss_curve") for r in runs.itertuples()}
     curves = {cell: curve for cell, curve in curves.items() if curve}

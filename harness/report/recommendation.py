@@ -48,8 +48,24 @@ def recommendation(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
                 f"{best.cell} (McNemar p={verdict['p_value']:.3g}); the model lacks the knowledge."
             )
     lines += _retrieval_vs_tuning(table, pairs)
+    lines += _behaviour_note(table)
     lines += _hallucination_note(table)
     return lines
+
+
+def _behaviour_note(table: pd.DataFrame) -> list[str]:
+    """The second axis, where questions carry behaviour checks: which cell keeps them best."""
+    if "behaviour" not in table or table["behaviour"].isna().all():
+        return []
+    ranked = table[table["behaviour"].notna()].sort_values("behaviour")
+    best, worst = ranked.iloc[-1], ranked.iloc[0]
+    line = (
+        f"Behaviour: {best.cell} keeps every check on {pct(best.behaviour)} of the checked "
+        f"questions ({pct(best.behaviour_ci_low)}-{pct(best.behaviour_ci_high)}, 95 % CI)"
+    )
+    if worst.cell != best.cell:
+        line += f", {worst.cell} on {pct(worst.behaviour)}"
+    return [line + "; see the behaviour pairs for which differences are significant."]
 
 
 def _retrieval_vs_tuning(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:

@@ -33,9 +33,20 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
     shown["forgetting_change"] = [
         "n/a" if pd.isna(v) else f"{100 * v:+.1f} points" for v in table["forgetting_change"]
     ]
+    if "behaviour" in table and table["behaviour"].notna().any():
+        shown["behaviour"] = [
+            "n/a" if pd.isna(v) else f"{pct(v)} [{pct(lo)}, {pct(hi)}]"
+            for v, lo, hi in zip(
+                table["behaviour"], table["behaviour_ci_low"], table["behaviour_ci_high"],
+                strict=True,
+            )
+        ]  # fmt: skip
+    else:  # no question had behaviour checks: no empty column
+        shown = shown.drop(columns=["behaviour"], errors="ignore")
     digits = {"latency_p50_seconds": 3, "latency_p95_seconds": 3, "prompt_tokens": 1,
               "completion_tokens": 1, "setup_seconds": 1}  # fmt: skip
-    shown = shown.drop(columns=["accuracy_ci_low", "accuracy_ci_high"]).round(digits).round(6)
+    hidden = ["accuracy_ci_low", "accuracy_ci_high", "behaviour_ci_low", "behaviour_ci_high"]
+    shown = shown.drop(columns=hidden, errors="ignore").round(digits).round(6)
     # no correct answer, no cost per correct answer
     shown["cost_per_correct_usd"] = shown["cost_per_correct_usd"].map(
         lambda v: "n/a" if v is None or pd.isna(v) else v
@@ -59,6 +70,12 @@ def _display_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     )
     return shown.drop(columns=["difference_ci_low", "difference_ci_high"])
 
+
+_BEHAVIOUR_NOTE = (
+    "Difference = second minus first in the share of answers that keep every behaviour check, "
+    "on the checked questions both cells answered; the same interval and tests as above, Holm's "
+    "correction across the {n} pair(s) of this table."
+)
 
 _SIGNIFICANCE_NOTE = (
     "Accuracy difference = second minus first on the answerable questions both cells answered, "
@@ -88,6 +105,7 @@ def markdown_page(
     advice: list[str],
     plots: dict[str, Path],
     scorer: str = "harness/scoring (rules, not a model judge)",
+    behaviour_pairs: pd.DataFrame | None = None,
 ) -> str:
     """The report as Markdown, every label and advice line escaped."""
     shown = _markdown_safe(_display(table)).to_markdown(index=False)
@@ -97,6 +115,10 @@ def markdown_page(
         parts += ["", "## Paired differences (answerable questions)", ""]
         parts += [_markdown_text(_SIGNIFICANCE_NOTE.format(n=len(pairs), scorer=scorer)), ""]
         parts.append(_markdown_safe(_display_pairs(pairs)).to_markdown(index=False))
+    if behaviour_pairs is not None and not behaviour_pairs.empty:
+        parts += ["", "## Paired differences (behaviour: every check kept)", ""]
+        parts += [_markdown_text(_BEHAVIOUR_NOTE.format(n=len(behaviour_pairs))), ""]
+        parts.append(_markdown_safe(_display_pairs(behaviour_pairs)).to_markdown(index=False))
     parts += ["", "## Plots", ""] + [f"![{title}]({path.name})" for title, path in plots.items()]
     return "\n".join(parts) + "\n"
 
@@ -107,6 +129,7 @@ def html_page(
     advice: list[str],
     plots: dict[str, Path],
     scorer: str = "harness/scoring (rules, not a model judge)",
+    behaviour_pairs: pd.DataFrame | None = None,
 ) -> str:
     """The report as one self-contained HTML page (plots inlined), everything escaped."""
     images = "".join(
@@ -121,6 +144,12 @@ def html_page(
         if not pairs.empty
         else ""
     )
+    if behaviour_pairs is not None and not behaviour_pairs.empty:
+        significance += (
+            "<h3>Behaviour: every check kept</h3>"
+            f"<p>{html.escape(_BEHAVIOUR_NOTE.format(n=len(behaviour_pairs)))}</p>"
+            + _display_pairs(behaviour_pairs).to_html(index=False)
+        )
     return (
         "<!doctype html><meta charset='utf-8'><title>ragbench report</title>"
         "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"

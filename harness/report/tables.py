@@ -47,6 +47,8 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
                 "setup_usd": cost["setup_usd"],
                 "cost_per_1k_questions_usd": cost["per_1k_questions_usd"],
                 "cost_per_correct_usd": cost["per_correct_answer_usd"],
+                # the second axis: answers that keep every behaviour check (None: no checks)
+                **_behaviour_columns(metrics.get("behaviour")),
                 # per-question measures a strategy recorded (recall_at_k, ...), by their names
                 **metrics.get("measures", {}),
             }
@@ -58,12 +60,27 @@ def significance_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.Data
     """Every two cells on the answerable questions they share: the accuracy difference with its
     paired bootstrap 95 % interval, McNemar's exact p-value and the p-value after Holm's
     correction across all the pairs of this report (what `significant` is decided on)."""
-    records = []
     answerable = predictions[predictions["answers"].map(len) > 0]
-    by_cell = {cell: frame.set_index("id")["correct"] for cell, frame in answerable.groupby("cell")}
+    return _paired(runs, answerable, "correct", "accuracy")
+
+
+def behaviour_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFrame:
+    """The same paired comparison on the second axis: on the questions with behaviour checks
+    two cells share, the difference in the share of answers that keep every check."""
+    if "complies" not in predictions:
+        return pd.DataFrame()
+    checked = predictions[predictions["complies"].notna()]
+    return _paired(runs, checked, "complies", "compliance")
+
+
+def _paired(runs: pd.DataFrame, rows: pd.DataFrame, outcome: str, name: str) -> pd.DataFrame:
+    """Per pair of cells on the same dataset, the paired difference in `outcome` (a bool per
+    question), its interval and tests, Holm-corrected across the pairs of this table."""
+    records = []
+    by_cell = {cell: frame.set_index("id")[outcome] for cell, frame in rows.groupby("cell")}
     dataset_of = dict(zip(runs["cell"], runs["summary"].map(dataset_label), strict=True))
     for first, second in itertools.combinations(runs["cell"], 2):
-        if dataset_of[first] != dataset_of[second]:
+        if dataset_of[first] != dataset_of[second] or first not in by_cell or second not in by_cell:
             continue  # the same question ids can carry different gold answers
         shared = by_cell[first].index.intersection(by_cell[second].index)
         if len(shared) == 0:
@@ -75,8 +92,8 @@ def significance_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.Data
                 "first": first,
                 "second": second,
                 "questions": len(shared),
-                "first_accuracy": a.mean(),
-                "second_accuracy": b.mean(),
+                f"first_{name}": a.mean(),
+                f"second_{name}": b.mean(),
                 "difference": difference,
                 "difference_ci_low": low,
                 "difference_ci_high": high,
@@ -92,6 +109,13 @@ def significance_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.Data
         pairs["p_holm"] = stats.holm_adjust(pairs["p_value"].tolist())
         pairs["significant"] = pairs["p_holm"] < SIGNIFICANCE
     return pairs
+
+
+def _behaviour_columns(shown: dict[str, Any] | None) -> dict[str, Any]:
+    if not shown:
+        return {"behaviour": None, "behaviour_ci_low": None, "behaviour_ci_high": None}
+    return {"behaviour": shown["compliance"], "behaviour_ci_low": shown["ci_low"],
+            "behaviour_ci_high": shown["ci_high"]}  # fmt: skip
 
 
 def cell_labels(summaries: list[dict[str, Any]]) -> list[str]:

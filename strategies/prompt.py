@@ -10,6 +10,7 @@ from omegaconf import MISSING
 
 from harness.config import settings_from
 from harness.datasets import Document, Question
+from harness.errors import HarnessError
 from harness.models import ChatModel
 from harness.prompts import answer_text, conversation, pick_examples
 from strategies import Answer, SetupReport
@@ -26,6 +27,10 @@ class PromptConfig:
     abstain_answer: str = MISSING
     few_shot: int = 0  # examples from the train split, each a user turn and its answer
     seed: int = 0  # which examples
+    # the dataset's policy (format, tone, topics, fallback phrase) added to the system prompt;
+    # conf/strategy/prompt_policy.yaml sets both to ask for the dataset's
+    with_policy: bool = False
+    policy: str | None = None
 
 
 @dataclass
@@ -44,6 +49,12 @@ class PromptStrategy:
         """The strategy's name in run folders and reports."""
         return self.config.name
 
+    def system_prompt(self) -> str:
+        """The dataset's system prompt, then its policy when the strategy shows it."""
+        if not self.config.with_policy:
+            return self.config.system_prompt
+        return f"{self.config.system_prompt.strip()}\n\n{(self.config.policy or '').strip()}"
+
     def prepare(self, train: list[Question], corpus: list[Document]) -> SetupReport:
         """Choose the few-shot examples (no other setup)."""
         started = time.perf_counter()
@@ -58,7 +69,7 @@ class PromptStrategy:
 
     def answer(self, batch: list[Question]) -> list[Answer]:
         """One batched generation call for the whole batch."""
-        system, template = self.config.system_prompt, self.config.user_template
+        system, template = self.system_prompt(), self.config.user_template
         conversations = [conversation(system, template, q.question, self.examples) for q in batch]
         return [
             Answer(g.text, g.prompt_tokens, g.completion_tokens)
@@ -67,5 +78,11 @@ class PromptStrategy:
 
 
 def build(model: ChatModel, **settings: Any) -> PromptStrategy:
-    """Builder for `conf/strategy/prompt.yaml`."""
-    return PromptStrategy(model, settings_from(PromptConfig, settings))
+    """Builder for `conf/strategy/prompt.yaml` and `prompt_policy.yaml`."""
+    config = settings_from(PromptConfig, settings)
+    if config.with_policy and not (config.policy or "").strip():
+        raise HarnessError(
+            f"strategy={config.name} shows the dataset's policy and this dataset has none; "
+            "set dataset.policy=<the rules the model must follow>"
+        )
+    return PromptStrategy(model, config)

@@ -14,12 +14,12 @@ DATA = str(ROOT / "data" / "acme")
 
 @pytest.fixture(scope="module")
 def rev1() -> Dataset:
-    return load_acme(DATA, corpus_revision=1)
+    return load_acme(data_dir=DATA, corpus_revision=1)
 
 
 @pytest.fixture(scope="module")
 def rev2() -> Dataset:
-    return load_acme(DATA, corpus_revision=2)
+    return load_acme(data_dir=DATA, corpus_revision=2)
 
 
 def test_size(rev1: Dataset) -> None:

@@ -131,3 +131,29 @@ def _row(question_id: str, answers: list[str], prediction: str, checks: list[dic
            "batch": 0, "batch_seconds": 1.0, "latency_seconds": 0.1, "prompt_tokens": 10,
            "completion_tokens": 3}  # fmt: skip
     return {**row, "checks": checks} if checks else row
+
+
+def test_the_policy_reaches_the_system_prompt_only_with_prompt_policy(
+    tiny_run_overrides: list[str],
+) -> None:
+    from harness.runner import instantiate
+    from tests.fakes import FakeChatModel
+
+    rules = "Only answer questions about Acme. Never name a competitor."
+    policy = f"dataset.policy='{rules}'"
+    questions = [Question("q1", "what is the upload limit ?", ("x",), "test")]
+    seen = {}
+    for strategy in ("prompt", "prompt_policy"):
+        model = FakeChatModel()
+        cfg = compose_config([*tiny_run_overrides, f"strategy={strategy}", policy])
+        built = instantiate(cfg.strategy, model=model)
+        built.prepare([], [])
+        built.answer(questions)
+        seen[strategy] = model.batches[0][0][0]["content"]  # the system turn
+    assert rules not in seen["prompt"]
+    assert seen["prompt_policy"] == f"{seen['prompt']}\n\n{rules}"
+
+
+def test_prompt_policy_without_a_policy_is_one_line(tiny_run_overrides: list[str]) -> None:
+    with pytest.raises(HarnessError, match=r"^strategy=prompt_policy shows the dataset's policy"):
+        run(compose_config([*tiny_run_overrides, "strategy=prompt_policy"]))

@@ -22,6 +22,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
+from harness.config import settings_from
 from harness.datasets.jsonl_file import (
     MAX_CHARS as MAX_CHARS,
 )
@@ -88,6 +89,7 @@ class Dataset:
     questions: list[Question]
     system_prompt: str = NEUTRAL_SYSTEM_PROMPT
     abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
+    policy: str | None = None
 
     def split(self, name: str) -> list[Question]:
         """The questions of one split, in file order."""
@@ -98,12 +100,13 @@ class Dataset:
 class JsonlDatasetConfig:
     """Any dataset in the generic JSONL format."""
 
-    _target_: str = "harness.datasets.load_jsonl"
+    _target_: str = "harness.datasets.build_jsonl"
     name: str = "jsonl"
     questions: str = MISSING
     corpus: str | None = None
     system_prompt: str = NEUTRAL_SYSTEM_PROMPT  # the prompt strategies use for this dataset
     abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
+    policy: str | None = None  # rules strategy=prompt_policy adds to the system prompt
 
 
 @dataclass
@@ -116,6 +119,7 @@ class AcmeDatasetConfig:
     data_dir: str = MISSING
     system_prompt: str = NEUTRAL_SYSTEM_PROMPT
     abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
+    policy: str | None = None  # rules strategy=prompt_policy adds to the system prompt
 
 
 def load_jsonl(
@@ -126,6 +130,7 @@ def load_jsonl(
     keys: tuple[str, str] = ("dataset.questions", "dataset.corpus"),
     system_prompt: str = NEUTRAL_SYSTEM_PROMPT,
     abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER,
+    policy: str | None = None,
 ) -> Dataset:
     """Load a dataset in the generic format from two JSONL files (corpus optional).
 
@@ -149,19 +154,19 @@ def load_jsonl(
         questions=[question for _, question in lines.values()],
         system_prompt=system_prompt,
         abstain_answer=abstain_answer,
+        policy=policy,
     )
     validate(dataset, questions_path=questions, corpus_path=corpus, needed_split=needed_split)
     return dataset
 
 
-def load_acme(
-    data_dir: str,
-    corpus_revision: int = 1,
-    name: str = "acme",
-    system_prompt: str = NEUTRAL_SYSTEM_PROMPT,
-    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER,
-) -> Dataset:
-    """The built-in fictional Acme Cloud Storage docs; revision 2 changes some facts."""
+def load_acme(**settings: Any) -> Dataset:
+    """The built-in fictional Acme Cloud Storage docs; revision 2 changes some facts.
+
+    The settings are `AcmeDatasetConfig`'s fields, with its defaults.
+    """
+    config = settings_from(AcmeDatasetConfig, settings)
+    data_dir, corpus_revision = config.data_dir, config.corpus_revision
     folder = Path(data_dir) / f"rev{corpus_revision}"
     if not folder.is_dir():
         revisions = sorted(p.name.removeprefix("rev") for p in Path(data_dir).glob("rev*"))
@@ -170,8 +175,19 @@ def load_acme(
             f"available: {', '.join(revisions) or 'none'}"
         )
     return load_jsonl(
-        name, str(folder / "questions.jsonl"), str(folder / "corpus.jsonl"),
-        system_prompt=system_prompt, abstain_answer=abstain_answer,
+        config.name, str(folder / "questions.jsonl"), str(folder / "corpus.jsonl"),
+        system_prompt=config.system_prompt, abstain_answer=config.abstain_answer,
+        policy=config.policy,
+    )  # fmt: skip
+
+
+def build_jsonl(**settings: Any) -> Dataset:
+    """Builder for `conf/dataset/jsonl.yaml`: the settings are `JsonlDatasetConfig`'s fields."""
+    config = settings_from(JsonlDatasetConfig, settings)
+    return load_jsonl(
+        config.name, config.questions, config.corpus,
+        system_prompt=config.system_prompt, abstain_answer=config.abstain_answer,
+        policy=config.policy,
     )  # fmt: skip
 
 

@@ -37,6 +37,7 @@ class HfDatasetConfig:
     title_column: str | None = "title"
     system_prompt: str = NEUTRAL_SYSTEM_PROMPT
     abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
+    policy: str | None = None  # rules strategy=prompt_policy adds to the system prompt
 
 
 def load_hf(name: str, path: str, **settings: Any) -> Dataset:
@@ -76,7 +77,8 @@ def load_hf(name: str, path: str, **settings: Any) -> Dataset:
             )
             questions.append(question)
     dataset = Dataset(
-        name, list(documents.values()), questions, config.system_prompt, config.abstain_answer
-    )
+        name, list(documents.values()), questions, config.system_prompt, config.abstain_answer,
+        config.policy,
+    )  # fmt: skip
     validate(dataset, questions_path=path, corpus_path=None)
     return dataset

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import Settings, machine_info
-from benchmarks.targets import check_targets, markdown, targets_table
+from benchmarks.page import markdown, targets_table
+from benchmarks.targets import check_targets
 from harness.config import ROOT
 
 SECTIONS = ("overhead", "generation", "embedding", "faiss", "lora", "dtype", "compare")

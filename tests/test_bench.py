@@ -16,6 +16,7 @@ from omegaconf import OmegaConf
 
 from benchmarks import main
 from benchmarks.common import Settings, compose
+from benchmarks.page import TITLES
 from benchmarks.precision import DTYPES, TRAINING_VARIANTS
 from benchmarks.search import grow, ivf_lists
 from benchmarks.sweep import FORGETTING, sweep_command
@@ -26,7 +27,6 @@ from benchmarks.targets import (
     HNSW_RECALL_MIN,
     NOISE_P,
     OVERHEAD_MAX,
-    TITLES,
     WARM_SWEEP_MIN,
     check_targets,
 )

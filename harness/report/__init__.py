@@ -26,7 +26,7 @@ from harness.evaluate import evaluate
 from harness.files import write_text_atomic
 from harness.report.plots import make_plots
 from harness.report.recommendation import recommendation
-from harness.report.render import csv_safe, html_page, markdown_page, scorer_note
+from harness.report.render import Page, csv_safe, html_page, markdown_page, scorer_note
 from harness.report.sweep_callback import CELLS
 from harness.report.tables import (
     behaviour_table,
@@ -71,9 +71,9 @@ def write_report(
     plots = make_plots(runs, predictions, table, folder)
     advice = recommendation(table, pairs)
     write_text_atomic(folder / "report.csv", csv_safe(table).to_csv(index=False))
-    page = (table, pairs, advice, plots, scorer_note(runs), behaviour_pairs)
-    write_text_atomic(folder / "report.md", markdown_page(*page))
-    write_text_atomic(folder / "report.html", html_page(*page))
+    page = Page(table, pairs, advice, plots, scorer_note(runs), behaviour_pairs)
+    write_text_atomic(folder / "report.md", markdown_page(page))
+    write_text_atomic(folder / "report.html", html_page(page))
     return folder / "report.md"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import html
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -99,15 +100,22 @@ def scorer_note(runs: pd.DataFrame) -> str:
     )
 
 
-def markdown_page(
-    table: pd.DataFrame,
-    pairs: pd.DataFrame,
-    advice: list[str],
-    plots: dict[str, Path],
-    scorer: str = "harness/scoring (rules, not a model judge)",
-    behaviour_pairs: pd.DataFrame | None = None,
-) -> str:
+@dataclass
+class Page:
+    """What a report page shows: the tables, the advice, the plots and who judged."""
+
+    table: pd.DataFrame
+    pairs: pd.DataFrame
+    advice: list[str]
+    plots: dict[str, Path]
+    scorer: str = "harness/scoring (rules, not a model judge)"
+    behaviour_pairs: pd.DataFrame | None = None
+
+
+def markdown_page(page: Page) -> str:
     """The report as Markdown, every label and advice line escaped."""
+    table, pairs, advice, plots = page.table, page.pairs, page.advice, page.plots
+    scorer, behaviour_pairs = page.scorer, page.behaviour_pairs
     shown = _markdown_safe(_display(table)).to_markdown(index=False)
     parts = ["# Comparison", "", shown, "", "## Recommendation"]
     parts += [f"- {_markdown_text(line)}" for line in advice]
@@ -123,15 +131,10 @@ def markdown_page(
     return "\n".join(parts) + "\n"
 
 
-def html_page(
-    table: pd.DataFrame,
-    pairs: pd.DataFrame,
-    advice: list[str],
-    plots: dict[str, Path],
-    scorer: str = "harness/scoring (rules, not a model judge)",
-    behaviour_pairs: pd.DataFrame | None = None,
-) -> str:
+def html_page(page: Page) -> str:
     """The report as one self-contained HTML page (plots inlined), everything escaped."""
+    table, pairs, advice, plots = page.table, page.pairs, page.advice, page.plots
+    scorer, behaviour_pairs = page.scorer, page.behaviour_pairs
     images = "".join(
         f"<h3>{title}</h3><img alt='{title}' src='data:image/png;base64,"
         f"{base64.b64encode(path.read_bytes()).decode()}'>"

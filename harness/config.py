@@ -26,7 +26,11 @@ Schema = TypeVar("Schema")
 class RunSettings:
     """Which questions to answer and how many at a time."""
 
+    # test, train, or validation: a seeded slice of the train split held out of the strategy's
+    # preparation (training, few-shot examples) and answered instead, for tuning its settings
+    # without looking at the test split (conf/sweep/lora_grid.yaml)
     split: str = "test"
+    validation_fraction: float = 0.1  # of the train questions, when split=validation
     limit: int | None = None  # answer only the first N questions of the split
     # questions per `strategy.answer` call, each call's answers flushed to disk at once (a killed
     # run loses at most one); conf/config.yaml sets it to model.batch_size, the prompts the model

@@ -39,6 +39,8 @@ if TYPE_CHECKING:  # strategies build on the harness, never the reverse
 
 log = logging.getLogger(__name__)
 
+VALIDATION = "validation"  # run.split's third value: held out of the train split
+
 # Config nodes that do not change a prediction, so they stay out of the run folder's hash.
 _NOT_HASHED = ("paths", "pricing", "scoring")
 
@@ -54,15 +56,34 @@ def run(cfg: DictConfig, model: ChatModel | None = None) -> RunSummary:
         cfg.model.dtype = resolve_dtype("auto")
     plain: dict[str, Any] = OmegaConf.to_container(cfg, resolve=True)  # type: ignore[assignment]
     dataset = instantiate(cfg.dataset)
-    source = cfg.dataset.get("questions") or f"dataset {dataset.name!r}"
-    questions = check_split(dataset, cfg.run.split, source)[: cfg.run.limit]
+    questions, train = split_questions(cfg, dataset)
     run_dir = _run_dir(cfg, plain, dataset)
     try:
-        summary = _run_in(run_dir, cfg, plain, dataset, questions, model)
+        summary = _run_in(run_dir, cfg, plain, dataset, questions[: cfg.run.limit], train, model)
     except OSError as error:
         raise _unusable_folder(error, cfg) from None
     print(results.format_summary(summary))
     return summary
+
+
+def split_questions(cfg: DictConfig, dataset: Any) -> tuple[list[Question], list[Question]]:
+    """The questions `run.split` answers and the train questions the strategy prepares on.
+
+    `validation` is a slice of the train split, seeded by `run.seed`, that preparation never sees.
+    """
+    source = cfg.dataset.get("questions") or f"dataset {dataset.name!r}"
+    if cfg.run.split != VALIDATION:
+        return check_split(dataset, cfg.run.split, source), dataset.split("train")
+    train = check_split(dataset, "train", source)
+    held = round(cfg.run.validation_fraction * len(train))
+    if not 0 < held < len(train):
+        raise HarnessError(
+            f"run.validation_fraction={cfg.run.validation_fraction} holds out {held} of "
+            f"{len(train)} train questions; use a fraction that leaves some on both sides"
+        )
+    chosen = set(random.Random(cfg.run.seed).sample(range(len(train)), held))
+    validation = [q for i, q in enumerate(train) if i in chosen]
+    return validation, [q for i, q in enumerate(train) if i not in chosen]
 
 
 def _run_in(
@@ -71,6 +92,7 @@ def _run_in(
     plain: dict[str, Any],
     dataset: Any,
     questions: list[Question],
+    train: list[Question],
     model: ChatModel | None,
 ) -> RunSummary:
     """Answer what the run folder lacks and write its summary, holding the folder's lock."""
@@ -88,7 +110,7 @@ def _run_in(
         if remaining:
             log.info("%s: %d questions to answer, %d already done", run_dir, len(remaining),
                      len(done))  # fmt: skip
-            rows += _answer(cfg, dataset, remaining, run_dir, _next_batch(rows), model)
+            rows += _answer(cfg, dataset, train, remaining, run_dir, _next_batch(rows), model)
         else:
             log.info("%s: all %d questions already answered; recomputing metrics", run_dir,
                      len(rows))  # fmt: skip
@@ -124,8 +146,11 @@ def check_settings(cfg: DictConfig) -> None:
     if missing := sorted(OmegaConf.missing_keys(cfg)):
         raise HarnessError("; ".join(f"{key} is not set (set {key}=<value>)" for key in missing))
     problems = []
-    if cfg.run.split not in SPLITS:
-        problems.append(f"run.split={cfg.run.split!r}: use one of {', '.join(SPLITS)}")
+    if cfg.run.split not in (*SPLITS, VALIDATION):
+        problems.append(f"run.split={cfg.run.split!r}: use one of {', '.join(SPLITS)}, "
+                        f"{VALIDATION}")  # fmt: skip
+    if not 0 < cfg.run.validation_fraction < 1:
+        problems.append(f"run.validation_fraction={cfg.run.validation_fraction}: use 0 < value < 1")
     if cfg.run.limit is not None and cfg.run.limit < 1:
         problems.append(f"run.limit={cfg.run.limit}: use a positive number or null for all")
     if cfg.run.batch_size < 1:
@@ -145,6 +170,7 @@ def check_settings(cfg: DictConfig) -> None:
 def _answer(
     cfg: DictConfig,
     dataset: Any,
+    train: list[Question],
     remaining: list[Question],
     run_dir: Path,
     next_batch: int,
@@ -158,7 +184,7 @@ def _answer(
     if needs_model and model is None:
         model = instantiate(cfg.model)
     strategy = instantiate(cfg.strategy, model=model if needs_model else None)
-    setup = strategy.prepare(dataset.split("train"), dataset.corpus)
+    setup = strategy.prepare(train, dataset.corpus)
     setup_path = run_dir / results.SETUP
     if not setup_path.is_file():  # the first preparation is the one whose cost was paid
         declared = {key: bool(getattr(strategy, key, False)) for key in results.CAPABILITIES}
@@ -274,6 +300,8 @@ def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
     # `threads` as well: the compare sweep gave the same 744 predictions at 1 and 2 threads, and
     # a parallel launcher must find the cells a sequential sweep already answered.
     unhashed_run_keys = ("force", "limit", "threads")
+    if cfg.run.split != VALIDATION:  # the fraction decides nothing then
+        unhashed_run_keys += ("validation_fraction",)
     decisive["run"] = {k: v for k, v in decisive["run"].items() if k not in unhashed_run_keys}
     decisive["model"] = {k: v for k, v in decisive["model"].items() if k not in SERVING_SETTINGS}
     parts = (cfg.dataset.name, cfg.strategy.name, cfg.model.name, results.config_hash(decisive))

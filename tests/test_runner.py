@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from omegaconf import OmegaConf
 
 from harness.errors import HarnessError
 from harness.runner import run
-from tests.helpers import compose_config
+from tests.helpers import compose_config, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -129,3 +130,59 @@ def test_edited_dataset_starts_a_new_run(
     questions.write_text(questions.read_text().replace('"37 gb"', '"38 gb"'))
     run(compose_config(tiny_run_overrides))
     assert len(list((tmp_path / "results" / "runs").iterdir())) == 2
+
+
+def _ten_train_questions(tmp_path: Path) -> Path:
+    rows = [
+        {"id": f"t{i}", "question": f"what is code {i} ?", "answers": [f"c{i}"], "split": "train"}
+        for i in range(10)
+    ]
+    rows.append({"id": "x1", "question": "what is code x ?", "answers": ["cx"], "split": "test"})
+    return write_jsonl(tmp_path / "ten.jsonl", rows)
+
+
+def test_the_validation_split_answers_train_questions_preparation_never_saw(
+    tiny_run_overrides: list[str], tmp_path: Path
+) -> None:
+    questions = _ten_train_questions(tmp_path)
+    overrides = [*tiny_run_overrides, f"dataset.questions={questions}", "dataset.corpus=null",
+                 "strategy.few_shot=10", "run.split=validation",
+                 "run.validation_fraction=0.3"]  # fmt: skip
+    run(compose_config(overrides))
+    folder = _run_dir(tmp_path / "results")
+    answered = [json.loads(line)["id"] for line in (folder / "predictions.jsonl").open()]
+    shown = json.loads((folder / "setup.json").read_text())["details"]["few_shot_ids"]
+    assert len(answered) == 3 and all(a.startswith("t") for a in answered)
+    assert sorted(answered + shown) == sorted(f"t{i}" for i in range(10))  # disjoint, all train
+    # the slice is seeded: another seed holds out other questions, in another run folder
+    run(compose_config([*overrides, "run.seed=1"]))
+    other = next(f for f in (tmp_path / "results" / "runs").iterdir() if f != folder)
+    again = [json.loads(line)["id"] for line in (other / "predictions.jsonl").open()]
+    assert len(again) == 3 and again != answered
+
+
+def test_validation_fraction_keys_only_validation_runs(
+    tiny_run_overrides: list[str], tmp_path: Path
+) -> None:
+    from harness.runner import _run_dir as run_folder
+    from harness.runner import instantiate
+
+    def folder(*extra: str) -> Path:
+        cfg = compose_config([*tiny_run_overrides, "strategy=prompt", *extra])
+        plain = OmegaConf.to_container(cfg, resolve=True)
+        return run_folder(cfg, plain, instantiate(cfg.dataset))
+
+    assert folder() == folder("run.validation_fraction=0.5")  # a test run ignores it
+    assert folder("run.split=validation") != folder(
+        "run.split=validation", "run.validation_fraction=0.5"
+    )
+
+
+def test_a_validation_fraction_leaving_nothing_to_train_is_one_line(
+    tiny_run_overrides: list[str], tmp_path: Path
+) -> None:
+    with pytest.raises(HarnessError, match=r"^run\.validation_fraction=0\.01 holds out 0 of 1 "):
+        run(compose_config([*tiny_run_overrides, "run.split=validation",
+                            "run.validation_fraction=0.01"]))  # fmt: skip
+    with pytest.raises(HarnessError, match=r"run\.validation_fraction=1\.5: use 0 < value < 1"):
+        run(compose_config([*tiny_run_overrides, "run.validation_fraction=1.5"]))

@@ -77,7 +77,7 @@ def test_a_strategy_from_two_new_files_reaches_summary_report_plots_and_advice(
     markdown = (runs / "report.md").read_text()
     assert "Most accurate: oracle/tiny at 100.0%" in markdown
     # prompt is the prompting baseline (3 answerable questions: too few to tell them apart)
-    assert "Start with prompting: prompt/tiny is not significantly worse" in markdown
+    assert "Decided by question 1: prompting is good enough: prompt/tiny" in markdown
     assert "Fewest confident wrong answers: oracle/tiny" in markdown
     assert (runs / "accuracy_vs_cost.png").stat().st_size > 5000
     assert (runs / "latency.png").stat().st_size > 5000

@@ -71,9 +71,10 @@ def test_recommendation_follows_the_numbers(fake_results: Path) -> None:
     assert pair.p_value == pytest.approx(2 * 0.5**8)  # 8 discordant answerable questions
     advice = recommendation(comparison_table(runs), pairs)
     assert advice[0].startswith("Most accurate: rag/m at 80.0%")
-    assert advice[1].startswith(
-        "Prompting alone is not enough: prompt/m reaches 0.0%, 80.0 points below"
-    )
+    (first,) = [line for line in advice if line.startswith("Question 1,")]
+    assert "No: on knowledge the best prompting cell, prompt/m (0.0%" in first
+    assert "trails rag/m by 80.0 points" in first
+    assert advice[-1].startswith("Decided by question 2: retrieval for knowledge: rag/m")
 
     # When retrieval stops helping, the advice changes with it: a scoring rule that rejects
     # rag's bare "75" (here: a one-word cap, so no answer counts) re-judges the stored rows.
@@ -82,7 +83,7 @@ def test_recommendation_follows_the_numbers(fake_results: Path) -> None:
     table = comparison_table(runs)
     assert table["answerable_accuracy"].tolist() == [0.0, 0.0]
     advice = recommendation(table, significance_table(runs, predictions))
-    assert any(line.startswith("Start with prompting") for line in advice)
+    assert advice[-1].startswith("Decided by question 1: prompting is good enough: prompt/m")
 
 
 def test_a_sweep_folder_reports_on_the_cells_it_lists(fake_results: Path, tmp_path: Path) -> None:
@@ -130,5 +131,8 @@ def test_behaviour_checks_make_a_second_axis_in_the_report(fake_results: Path) -
 def test_without_checks_the_report_has_no_behaviour_axis(fake_results: Path) -> None:
     write_report(fake_results, rules=RULES, pricing=PRICING)
     markdown = (fake_results / "report.md").read_text()
-    assert "behaviour" not in markdown.lower()
+    # the one mention: the advice's third question, which has nothing to answer from
+    (mention,) = [line for line in markdown.splitlines() if "behaviour" in line.lower()]
+    assert mention.startswith("- Question 3,")
+    assert mention.endswith("Not measured: no question carries behaviour checks.")
     assert not (fake_results / "knowledge_vs_behaviour.png").exists()

@@ -25,7 +25,7 @@ from harness.errors import HarnessError
 from harness.evaluate import evaluate
 from harness.files import write_text_atomic
 from harness.report.plots import make_plots
-from harness.report.recommendation import recommendation
+from harness.report.recommendation import recommendation, verdict
 from harness.report.render import Page, csv_safe, html_page, markdown_page, scorer_note
 from harness.report.sweep_callback import CELLS
 from harness.report.tables import (
@@ -44,6 +44,7 @@ __all__ = [
     "make_plots",
     "recommendation",
     "significance_table",
+    "verdict",
     "write_report",
 ]
 
@@ -69,11 +70,13 @@ def write_report(
     pairs = significance_table(runs, predictions)
     behaviour_pairs = behaviour_table(runs, predictions)
     plots = make_plots(runs, predictions, table, folder)
-    advice = recommendation(table, pairs)
+    advice = recommendation(table, pairs, behaviour_pairs)
     write_text_atomic(folder / "report.csv", csv_safe(table).to_csv(index=False))
     page = Page(table, pairs, advice, plots, scorer_note(runs), behaviour_pairs)
     write_text_atomic(folder / "report.md", markdown_page(page))
     write_text_atomic(folder / "report.html", html_page(page))
+    if decided := verdict(advice):  # the line a sweep prints at its end
+        log.info("recommendation: %s", decided)
     return folder / "report.md"
 
 

@@ -1,142 +1,392 @@
-"""The advice: prompt first, then retrieval, then fine-tuning, decided from the tables.
+"""The advice: the guide's three questions, asked on both axes, then the one that decided.
 
-A cell's kind comes from what its strategy declared (`uses_retrieval`, `trains_weights`), never
-from its name: prompting is neither, retrieval reads documents without training, tuning trains
-(with or without retrieval). A new strategy takes its place here by declaring what it is.
+The guide: start with prompting and stop if it is good enough; a knowledge gap (the model does
+not know your products or today's data) calls for retrieval; a behaviour gap (format, voice, a
+specialised task) that prompting cannot close calls for fine-tuning. Here each question is
+answered from the measured figures and the paired tests of the report:
+
+- the two axes are knowledge (accuracy on answerable questions) and, where questions carry
+  checks, behaviour (answers that keep every check); an axis nobody measured is left out;
+- a cell *closes* an axis when no cell on the same questions is significantly better on it
+  (McNemar, Holm-corrected across the report's pairs: the tables' `significant`);
+- a cell's kind comes from what its strategy declared (`uses_retrieval`, `trains_weights`),
+  never from its name, ordered by what it adds: prompting (neither; with or without a policy),
+  retrieval (reads documents, no training), fine-tuning, fine-tuning with retrieval;
+- question 1 (good enough with prompting?) is yes when one prompting cell closes both axes;
+- question 2 (a knowledge gap: retrieval?) names the simplest kind that closes knowledge:
+  prompting (no gap), retrieval, or, when retrieval does not, fine-tuning;
+- question 3 (a behaviour gap prompting cannot close: fine-tuning?) names the simplest kind that
+  closes behaviour: prompting (the policy prompt closes it), fine-tuning, or what else does;
+- the recommended cell is the simplest (then most accurate, most compliant, cheapest per
+  question) that closes both axes; the decision is question 1 when it is a prompting cell, else
+  question 2, 3, or 2 and 3, by which axes needed more than prompting. When no cell closes both,
+  the simplest closer of each axis is named and the missing combination said.
+
+The last line always starts with "Decided by": it is the one-line verdict (`verdict`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from harness import stats
 
+PROMPTING, RETRIEVAL, FINE_TUNING, FINE_TUNING_WITH_RETRIEVAL = range(4)
+KINDS = ("prompting", "retrieval", "fine-tuning", "fine-tuning with retrieval")
+DECIDED = "Decided by"
 
-def recommendation(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
-    """Advice in the usual order (prompt, then retrieval, then fine-tuning), from the numbers."""
+
+@dataclass(frozen=True)
+class _Axis:
+    """One axis of the comparison: its column in the table and its paired tests."""
+
+    name: str  # "knowledge" or "behaviour"
+    column: str
+    pairs: pd.DataFrame
+    measured: bool
+
+    def value(self, cell: Any) -> float | None:
+        value = getattr(cell, self.column)
+        return None if value is None or pd.isna(value) else float(value)
+
+    def shown(self, cell: Any) -> str:
+        what = "answerable accuracy" if self.name == "knowledge" else "checks kept"
+        return f"{pct(self.value(cell))} {what}"
+
+
+def recommendation(
+    table: pd.DataFrame, pairs: pd.DataFrame, behaviour_pairs: pd.DataFrame | None = None
+) -> list[str]:
+    """The guide's three questions on both axes, one line each, then the one that decided."""
     if table.empty:
         return []
-    if table["answerable_accuracy"].isna().all():
+    knowledge = _Axis(
+        "knowledge", "answerable_accuracy", pairs, bool(table["answerable_accuracy"].notna().any())
+    )
+    checked = "behaviour" in table and bool(table["behaviour"].notna().any())
+    behaviour = _Axis(
+        "behaviour",
+        "behaviour",
+        pd.DataFrame() if behaviour_pairs is None else behaviour_pairs,
+        checked,
+    )
+    lines = _overview(table, knowledge, behaviour)
+    if not knowledge.measured and not behaviour.measured:
         return [
-            "No cell was asked an answerable question, so accuracy cannot rank them; compare "
-            "abstention and hallucination instead.",
-            *_hallucination_note(table),
+            *lines,
+            f"{DECIDED} none of the three questions: no cell was asked an answerable "
+            "question and no question carries behaviour checks, so nothing measured ranks "
+            "them.",
         ]
-    ranked = table.sort_values("answerable_accuracy", ascending=False)
-    best = ranked.iloc[0]
-    lines = [
-        f"Most accurate: {best.cell} at {pct(best.answerable_accuracy)} on answerable questions "
-        f"({pct(best.accuracy_ci_low)}-{pct(best.accuracy_ci_high)}, 95 % CI), "
-        f"${best.cost_per_1k_questions_usd:.4f} per 1,000 questions, setup ${best.setup_usd:.4f}."
+    cells = list(table.itertuples(index=False))
+    lines += [
+        _question_1(cells, knowledge, behaviour),
+        _question_2(cells, knowledge),
+        _question_3(cells, behaviour),
+        _decision(cells, knowledge, behaviour),
     ]
-    baseline = _best_of(table, _prompting(table))
-    verdict = None if baseline is None else _compare(pairs, baseline.cell, best.cell)
-    if baseline is not None and verdict is None:
-        lines.append(f"{baseline.cell} and {best.cell} did not answer the same questions.")
-    elif baseline is not None and verdict is not None:
-        if best.cell == baseline.cell or not verdict["significant"]:
-            lines.append(
-                f"Start with prompting: {baseline.cell} is not significantly worse than the best "
-                f"({pct(baseline.answerable_accuracy)}, McNemar p={verdict['p_value']:.3f}, Holm)."
-            )
-        else:
-            lines.append(
-                f"Prompting alone is not enough: {baseline.cell} reaches "
-                f"{pct(baseline.answerable_accuracy)}, {_points(verdict['difference'])} below "
-                f"{best.cell} (McNemar p={verdict['p_value']:.3g}); the model lacks the knowledge."
-            )
-    lines += _retrieval_vs_tuning(table, pairs)
-    lines += _behaviour_note(table)
-    lines += _hallucination_note(table)
     return lines
 
 
-def _behaviour_note(table: pd.DataFrame) -> list[str]:
-    """The second axis, where questions carry behaviour checks: which cell keeps them best."""
-    if "behaviour" not in table or table["behaviour"].isna().all():
-        return []
-    ranked = table[table["behaviour"].notna()].sort_values("behaviour")
-    best, worst = ranked.iloc[-1], ranked.iloc[0]
-    line = (
-        f"Behaviour: {best.cell} keeps every check on {pct(best.behaviour)} of the checked "
-        f"questions ({pct(best.behaviour_ci_low)}-{pct(best.behaviour_ci_high)}, 95 % CI)"
+def verdict(advice: list[str]) -> str | None:
+    """The one-line verdict of the advice: its "Decided by ..." line (None for an empty report)."""
+    return next((line for line in reversed(advice) if line.startswith(DECIDED)), None)
+
+
+def _question_1(cells: list[Any], knowledge: _Axis, behaviour: _Axis) -> str:
+    ask = "Question 1, good enough with prompting?"
+    prompting = [c for c in cells if _kind(c) == PROMPTING]
+    if not prompting:
+        return f"{ask} Not asked: no cell prompts without retrieval or fine-tuning."
+    axes = [axis for axis in (knowledge, behaviour) if axis.measured]
+    enough = _simplest([c for c in prompting if all(_closes(a, c) for a in axes)], axes)
+    if enough is not None:
+        found = "; ".join(
+            f"on {a.name} {a.shown(enough)}, {_against_best(a, enough, cells)}" for a in axes
+        )
+        return f"{ask} Yes: {enough.cell} is not significantly worse than any cell: {found}."
+    found = []
+    for axis in axes:
+        closer = _simplest([c for c in prompting if _closes(axis, c)], [axis])
+        if closer is not None:
+            found.append(f"on {axis.name} {closer.cell} is not significantly worse than any cell")
+        elif (best := _best(prompting, axis)) is None:
+            found.append(f"on {axis.name} no prompting cell was measured")
+        else:
+            found.append(
+                f"on {axis.name} the best prompting cell, {best.cell} "
+                f"({axis.shown(best)}), {_trails(axis, best)}"
+            )
+    return f"{ask} No: {'; '.join(found)}."
+
+
+def _question_2(cells: list[Any], axis: _Axis) -> str:
+    ask = "Question 2, a knowledge gap, closed by retrieval?"
+    if not axis.measured:
+        return f"{ask} Not measured: no cell was asked an answerable question."
+    closer = _simplest(_closers(cells, axis), [axis])
+    need = _kind(closer)
+    if need == PROMPTING:
+        return (
+            f"{ask} No: prompting ({closer.cell}, {axis.shown(closer)}) is not significantly "
+            "less accurate than any cell, so knowledge needs no retrieval."
+        )
+    gap = _gap(cells, axis)
+    if need == RETRIEVAL:
+        against = _against_best(axis, closer, cells)
+        return f"{ask} {gap}retrieval closes it: {closer.cell} at {axis.shown(closer)}, {against}."
+    retrieval = _best([c for c in cells if _kind(c) == RETRIEVAL], axis)
+    alone = (
+        f"retrieval alone does not close it: {retrieval.cell} ({axis.shown(retrieval)}) "
+        f"{_trails(axis, retrieval)}"
+        if retrieval is not None
+        else "no cell retrieves without fine-tuning"
     )
-    if worst.cell != best.cell:
-        line += f", {worst.cell} on {pct(worst.behaviour)}"
-    return [line + "; see the behaviour pairs for which differences are significant."]
+    return f"{ask} {gap}{alone}; {KINDS[need]} closes it: {closer.cell} ({axis.shown(closer)})."
 
 
-def _retrieval_vs_tuning(table: pd.DataFrame, pairs: pd.DataFrame) -> list[str]:
-    rag = _best_of(table, table["uses_retrieval"] & ~table["trains_weights"])
-    tuned = _best_of(table, table["trains_weights"])
-    if rag is None or tuned is None:
-        return []
-    verdict = _compare(pairs, rag.cell, tuned.cell)
-    if verdict is None:
-        return [f"{rag.cell} and {tuned.cell} did not answer the same questions."]
-    volume = stats.break_even_volume(
-        rag.setup_usd, rag.cost_per_1k_questions_usd / 1000,
-        tuned.setup_usd, tuned.cost_per_1k_questions_usd / 1000,
-    )  # fmt: skip
-    cheaper_later = (
-        f"; {tuned.cell} becomes the cheaper one past {volume:,.0f} questions"
-        if volume and tuned.cost_per_1k_questions_usd < rag.cost_per_1k_questions_usd
-        else ""
+def _question_3(cells: list[Any], axis: _Axis) -> str:
+    ask = "Question 3, a behaviour gap prompting cannot close, closed by fine-tuning?"
+    if not axis.measured:
+        return f"{ask} Not measured: no question carries behaviour checks."
+    closer = _simplest(_closers(cells, axis), [axis])
+    need = _kind(closer)
+    if need == PROMPTING:
+        line = (
+            f"{ask} No: prompting closes it: {closer.cell} keeps every check on "
+            f"{pct(axis.value(closer))} of the checked questions, not significantly below "
+            "any cell"
+        )
+        beaten = [c for c in cells if _kind(c) == PROMPTING and _rival(axis, c) is not None]
+        worst = min(beaten, key=lambda c: axis.value(c) or 0.0, default=None)
+        if worst is not None:
+            kept = pct(axis.value(worst))
+            line += f", while {worst.cell} keeps {kept}: the prompt makes the difference"
+        return line + "."
+    gap = _gap(cells, axis)
+    return (
+        f"{ask} {gap}{KINDS[need]} closes it: {closer.cell} keeps every check on "
+        f"{pct(axis.value(closer))}, {_against_best(axis, closer, cells)}."
     )
-    if verdict["significant"] and verdict["difference"] > 0:
-        return [
-            f"Fine-tune: {tuned.cell} beats retrieval ({rag.cell}) by "
-            f"{_points(verdict['difference'])} (p={verdict['p_value']:.3g}) for a setup of "
-            f"{tuned.setup_seconds:.0f}s (${tuned.setup_usd:.4f}){cheaper_later}"
-            f"{_forgetting_clause(tuned)}."
-        ]
-    return [
-        f"Prefer retrieval: {rag.cell} ({pct(rag.answerable_accuracy)}) is not significantly "
-        f"worse than {tuned.cell} ({pct(tuned.answerable_accuracy)}, p={verdict['p_value']:.3g}) "
-        f"and needs no training{cheaper_later}."
-    ]
 
 
-def _forgetting_clause(cell: Any) -> str:
-    change = cell.forgetting_change
-    if change is None or pd.isna(change):
-        return ""
-    return f"; the adapter changes accuracy on general questions by {100 * change:+.1f} points"
+def _decision(cells: list[Any], knowledge: _Axis, behaviour: _Axis) -> str:
+    axes = [axis for axis in (knowledge, behaviour) if axis.measured]
+    both = [c for c in cells if all(_closes(a, c) for a in axes)]
+    chosen = _simplest(both, axes)
+    needs = {axis.name: _kind(_simplest(_closers(cells, axis), [axis])) for axis in axes}
+    if chosen is not None and _kind(chosen) == PROMPTING:
+        return f"{DECIDED} question 1: prompting is good enough: {_costs(chosen, both)}."
+    wanting = [name for name, need in needs.items() if need != PROMPTING]
+    if not wanting:  # each axis has a prompting closer, but not the same one
+        which = (
+            _costs(chosen, both)
+            if chosen is not None
+            else "no cell closes both; measure one prompt that does both"
+        )
+        return (
+            f"{DECIDED} question 1: prompting closes each axis but no prompting cell closes "
+            f"both: {which}."
+        )
+    questions = " and ".join(str(2 if name == "knowledge" else 3) for name in wanting)
+    label = "questions" if len(wanting) > 1 else "question"
+    needed = ", ".join(f"{KINDS[needs[name]]} for {name}" for name in wanting)
+    if chosen is None:
+        each = ", ".join(
+            f"{_simplest(_closers(cells, axis), [axis]).cell} closes {axis.name}" for axis in axes
+        )
+        return (
+            f"{DECIDED} {label} {questions}: {needed}, but no cell here closes both ({each}); "
+            "measure a cell that combines them."
+        )
+    kind = _kind(chosen)
+    aside = f" ({KINDS[kind]})" if kind not in (needs[name] for name in wanting) else ""
+    return f"{DECIDED} {label} {questions}: {needed}: {_costs(chosen, both, aside)}."
+
+
+def _overview(table: pd.DataFrame, knowledge: _Axis, behaviour: _Axis) -> list[str]:
+    """The figures the questions rest on: the most accurate, the most compliant, the safest."""
+    lines = []
+    if knowledge.measured:
+        best = table.sort_values("answerable_accuracy", ascending=False).iloc[0]
+        lines.append(
+            f"Most accurate: {best.cell} at {pct(best.answerable_accuracy)} on answerable "
+            f"questions ({pct(best.accuracy_ci_low)}-{pct(best.accuracy_ci_high)}, 95 % CI), "
+            f"${best.cost_per_1k_questions_usd:.4f} per 1,000 questions, setup "
+            f"${best.setup_usd:.4f}."
+        )
+    else:
+        lines.append(
+            "No cell was asked an answerable question, so accuracy cannot rank them; "
+            "compare abstention and hallucination instead."
+        )
+    if behaviour.measured:
+        ranked = table[table["behaviour"].notna()].sort_values("behaviour")
+        best, worst = ranked.iloc[-1], ranked.iloc[0]
+        line = (
+            f"Behaviour: {best.cell} keeps every check on {pct(best.behaviour)} of the "
+            f"checked questions ({pct(best.behaviour_ci_low)}-{pct(best.behaviour_ci_high)}, "
+            "95 % CI)"
+        )
+        if worst.cell != best.cell:
+            line += f", {worst.cell} on {pct(worst.behaviour)}"
+        lines.append(line + ".")
+    return lines + _hallucination_note(table)
 
 
 def _hallucination_note(table: pd.DataFrame) -> list[str]:
     safest = table.sort_values("hallucination_rate").iloc[0]
     worst = table.sort_values("hallucination_rate").iloc[-1]
-    if safest.cell == worst.cell:
+    if safest.hallucination_rate == worst.hallucination_rate:  # one cell, or all alike
         return []
+    abstention = (
+        f", {pct(safest.abstention_rate)} abstention on unanswerable"
+        if not pd.isna(safest.abstention_rate)
+        else ""
+    )
     return [
         f"Fewest confident wrong answers: {safest.cell} ({pct(safest.hallucination_rate)} "
-        f"hallucinated, {pct(safest.abstention_rate)} abstention on unanswerable) against "
-        f"{worst.cell} ({pct(worst.hallucination_rate)})."
+        f"hallucinated{abstention}) against {worst.cell} ({pct(worst.hallucination_rate)})."
     ]
 
 
-def _prompting(table: pd.DataFrame) -> pd.Series:
-    return ~table["uses_retrieval"] & ~table["trains_weights"]
+def _kind(cell: Any) -> int:
+    """The cell's kind by what its strategy declared: PROMPTING ... FINE_TUNING_WITH_RETRIEVAL."""
+    return 2 * bool(cell.trains_weights) + bool(cell.uses_retrieval)
 
 
-def _best_of(table: pd.DataFrame, kind: pd.Series) -> Any:
-    mine = table[kind]
-    return None if mine.empty else mine.sort_values("answerable_accuracy").iloc[-1]
+def _rival(axis: _Axis, cell: Any) -> tuple[str, float, float] | None:
+    """The cell significantly better than `cell` on `axis` by the most: (name, lead, p Holm)."""
+    if axis.pairs.empty:
+        return None
+    leads = []
+    for row in axis.pairs[axis.pairs["significant"]].itertuples():
+        if cell.cell in (row.first, row.second):
+            # `difference` is second minus first
+            other, lead = (
+                (row.second, row.difference)
+                if row.first == cell.cell
+                else (row.first, -row.difference)
+            )
+            if lead > 0:
+                leads.append((other, lead, row.p_holm))
+    return max(leads, key=lambda lead: lead[1], default=None)
 
 
-def _compare(pairs: pd.DataFrame, first: str, second: str) -> dict[str, Any] | None:
-    """The test between two cells (difference = second minus first); None if not paired."""
-    if first == second:
-        return {"p_value": 1.0, "significant": False, "difference": 0.0}
+def _closes(axis: _Axis, cell: Any) -> bool:
+    """No cell is significantly better than `cell` on `axis` (a cell not measured on it: no)."""
+    if not axis.measured:
+        return True
+    return axis.value(cell) is not None and _rival(axis, cell) is None
+
+
+def _closers(cells: list[Any], axis: _Axis) -> list[Any]:
+    # the most accurate or compliant cell is never beaten when all cells answered the same
+    # questions; with cells on other questions, fall back on it rather than on nothing
+    return [c for c in cells if _closes(axis, c)] or [_best(cells, axis)]
+
+
+def _simplest(cells: list[Any], axes: list[_Axis]) -> Any:
+    """The cell of the simplest kind, then the best on each axis in turn, then the cheapest."""
+
+    def rank(cell: Any) -> tuple[float, ...]:
+        values = [-(axis.value(cell) or 0.0) for axis in axes]
+        return (_kind(cell), *values, cell.cost_per_1k_questions_usd)
+
+    return min(cells, key=rank, default=None)
+
+
+def _best(cells: list[Any], axis: _Axis) -> Any:
+    measured = [c for c in cells if axis.value(c) is not None]
+    return max(measured, key=axis.value, default=None)
+
+
+def _gap(cells: list[Any], axis: _Axis) -> str:
+    """How the answer to question 2 or 3 opens: whether prompting left a gap on `axis`."""
+    if any(_kind(c) == PROMPTING for c in cells):
+        return "Yes, prompting leaves a gap, and "
+    return "No prompting cell to measure the gap from; "
+
+
+def _trails(axis: _Axis, cell: Any) -> str:
+    rival = _rival(axis, cell)
+    if rival is None:  # not measured on this axis, or on questions no other cell answered
+        return "cannot be compared with the others"
+    name, lead, p_value = rival
+    return f"trails {name} by {_points(lead)} (McNemar p={p_value:.3g}, Holm)"
+
+
+def _against_best(axis: _Axis, cell: Any, cells: list[Any]) -> str:
+    """`cell` against the best cell on `axis`, with the paired test and its power."""
+    best = _best(cells, axis)
+    if best is None or best.cell == cell.cell or axis.value(best) == axis.value(cell):
+        return f"the best on {axis.name}"
+    test = _test(axis.pairs, cell.cell, best.cell)
+    if test is None:
+        return f"{best.cell}, the best, did not answer the same questions"
+    if test.significant:
+        return f"{_points(test.gap)} below {best.cell} (McNemar p={test.p_holm:.3g}, Holm)"
+    return (
+        f"{_points(test.gap)} below {best.cell}, not significant at this size (McNemar "
+        f"p={test.p_holm:.3g}, Holm; this pair detects about "
+        f"{_points(test.detectable)})"
+    )
+
+
+@dataclass(frozen=True)
+class _Test:
+    gap: float  # how far the second cell is ahead of the first
+    p_holm: float
+    significant: bool
+    detectable: float
+
+
+def _test(pairs: pd.DataFrame, first: str, second: str) -> _Test | None:
+    """The paired test of `second` against `first`; None if they share no questions."""
     for row in pairs.itertuples():
         if (row.first, row.second) in ((first, second), (second, first)):
             sign = 1 if row.first == first else -1
-            return {"p_value": row.p_holm, "significant": row.significant,
-                    "difference": sign * row.difference}  # fmt: skip
+            return _Test(
+                sign * row.difference, row.p_holm, bool(row.significant), row.detectable_difference
+            )
     return None
+
+
+def _costs(cell: Any, peers: list[Any], aside: str = "") -> str:
+    """The recommended cell with what it costs, what training it forgets, and a peer that closes
+    the same gaps and becomes cheaper at volume (a higher setup paid back per question)."""
+    text = (
+        f"{cell.cell}{aside}, ${cell.cost_per_1k_questions_usd:.4f} per 1,000 questions, "
+        f"setup ${cell.setup_usd:.4f} ({cell.setup_seconds:.0f} s)"
+    )
+    change = getattr(cell, "forgetting_change", None)
+    if change is not None and not pd.isna(change):
+        text += f"; the adapter changes accuracy on general questions by {100 * change:+.1f} points"
+    volumes = [
+        (
+            stats.break_even_volume(
+                cell.setup_usd,
+                cell.cost_per_1k_questions_usd / 1000,
+                peer.setup_usd,
+                peer.cost_per_1k_questions_usd / 1000,
+            ),
+            peer,
+        )
+        for peer in peers
+        if peer.cell != cell.cell
+        and peer.cost_per_1k_questions_usd < cell.cost_per_1k_questions_usd
+    ]
+    volumes = [(volume, peer) for volume, peer in volumes if volume]
+    if volumes:
+        volume, peer = min(volumes, key=lambda item: item[0])
+        text += (
+            f"; {peer.cell}, not significantly worse, becomes the cheaper past "
+            f"{volume:,.0f} questions"
+        )
+    return text
 
 
 def _points(value: float) -> str:

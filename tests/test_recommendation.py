@@ -1,0 +1,212 @@
+"""The advice asks the guide's three questions on both axes and says which one decided.
+
+Each case is a small results folder: per cell, which of 20 questions it answers correctly and
+which answers keep the behaviour check, summarised by the runner's own `summarize` and read back
+through the report's tables, so the paired tests are the ones a real report runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from harness import results
+from harness.costs import build_pricing
+from harness.report import (
+    behaviour_table,
+    comparison_table,
+    load_runs,
+    recommendation,
+    significance_table,
+    verdict,
+    write_report,
+)
+from harness.scoring import ScoringRules
+from tests.fakes import write_summary
+
+RULES = ScoringRules()
+PRICING = build_pricing("test VM", 3.6, "2026-11-29")  # $0.001 per second
+QUESTIONS = 20
+CHECK = [{"type": "ends_with", "value": "thanks"}]  # kept by "..., thanks"
+
+
+def write_cell(
+    root: Path,
+    strategy: str,
+    correct: int,
+    kept: int | None = None,
+    answerable: bool = True,
+    seconds: float = 0.1,
+) -> None:
+    """A run of `strategy` whose first `correct` answers are right and first `kept` keep the
+    check (no checks when `kept` is None), each answered in `seconds`; what it declares follows
+    the strategy's name here (the report reads only the declaration)."""
+    folder = root / strategy
+    folder.mkdir()
+    rows = []
+    for i in range(QUESTIONS):
+        answer = ("75" if i < correct else "60 seats") if answerable else "I don't know"
+        row = {"id": f"q{i}", "question": f"how many seats in plan {i}?",
+               "answers": ["75 seats"] if answerable else [],
+               "prediction": answer + (", thanks" if kept is not None and i < kept else ""),
+               "batch": i, "batch_seconds": seconds, "latency_seconds": seconds,
+               "prompt_tokens": 10, "completion_tokens": 2}  # fmt: skip
+        rows.append({**row, "checks": CHECK} if kept is not None else row)
+    (folder / results.PREDICTIONS).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    trains = strategy.startswith("finetune")
+    setup = {"build_seconds": 60.0 if trains else 0.0, "details": {},
+             "uses_retrieval": strategy.endswith("rag"), "trains_weights": trains}  # fmt: skip
+    (folder / results.SETUP).write_text(json.dumps(setup))
+    write_summary(folder, rows, [f"strategy={strategy}", "model.name=m"])
+
+
+def advice(root: Path) -> list[str]:
+    """The recommendation on the cells under `root`, as the report builds it."""
+    runs, predictions = load_runs(root, rules=RULES, pricing=PRICING)
+    table = comparison_table(runs)
+    pairs = significance_table(runs, predictions)
+    return recommendation(table, pairs, behaviour_table(runs, predictions))
+
+
+def question(lines: list[str], number: int) -> str:
+    (line,) = [line for line in lines if line.startswith(f"Question {number},")]
+    return line
+
+
+def test_prompting_good_enough_decides_by_question_1(tmp_path: Path) -> None:
+    write_cell(tmp_path, "prompt", correct=16, kept=18)
+    write_cell(tmp_path, "rag", correct=17, kept=18)  # one question more: noise at 20
+    lines = advice(tmp_path)
+    assert question(lines, 1).startswith("Question 1, good enough with prompting? Yes: prompt/m")
+    assert "not significant at this size" in question(lines, 1)
+    assert "this pair detects about" in question(lines, 1)
+    assert question(lines, 2).endswith("so knowledge needs no retrieval.")
+    assert lines[-1].startswith("Decided by question 1: prompting is good enough: prompt/m, $")
+    assert "per 1,000 questions, setup $0.0000" in lines[-1]
+    assert verdict(lines) == lines[-1]
+
+
+def test_a_knowledge_gap_closed_by_retrieval_decides_by_question_2(tmp_path: Path) -> None:
+    write_cell(tmp_path, "prompt", correct=2)
+    write_cell(tmp_path, "rag", correct=18)
+    write_cell(tmp_path, "finetune", correct=4)
+    write_cell(tmp_path, "finetune_rag", correct=19)  # not significantly better than rag
+    lines = advice(tmp_path)
+    assert lines[0].startswith("Most accurate: finetune_rag/m at 95.0%")
+    assert question(lines, 1).startswith("Question 1, good enough with prompting? No: on knowledge")
+    assert "trails finetune_rag/m by 85.0 points" in question(lines, 1)
+    assert "Yes, prompting leaves a gap, and retrieval closes it: rag/m" in question(lines, 2)
+    # the simpler of the two cells that close the gap
+    assert lines[-1].startswith("Decided by question 2: retrieval for knowledge: rag/m, $")
+
+
+def test_the_verdict_names_a_cell_closing_the_same_gaps_that_is_cheaper_at_volume(
+    tmp_path: Path,
+) -> None:
+    write_cell(tmp_path, "prompt", correct=2)
+    write_cell(tmp_path, "rag", correct=18, seconds=0.4)  # $0.0004 per question, no setup
+    write_cell(tmp_path, "finetune_rag", correct=18, seconds=0.1)  # $0.0001, setup $0.06
+    lines = advice(tmp_path)
+    assert lines[-1].startswith("Decided by question 2: retrieval for knowledge: rag/m, $0.4000")
+    # 0.06 / (0.0004 - 0.0001) = 200 questions
+    assert lines[-1].endswith(
+        "finetune_rag/m, not significantly worse, becomes the cheaper past 200 questions."
+    )
+
+
+def test_without_checks_the_verdict_rests_on_knowledge_and_says_so(tmp_path: Path) -> None:
+    write_cell(tmp_path, "prompt", correct=0)
+    write_cell(tmp_path, "rag", correct=5)
+    write_cell(tmp_path, "finetune", correct=19)
+    lines = advice(tmp_path)
+    assert not any(line.startswith("Behaviour:") for line in lines)
+    assert question(lines, 3).endswith("Not measured: no question carries behaviour checks.")
+    assert "retrieval alone does not close it: rag/m" in question(lines, 2)
+    assert "fine-tuning closes it: finetune/m" in question(lines, 2)
+    assert lines[-1].startswith("Decided by question 2: fine-tuning for knowledge: finetune/m, $")
+
+
+def test_a_behaviour_gap_closed_by_the_policy_prompt_decides_by_question_1(tmp_path: Path) -> None:
+    write_cell(tmp_path, "prompt", correct=15, kept=2)
+    write_cell(tmp_path, "prompt_policy", correct=15, kept=19)
+    write_cell(tmp_path, "rag", correct=16, kept=3)
+    lines = advice(tmp_path)
+    assert lines[1].startswith("Behaviour: prompt_policy/m keeps every check on 95.0%")
+    assert "Yes: prompt_policy/m is not significantly worse than any cell" in question(lines, 1)
+    assert question(lines, 3).startswith(
+        "Question 3, a behaviour gap prompting cannot close, closed by fine-tuning? No: prompting"
+        " closes it: prompt_policy/m keeps every check on 95.0%"
+    )
+    assert "while prompt/m keeps 10.0%: the prompt makes the difference" in question(lines, 3)
+    assert lines[-1].startswith("Decided by question 1: prompting is good enough: prompt_policy/m")
+
+
+def test_a_behaviour_gap_prompting_cannot_close_decides_by_question_3(tmp_path: Path) -> None:
+    write_cell(tmp_path, "prompt", correct=15, kept=2)
+    write_cell(tmp_path, "prompt_policy", correct=15, kept=4)
+    write_cell(tmp_path, "finetune", correct=15, kept=19)
+    lines = advice(tmp_path)
+    assert "on knowledge prompt/m is not significantly worse than any cell" in question(lines, 1)
+    assert "on behaviour the best prompting cell, prompt_policy/m" in question(lines, 1)
+    assert "Yes, prompting leaves a gap, and fine-tuning closes it: finetune/m" in question(
+        lines, 3
+    )
+    assert lines[-1].startswith("Decided by question 3: fine-tuning for behaviour: finetune/m, $")
+    assert "setup $0.0600 (60 s)" in lines[-1]
+
+
+def test_both_gaps_decide_by_questions_2_and_3(tmp_path: Path) -> None:
+    write_cell(tmp_path, "prompt", correct=2, kept=2)
+    write_cell(tmp_path, "prompt_policy", correct=2, kept=4)
+    write_cell(tmp_path, "rag", correct=18, kept=3)
+    write_cell(tmp_path, "finetune", correct=4, kept=19)
+    write_cell(tmp_path, "finetune_rag", correct=18, kept=19)
+    lines = advice(tmp_path)
+    assert "retrieval closes it: rag/m" in question(lines, 2)
+    assert "fine-tuning closes it: finetune/m" in question(lines, 3)
+    assert lines[-1].startswith(
+        "Decided by questions 2 and 3: retrieval for knowledge, fine-tuning for behaviour: "
+        "finetune_rag/m (fine-tuning with retrieval), $"
+    )
+
+
+def test_when_no_cell_closes_both_gaps_the_verdict_names_one_for_each(tmp_path: Path) -> None:
+    write_cell(tmp_path, "prompt", correct=2, kept=2)
+    write_cell(tmp_path, "rag", correct=18, kept=3)
+    write_cell(tmp_path, "finetune", correct=4, kept=19)
+    lines = advice(tmp_path)
+    assert lines[-1] == (
+        "Decided by questions 2 and 3: retrieval for knowledge, fine-tuning for behaviour, but no "
+        "cell here closes both (rag/m closes knowledge, finetune/m closes behaviour); measure a "
+        "cell that combines them."
+    )
+
+
+def test_without_answerable_questions_behaviour_decides(tmp_path: Path) -> None:
+    write_cell(tmp_path, "prompt", correct=0, kept=2, answerable=False)
+    write_cell(tmp_path, "finetune", correct=0, kept=19, answerable=False)
+    lines = advice(tmp_path)
+    assert lines[0].startswith("No cell was asked an answerable question")
+    assert question(lines, 2).endswith("Not measured: no cell was asked an answerable question.")
+    assert lines[-1].startswith("Decided by question 3: fine-tuning for behaviour: finetune/m, $")
+
+
+def test_without_answerable_questions_or_checks_nothing_decides(tmp_path: Path) -> None:
+    write_cell(tmp_path, "prompt", correct=0, answerable=False)
+    write_cell(tmp_path, "finetune", correct=0, answerable=False)
+    lines = advice(tmp_path)
+    assert lines[0].startswith("No cell was asked an answerable question")
+    assert not any(line.startswith("Question") for line in lines)
+    assert lines[-1].startswith("Decided by none of the three questions")
+
+
+def test_the_report_logs_its_verdict(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    write_cell(tmp_path, "prompt", correct=2)
+    write_cell(tmp_path, "rag", correct=18)
+    with caplog.at_level(logging.INFO, logger="harness.report"):
+        write_report(tmp_path, rules=RULES, pricing=PRICING)
+    assert "recommendation: Decided by question 2: retrieval for knowledge: rag/m" in caplog.text
+    assert "- Decided by question 2" in (tmp_path / "report.md").read_text()

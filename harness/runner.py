@@ -323,12 +323,18 @@ def _folder_safe(name: str) -> str:
 
 
 def _file_settings(node: Any) -> list[str]:
-    """Every setting in a config node that names an existing file."""
+    """Every setting in a config node that names an existing file; a setting naming a run folder
+    (`strategy.teacher_run`) stands for its predictions, so new teacher answers make a new run."""
     if isinstance(node, dict):
         return [path for value in node.values() for path in _file_settings(value)]
     if isinstance(node, list):
         return [path for value in node for path in _file_settings(value)]
-    return [node] if isinstance(node, str) and _is_file(node) else []
+    if not isinstance(node, str) or not node.strip():  # "" would name the current folder
+        return []
+    if _is_file(node):
+        return [node]
+    predictions = f"{node.rstrip('/')}/{results.PREDICTIONS}"
+    return [predictions] if _is_file(predictions) else []
 
 
 def _is_file(text: str) -> bool:

@@ -3,7 +3,9 @@
 `prepare` trains the adapter on the train split (or loads it from the cache; see
 `harness.training`), measures forgetting on a general question set (`harness.forgetting`: the base
 model, adapter disabled, against the adapted one), then merges the adapter into the weights for
-speed unless `merge=false`. `answer` is the prompt strategy without few-shot examples.
+speed unless `merge=false`. `answer` is the prompt strategy without few-shot examples. With
+`teacher_run` the adapter learns a teacher run's answers instead of the gold ones (distillation,
+`harness.distillation`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any, ClassVar
 
 from omegaconf import MISSING
 
-from harness import adapters, forgetting
+from harness import adapters, distillation, forgetting
 from harness.config import settings_from
 from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
@@ -34,6 +36,8 @@ class FinetuneConfig:
     user_template: str = "{question}"
     abstain_answer: str = MISSING
     train_questions: str | None = None  # a questions.jsonl whose train split replaces the run's
+    # a run folder whose answers to the train split are the targets (harness/distillation.py)
+    teacher_run: str | None = None
     training: TrainingSettings = field(default_factory=TrainingSettings)
     merge: bool = True  # merge the adapter into the weights: faster answers, no adapter toggle
     forgetting_questions: str | None = None  # general questions asked with and without adapter
@@ -59,7 +63,14 @@ class FinetuneStrategy:
         """Train or load the adapter on the train questions, check forgetting, merge it."""
         trainable(self.model)  # before anything else fails for another reason
         questions = self.training_questions(train)
-        return self.adapt([(self.conversation(q.question), self.reply(q)) for q in questions])
+        if not self.config.teacher_run:
+            return self.adapt([(self.conversation(q.question), self.reply(q)) for q in questions])
+        # distillation: the teacher run's answers are the targets, not the gold ones
+        teacher = distillation.read_teacher(self.config.teacher_run, questions)
+        replies = teacher.replies
+        report = self.adapt([(self.conversation(q.question), replies[q.id]) for q in questions])
+        report.details["teacher"] = teacher.record
+        return report
 
     def adapt(self, examples: list[tuple[Conversation, str]]) -> SetupReport:
         """Train or load the adapter on (prompt, reply) examples, check forgetting, merge it."""

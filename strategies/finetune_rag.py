@@ -111,6 +111,11 @@ def build(
     name: str = "finetune_rag",
 ) -> FinetuneRagStrategy:
     """Builder for `conf/strategy/finetune_rag.yaml`: each node goes to its strategy's builder."""
+    if finetune.get("teacher_run"):  # its prepare builds grounded examples from the gold replies
+        raise HarnessError(
+            "strategy.finetune.teacher_run: distillation is supported by strategy=finetune only; "
+            "use strategy=finetune strategy.teacher_run=<run folder>"
+        )
     return FinetuneRagStrategy(
         finetune_strategy.build(model, **finetune),
         rag_strategy.build(model, **rag),

@@ -1,0 +1,151 @@
+"""Distillation: a finetune student trained on a teacher run's answers to the train split."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import adapters, results
+from harness.caches import file_sha256
+from harness.errors import HarnessError
+from harness.models import Conversation
+from harness.runner import instantiate, run
+from tests.helpers import compose_config, write_jsonl
+
+TRAIN_QUESTION = "what is the upload limit ?"  # the tiny dataset's one train question, gold "37 gb"
+
+
+@pytest.fixture
+def student(tiny_run_overrides: list[str]) -> list[str]:
+    """A plain finetune on the tiny dataset, quick: no forgetting check, two short epochs."""
+    return [*tiny_run_overrides, "strategy=finetune", "strategy.forgetting_questions=null",
+            "strategy.training.epochs=2", "strategy.training.batch_size=2",
+            "strategy.training.validation_fraction=0"]  # fmt: skip
+
+
+def teacher(overrides: list[str], split: str = "train") -> Path:
+    """A run of another configuration (prompting) on `split`; its folder."""
+    cfg = compose_config([*overrides, "strategy=prompt", f"run.split={split}"])
+    return Path(run(cfg)["folder"])
+
+
+@pytest.fixture
+def trained_on(monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[Conversation, str]]]:
+    """The examples every adapter of the test was trained or loaded on."""
+    seen: list[list[tuple[Conversation, str]]] = []
+    real = adapters.load_or_train
+
+    def spy(model: Any, tokenizer: Any, examples: list, *args: Any) -> adapters.Adapter:
+        seen.append(examples)
+        return real(model, tokenizer, examples, *args)
+
+    monkeypatch.setattr(adapters, "load_or_train", spy)
+    return seen
+
+
+def predictions(folder: Path) -> list[dict[str, Any]]:
+    return results.read_predictions(folder / results.PREDICTIONS, repair=False)
+
+
+def rewrite(folder: Path, **changes: Any) -> None:
+    """Change fields of every row of a run's predictions."""
+    rows = [{**row, **changes} for row in predictions(folder)]
+    write_jsonl(folder / results.PREDICTIONS, rows)
+
+
+def test_the_student_learns_the_teachers_answers_not_the_gold_ones(
+    tiny_run_overrides: list[str], student: list[str], trained_on: list
+) -> None:
+    taught = teacher(tiny_run_overrides)
+    ((row,),) = [predictions(taught)]
+    assert row["question"] == TRAIN_QUESTION and row["prediction"] != "37 gb"
+    summary = run(compose_config([*student, f"strategy.teacher_run={taught}"]))
+    ((prompt, reply),) = trained_on[-1]
+    assert prompt[-1]["content"] == TRAIN_QUESTION and len(prompt) == 2  # the student's prompt
+    assert reply == row["prediction"]  # the teacher's raw text, not "37 gb"
+    record = summary["setup"]["details"]["teacher"]
+    assert record["folder"] == str(taught.resolve())
+    assert (record["strategy"], record["model"], record["split"]) == ("prompt", "tiny", "train")
+    assert record["predictions_sha256"] == file_sha256(taught / results.PREDICTIONS)
+
+    gold = run(compose_config(student))  # the same student without a teacher
+    assert trained_on[-1][0][1] == "37 gb"
+    assert gold["folder"] != summary["folder"]
+    details = gold["setup"]["details"]
+    assert "teacher" not in details
+    assert details["adapter_key"] != summary["setup"]["details"]["adapter_key"]
+
+
+def test_new_teacher_answers_make_a_new_student_run(
+    tiny_run_overrides: list[str], student: list[str], trained_on: list
+) -> None:
+    taught = teacher(tiny_run_overrides)
+    overrides = [*student, f"strategy.teacher_run={taught}"]
+    first = run(compose_config(overrides))
+    assert run(compose_config(overrides))["folder"] == first["folder"]  # unchanged: resumed
+    rewrite(taught, prediction="paris")
+    second = run(compose_config(overrides))
+    assert second["folder"] != first["folder"]
+    assert trained_on[-1][0][1] == "paris"
+    assert not second["setup"]["cache_hit"]  # another adapter, trained on the new answers
+    digest = second["setup"]["details"]["teacher"]["predictions_sha256"]
+    assert (
+        digest
+        == file_sha256(taught / results.PREDICTIONS)
+        != (first["setup"]["details"]["teacher"]["predictions_sha256"])
+    )
+
+
+def _prepare(overrides: list[str]) -> None:
+    """Build the student and prepare it on the run's train split, as the runner does."""
+    cfg = compose_config(overrides)
+    dataset = instantiate(cfg.dataset)
+    strategy = instantiate(cfg.strategy, model=instantiate(cfg.model))
+    strategy.prepare(dataset.split("train"), dataset.corpus)
+
+
+@pytest.mark.parametrize(
+    ("case", "expected"),
+    [
+        ("no folder", "no such folder; set strategy.teacher_run=<the run folder"),
+        ("no predictions", "holds no predictions.jsonl, so it is not a run folder"),
+        ("test split", "the teacher answered the test split.*run the teacher with run.split=train"),
+        ("unanswered", "miss 1 of the student's 1 train questions \\(first: 'q5'\\); finish"),
+        ("other dataset", "1 of the student's train questions read differently.*another dataset"),
+    ],
+)
+def test_a_bad_teacher_is_one_line_naming_the_setting(
+    tiny_run_overrides: list[str], student: list[str], tmp_path: Path, case: str, expected: str
+) -> None:
+    overrides = list(student)
+    if case == "no folder":
+        folder = tmp_path / "no such run"
+    elif case == "no predictions":
+        folder = tmp_path / "empty"
+        folder.mkdir()
+    elif case == "test split":
+        folder = teacher(tiny_run_overrides, split="test")
+    else:
+        folder = teacher(tiny_run_overrides)
+    if case == "unanswered":
+        write_jsonl(folder / results.PREDICTIONS, [{**predictions(folder)[0], "id": "q9"}])
+    if case == "other dataset":  # the same id, asked otherwise
+        reworded = {"id": "q5", "question": "what is the pro plan upload limit ?",
+                    "answers": ["37 gb"], "split": "train"}  # fmt: skip
+        moved = write_jsonl(tmp_path / "other.jsonl", [reworded])
+        overrides.append(f"strategy.train_questions={moved}")
+    with pytest.raises(HarnessError) as raised:
+        _prepare([*overrides, f"strategy.teacher_run={folder}"])
+    message = str(raised.value)
+    assert message.startswith(f"strategy.teacher_run={folder}: ") and "\n" not in message
+    assert re.search(expected, message), message
+
+
+def test_finetune_rag_refuses_a_teacher_in_one_line(tiny_run_overrides: list[str]) -> None:
+    cfg = compose_config([*tiny_run_overrides, "strategy=finetune_rag",
+                          "strategy.finetune.teacher_run=results"])  # fmt: skip
+    with pytest.raises(HarnessError, match=r"^strategy\.finetune\.teacher_run: .*finetune only"):
+        instantiate(cfg.strategy, model=None)

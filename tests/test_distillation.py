@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from harness import adapters, results
 from harness.caches import file_sha256
+from harness.costs import build_pricing
 from harness.errors import HarnessError
 from harness.models import Conversation
+from harness.report import write_report
 from harness.runner import instantiate, run
+from harness.scoring import ScoringRules
 from tests.helpers import compose_config, write_jsonl
 
+RULES = ScoringRules()
+PRICING = build_pricing("test VM", 3.6, "2026-11-29")
 TRAIN_QUESTION = "what is the upload limit ?"  # the tiny dataset's one train question, gold "37 gb"
 
 
@@ -149,3 +156,54 @@ def test_finetune_rag_refuses_a_teacher_in_one_line(tiny_run_overrides: list[str
                           "strategy.finetune.teacher_run=results"])  # fmt: skip
     with pytest.raises(HarnessError, match=r"^strategy\.finetune\.teacher_run: .*finetune only"):
         instantiate(cfg.strategy, model=None)
+
+
+def _section(markdown: str) -> list[str]:
+    """The lines of the report's distillation section."""
+    start = markdown.index("## Distillation")
+    return markdown[start : markdown.index("## Plots")].splitlines()
+
+
+def test_the_report_puts_each_student_beside_its_teachers_test_split_run(
+    tiny_run_overrides: list[str], student: list[str], tmp_path: Path
+) -> None:
+    taught = teacher(tiny_run_overrides)
+    tested = teacher(tiny_run_overrides, split="test")  # the teacher's configuration on test
+    distilled = Path(run(compose_config([*student, f"strategy.teacher_run={taught}"]))["folder"])
+    report = tmp_path / "report"
+    report.mkdir()
+    write_report(report, [taught, tested, distilled], RULES, PRICING)
+    cells = pd.read_csv(report / "report.csv").set_index("strategy")
+    cells = cells[cells["questions"] == 4]  # the test-split runs, not the teacher's train run
+    lines = _section((report / "report.md").read_text())
+    rows = [line for line in lines if line.startswith("|")]
+    assert len(rows) == 4  # header, rule, the student, its teacher
+    for row, strategy, role in zip(rows[2:], ("finetune", "prompt"), ("student", "teacher"),
+                                   strict=True):  # fmt: skip
+        label, cost = cells.loc[strategy, "cell"], cells.loc[strategy, "cost_per_1k_questions_usd"]
+        cells_of_row = [part.strip() for part in row.strip("|").split("|")]
+        assert cells_of_row[1:3] == [role, label]
+        assert float(cells_of_row[-1]) == pytest.approx(cost, rel=1e-3)
+    assert "split=test" in rows[3]  # the teacher's test-split cell, not its train run
+    assert any(line.startswith("- finetune/tiny against its teacher prompt/tiny") for line in lines)
+    html = (report / "report.html").read_text()
+    assert "<h2>Distillation</h2>" in html
+
+    write_report(report, [taught, distilled], RULES, PRICING)  # no test-split teacher run
+    lines = _section((report / "report.md").read_text())
+    assert any("prompt/tiny (not among these runs)" in line for line in lines)
+    (note,) = [line for line in lines if line.startswith("- ")]
+    assert "make it with the teacher's command and run.split=test instead of run.split=train" in (
+        note
+    )
+    assert f"{taught.resolve()}/config.yaml" in note
+
+    shutil.rmtree(taught)  # the teacher's train run gone: the student's record is enough
+    write_report(report, [tested, distilled], RULES, PRICING)
+    lines = _section((report / "report.md").read_text())
+    assert any(line.startswith("| finetune/tiny | teacher | prompt/tiny ") for line in lines)
+
+
+def test_a_report_without_students_has_no_distillation_section(fake_results: Path) -> None:
+    write_report(fake_results, rules=RULES, pricing=PRICING)
+    assert "Distillation" not in (fake_results / "report.md").read_text()

@@ -28,6 +28,7 @@ from harness import runner
 from harness.__main__ import release_memory
 from harness.costs import build_pricing
 from harness.datasets import MAX_CHARS, MAX_DOCUMENT_CHARS, QUESTION_FIELDS, load_jsonl
+from harness.distillation import configuration_key
 from harness.embedders import load_embedder
 from harness.errors import HarnessError
 from harness.files import write_text_atomic
@@ -359,10 +360,25 @@ HOSTILE = {
 
 
 def test_hostile_labels_are_shown_as_text_everywhere(tmp_path: Path) -> None:
+    summaries = {}
     for strategy, model in HOSTILE.items():
         folder = write_fake_run(tmp_path, strategy, [True] * 5 + [False] * 5 + [True], 0.1, 1.0)
         path = folder / "metrics.json"
-        path.write_text(json.dumps({**json.loads(path.read_text()), "model": model}))
+        summaries[strategy] = {**json.loads(path.read_text()), "model": model}
+        path.write_text(json.dumps(summaries[strategy]))
+    # students: finetune distilled from the rag run (in the report), finetune_rag from a teacher
+    # absent from it, whose recorded names and folder are hostile too
+    rag = summaries["rag"]
+    teachers = {
+        "finetune": {"strategy": "rag", "model": rag["model"], "dataset": rag["dataset"],
+                     "configuration": configuration_key(rag["config"])},
+        "finetune_rag": {"strategy": "<b>x", "model": HOSTILE["prompt"] + "|y",
+                         "folder": "<script>alert(1)</script>"},
+    }  # fmt: skip
+    for strategy, teacher in teachers.items():
+        path = tmp_path / f"acme-{strategy}" / "setup.json"
+        setup = json.loads(path.read_text())
+        path.write_text(json.dumps({**setup, "details": {"teacher": teacher}}))
     write_report(tmp_path, rules=RULES, pricing=PRICING)  # "$^^$" once broke matplotlib
     assert (tmp_path / "accuracy_vs_cost.png").stat().st_size > 5000
 
@@ -380,6 +396,12 @@ def test_hostile_labels_are_shown_as_text_everywhere(tmp_path: Path) -> None:
     table = [line for line in markdown.splitlines() if line.startswith("|")][:6]
     pipes = {len(re.findall(r"(?<!\\)\|", line)) for line in table}
     assert len(table) == 6 and len(pipes) == 1  # header, rule and 4 cells: no row broken
+    distilled = markdown[markdown.index("## Distillation") : markdown.index("## Plots")]
+    table = [line for line in distilled.splitlines() if line.startswith("|")]
+    pipes = {len(re.findall(r"(?<!\\)\|", line)) for line in table}
+    assert len(table) == 6 and len(pipes) == 1  # two students, each beside its teacher
+    assert "<script>" not in markdown and "<b>x" not in markdown
+    assert "<script>" not in html and "&lt;b&gt;x/&lt;img src=x onerror=alert(1)&gt;|y" in html
 
 
 def test_a_damaged_metrics_file_skips_that_run_only(

@@ -24,6 +24,7 @@ from harness.costs import Pricing
 from harness.errors import HarnessError
 from harness.evaluate import evaluate
 from harness.files import write_text_atomic
+from harness.report.distillation import distillation_section
 from harness.report.plots import make_plots
 from harness.report.recommendation import recommendation, verdict
 from harness.report.render import Page, csv_safe, html_page, markdown_page, scorer_note
@@ -72,7 +73,8 @@ def write_report(
     plots = make_plots(runs, predictions, table, folder)
     advice = recommendation(table, pairs, behaviour_pairs)
     write_text_atomic(folder / "report.csv", csv_safe(table).to_csv(index=False))
-    page = Page(table, pairs, advice, plots, scorer_note(runs), behaviour_pairs)
+    page = Page(table, pairs, advice, plots, scorer_note(runs), behaviour_pairs,
+                distillation_section(runs, table))  # fmt: skip
     write_text_atomic(folder / "report.md", markdown_page(page))
     write_text_atomic(folder / "report.html", html_page(page))
     if decided := verdict(advice):  # the line a sweep prints at its end

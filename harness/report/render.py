@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.report.distillation import Section
 from harness.report.recommendation import pct
 
 
@@ -110,6 +111,7 @@ class Page:
     plots: dict[str, Path]
     scorer: str = "harness/scoring (rules, not a model judge)"
     behaviour_pairs: pd.DataFrame | None = None
+    distillation: Section | None = None  # students beside their teachers, if any was distilled
 
 
 def markdown_page(page: Page) -> str:
@@ -127,6 +129,10 @@ def markdown_page(page: Page) -> str:
         parts += ["", "## Paired differences (behaviour: every check kept)", ""]
         parts += [_markdown_text(_BEHAVIOUR_NOTE.format(n=len(behaviour_pairs))), ""]
         parts.append(_markdown_safe(_display_pairs(behaviour_pairs)).to_markdown(index=False))
+    if page.distillation is not None:
+        parts += ["", "## Distillation", "", _markdown_text(page.distillation.note), ""]
+        parts.append(_markdown_safe(page.distillation.table).to_markdown(index=False))
+        parts += ["", *[f"- {_markdown_text(line)}" for line in page.distillation.notes]]
     parts += ["", "## Plots", ""] + [f"![{title}]({path.name})" for title, path in plots.items()]
     return "\n".join(parts) + "\n"
 
@@ -153,13 +159,20 @@ def html_page(page: Page) -> str:
             f"<p>{html.escape(_BEHAVIOUR_NOTE.format(n=len(behaviour_pairs)))}</p>"
             + _display_pairs(behaviour_pairs).to_html(index=False)
         )
+    distilled = ""
+    if page.distillation is not None:
+        notes = "".join(f"<li>{html.escape(line)}</li>" for line in page.distillation.notes)
+        distilled = (
+            f"<h2>Distillation</h2><p>{html.escape(page.distillation.note)}</p>"
+            f"{page.distillation.table.to_html(index=False)}<ul>{notes}</ul>"
+        )
     return (
         "<!doctype html><meta charset='utf-8'><title>ragbench report</title>"
         "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style>"
         f"<h1>Comparison</h1>{_display(table).to_html(index=False)}"
         f"<h2>Recommendation</h2><ul>{items}</ul>"
-        f"<h2>Paired differences</h2>{significance}<h2>Plots</h2>{images}"
+        f"<h2>Paired differences</h2>{significance}{distilled}<h2>Plots</h2>{images}"
     )
 
 

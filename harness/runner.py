@@ -309,11 +309,13 @@ def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
 
 
 def _content(item: Any) -> dict[str, Any]:
-    """A question's or document's fields as hashed; a question without behaviour checks hashes
-    as before checks existed, so its earlier runs still resume."""
+    """A question's or document's fields as hashed; a question without behaviour checks or a
+    reference hashes as before those fields existed, so its earlier runs still resume."""
     fields = asdict(item)
     if not fields.get("checks", True):
         del fields["checks"]
+    if "reference" in fields and fields["reference"] is None:
+        del fields["reference"]
     return fields
 
 

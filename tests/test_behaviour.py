@@ -13,7 +13,7 @@ from harness.datasets import Question, load_jsonl
 from harness.errors import HarnessError
 from harness.evaluate import evaluate
 from harness.runner import _content, run
-from harness.scoring import ScoringRules
+from harness.scoring import ScoringRules, judge
 from harness.scoring.behaviour import CHECK_TYPES, Check, compliance, parse_checks
 from tests.helpers import compose_config, write_jsonl
 
@@ -122,8 +122,51 @@ def test_a_run_stores_the_checks_and_reports_compliance(
 
 def test_a_question_without_checks_is_hashed_as_before_checks_existed() -> None:
     plain = Question("q1", "q?", ("x",), "test")
-    assert "checks" not in _content(plain)
+    assert "checks" not in _content(plain) and "reference" not in _content(plain)
     assert _content(Question("q1", "q?", ("x",), "test", (), (Check("max_words", 3),)))["checks"]
+    assert _content(Question("q1", "q?", ("x",), "train", reference="It is x."))["reference"]
+
+
+FALLBACK = "Let me connect you with our team."
+
+
+@pytest.mark.parametrize(
+    ("prediction", "answers", "outcome"),
+    [
+        (FALLBACK, [], "abstained"),  # unanswerable or off topic: the policy's right reply
+        ("let me connect you with our team", [], "abstained"),
+        (FALLBACK, ["5 GB"], "abstained"),  # declined, not a wrong value
+        ("I'll connect you to a specialist.", [], "abstained"),
+        ("Let me connect you with our team: it is 5 GB.", [], "wrong"),  # a value after all
+        ("Happy to help! The answer is 5 GB. Thanks for choosing Acme.", ["5 GB"], "correct"),
+        ("Connect your phone to the team folder.", [], "wrong"),
+    ],
+)
+def test_the_fallback_phrase_is_an_abstention_in_the_knowledge_figures(
+    prediction: str, answers: list[str], outcome: str
+) -> None:
+    assert judge(prediction, answers, "How much storage?", ScoringRules())["outcome"] == outcome
+
+
+def test_unanswerable_questions_answered_with_the_fallback_count_as_abstained() -> None:
+    fallback = [{"type": "fallback", "value": FALLBACK}]
+    rows = [_row("q1", [], FALLBACK, fallback), _row("q2", [], "It costs $5.", fallback)]
+    metrics = evaluate(
+        rows, {}, ScoringRules(), build_pricing("vm", 0.1, "2026-11-29"), "m"
+    ).metrics
+    assert metrics["abstention_rate"] == metrics["unanswerable_hallucination_rate"] == 0.5
+
+
+def test_finetune_learns_the_reference_reply_when_a_question_has_one() -> None:
+    from strategies.finetune import FinetuneConfig, FinetuneStrategy
+
+    config = FinetuneConfig(system_prompt="s", abstain_answer="I don't know.", cache_dir="c")
+    strategy = FinetuneStrategy(model=None, config=config)  # reply() needs no model
+    styled = "Happy to help! The answer is 5 GB. Thanks for choosing Acme."
+    assert strategy.reply(Question("q1", "?", ("5 GB",), "train", reference=styled)) == styled
+    assert strategy.reply(Question("q2", "?", (), "train", reference=FALLBACK)) == FALLBACK
+    assert strategy.reply(Question("q3", "?", ("5 GB",), "train")) == "5 GB"  # as before
+    assert strategy.reply(Question("q4", "?", (), "train")) == "I don't know."
 
 
 def _row(question_id: str, answers: list[str], prediction: str, checks: list[dict]) -> dict:

@@ -42,6 +42,10 @@ def test_loads_questions_and_corpus(tiny_dataset: tuple[Path, Path]) -> None:
          "line 2: field 'split' is 'dev'; use one of train, test"),
         ('{"id": "q1", "question": "Why?", "answers": [], "split": "test"}',
          "duplicate question id 'q1'"),
+        ('{"id": "q2", "question": "Why?", "answers": [], "split": "train", "reference": 5}',
+         "line 2: field 'reference' must be str, got int"),
+        ('{"id": "q2", "question": "Why?", "answers": [], "split": "train", "reference": " "}',
+         "line 2: field 'reference' is empty"),
     ],
 )  # fmt: skip
 def test_malformed_row_names_file_line_and_field(
@@ -118,3 +122,14 @@ def test_a_train_only_file_loads_when_train_is_the_needed_split(tmp_path: Path) 
     assert len(load_jsonl("train-only", str(questions), needed_split="train").split("train")) == 1
     with pytest.raises(HarnessError, match=r"strategy\.train_questions: file not found"):
         load_jsonl("x", str(tmp_path / "nope.jsonl"), keys=("strategy.train_questions", "c"))
+
+
+def test_a_reference_reply_is_read_as_given_and_is_optional(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    reply = "Happy to help! The answer is x. Thanks for choosing Acme."
+    path = write_jsonl(tmp_path / "q.jsonl", [{**GOOD, "split": "train", "reference": reply},
+                                              {**GOOD, "id": "q2"}])  # fmt: skip
+    first, second = load_jsonl("with-reference", str(path)).questions
+    assert (first.reference, second.reference) == (reply, None)
+    assert "unknown fields" not in caplog.text  # a field of the format, not ignored

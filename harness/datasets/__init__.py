@@ -2,8 +2,11 @@
 
 `corpus.jsonl` rows: {"id", "title" (optional), "text"}.
 `questions.jsonl` rows: {"id", "question", "answers": [...], "split": "train"|"test",
-"doc_ids": [...] (optional)}. An empty `answers` list marks a question the documents cannot
-answer: the right behaviour is to abstain.
+"doc_ids": [...] (optional), "checks": [...] (optional), "reference": "..." (optional)}. An empty
+`answers` list marks a question the documents cannot answer: the right behaviour is to abstain.
+`checks` are behaviour checks (`harness.scoring.behaviour`); `reference` is the reply fine-tuning
+learns for the question when the bare gold answer is not the whole reply (a house format, a
+fallback phrase), in place of its first gold answer or the abstention.
 
 Loading is strict: a row that cannot be used stops the load with one line naming the file, the line
 and the field (bad JSON or UTF-8, a missing, empty, mistyped or over-long field, a repeated id, an
@@ -40,7 +43,7 @@ from harness.scoring.correctness import words
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "test")
-QUESTION_FIELDS = ("id", "question", "answers", "split", "doc_ids", "checks")
+QUESTION_FIELDS = ("id", "question", "answers", "split", "doc_ids", "checks", "reference")
 DOCUMENT_FIELDS = ("id", "title", "text")
 # A document is chunked, so it may be long, but not unboundedly: tokenising a 10 MB one took
 # 1.2 GB of memory. Split bigger ones into several documents.
@@ -66,6 +69,7 @@ class Question:
     split: str
     doc_ids: tuple[str, ...] = ()
     checks: tuple[Check, ...] = ()  # behaviour checks (harness.scoring.behaviour), if any
+    reference: str | None = None  # the reply to train on, if not the first gold answer
 
     @property
     def answerable(self) -> bool:
@@ -239,7 +243,10 @@ def _parse_question(row: dict[str, Any], path: str, line: int) -> Question:
     answers = gold_answers(row, where)
     doc_ids = string_list(row, "doc_ids", where, required=False)
     checks = parse_checks(row["checks"], where) if "checks" in row else ()
-    return Question(question_id, text, answers, split, doc_ids, checks)
+    reference = field(row, "reference", str, where, required=False)
+    if reference is not None and not reference.strip():
+        raise HarnessError(f"{where}: field 'reference' is empty; give the reply or drop the field")
+    return Question(question_id, text, answers, split, doc_ids, checks, reference)
 
 
 def gold_answers(row: dict[str, Any], where: str) -> tuple[str, ...]:

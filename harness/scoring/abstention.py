@@ -2,10 +2,11 @@
 
 A prediction abstains when it says, in any of the usual ways, that the answer is not known, not
 given or does not exist ("I don't know", "The context doesn't say", "I couldn't find this",
-"There is no Estuary plan", "Not specified.") and states no value of its own after that. Words
-such as "unknown", "not provided" or "no" inside a real answer ("Error ACS-2214 means the file
-type is unknown") do not make it a refusal. An empty prediction is not an abstention: it is an
-outcome of its own (see `harness.scoring.judge`).
+"There is no Estuary plan", "Not specified.") or hands the question over to people ("Let me
+connect you with our team", a support policy's fallback), and states no value of its own after
+that. Words such as "unknown", "not provided" or "no" inside a real answer ("Error ACS-2214 means
+the file type is unknown") do not make it a refusal. An empty prediction is not an abstention:
+it is an outcome of its own (see `harness.scoring.judge`).
 """
 
 from __future__ import annotations
@@ -92,6 +93,9 @@ _PATTERNS = [
     r"\b(?:insufficient|not\s+enough)\s+(?:information|context|data|details?)\b",
     r"\b(?:beyond|outside)\s+(?:the\s+scope|what\s+the|the\s+context|the\s+information)\b",
     rf"\b(?:sorry|apologi[sz]e)\b.{{0,40}}(?:{_CANT}|\bdon't\b|\bdo\s+not\b|\bunable\b|\bno\b)",
+    # a hand-over to people instead of an answer: "Let me connect you with our team"
+    r"\b(?:let\s+me|i'?ll|i\s+will|i\s+can|we'?ll|we\s+will)\s+(?:connect|transfer|refer|put)\s+"
+    r"you\s+(?:with|to|through\s+to)\b",
     # the thing asked about does not exist
     rf"^(?:there\s+(?:is|are|was|were)\s+no|there'?s\s+no|no\s+such)\s+(?:such\s+)?(?:\S+\s+){{0,4}}"
     rf"{_THING}\b",

@@ -3,12 +3,14 @@
 Acme Cloud Storage is a fictional company, so every fact is invented and cannot be known by a
 pretrained model. The pages, facts and question phrasings are data, in facts/ beside this file:
 pages.yaml (titles, texts with {placeholders}, and the facts that fill them), kinds.yaml
-(question templates per kind of fact) and unanswerable.yaml. Output is fully determined by the
-seed:
+(question templates per kind of fact), unanswerable.yaml and behaviour.yaml (the behaviour
+variant's policy, markers, off-topic and competitor-bait questions; see behaviour.py). Output is
+fully determined by the seed:
 
-    python data/acme/prepare.py [--seed 1234]
+    python data/acme/prepare.py [--seed 1234] [--out DIR]
 
-writes rev1/ and rev2/ (corpus.jsonl + questions.jsonl) and stats.json next to this file.
+writes rev1/ and rev2/ (corpus.jsonl, questions.jsonl, behaviour_questions.jsonl), stats.json and
+behaviour_stats.json next to this file (or in DIR).
 """
 
 from __future__ import annotations
@@ -28,6 +30,18 @@ import yaml
 OUT_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(OUT_DIR.parents[1]))  # the scorer's own rules check the answers below
 from harness.scoring.correctness import states_answer  # noqa: E402
+
+sys.path.insert(0, str(OUT_DIR))  # behaviour.py, beside this file, also when imported
+from behaviour import (  # noqa: E402
+    FILE,
+    Material,
+    Style,
+    behaviour_rows,
+    behaviour_stats,
+    check_behaviour,
+    extra_questions,
+    print_behaviour_stats,
+)
 
 FACTS_DIR = OUT_DIR / "facts"
 REVS = ("rev1", "rev2")
@@ -66,27 +80,37 @@ class Plan:
     test_unanswerable: frozenset[int]  # indexes into UNANSWERABLE
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Build both revisions, validate them, write the files and print statistics."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1234)
-    seed = parser.parse_args().seed
+    parser.add_argument("--out", type=Path, default=OUT_DIR, help="folder to write (default: here)")
+    args = parser.parse_args(argv)
+    seed, out = args.seed, args.out
     plan = make_plan(Random(seed))
     questions = build_questions(plan)
+    extra = extra_questions(BEHAVIOUR, seed)  # its own Random: the draws above stay the same
     problems = check_fact_table() + check_scorer_tells_facts_apart()
     outputs = {}
     for rev in REVS:
         corpus = build_corpus(rev, plan)
         rows = [dict(q, answers=answers_for(q["_fact"], rev, plan)) for q in questions]
         problems += validate(corpus, rows, rev)
-        outputs[rev] = corpus, rows
+        behaviour = behaviour_rows([public(r) for r in rows], extra, BEHAVIOUR)
+        problems += check_behaviour(BEHAVIOUR, behaviour, extra, corpus, rev)
+        outputs[rev] = corpus, rows, behaviour
     assert not problems, "\n".join(["dataset checks failed:", *problems])
-    for rev, (corpus, rows) in outputs.items():
-        write_jsonl(OUT_DIR / rev / "corpus.jsonl", corpus)
-        write_jsonl(OUT_DIR / rev / "questions.jsonl", [public(r) for r in rows])
+    for rev, (corpus, rows, behaviour) in outputs.items():
+        write_jsonl(out / rev / "corpus.jsonl", corpus)
+        write_jsonl(out / rev / "questions.jsonl", [public(r) for r in rows])
+        write_jsonl(out / rev / FILE, behaviour)
     stats = compute_stats(seed, questions, plan)
-    (OUT_DIR / "stats.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
+    (out / "stats.json").write_text(json.dumps(stats, indent=2) + "\n", encoding="utf-8")
+    extra_stats = behaviour_stats(seed, questions, extra, BEHAVIOUR)
+    text = json.dumps(extra_stats, indent=2, ensure_ascii=False) + "\n"
+    (out / "behaviour_stats.json").write_text(text, encoding="utf-8")
     print_stats(stats)
+    print_behaviour_stats(extra_stats)
 
 
 # ---------------------------------------------------------------- construction
@@ -503,10 +527,51 @@ def load_unanswerable(path: Path, kinds: dict[str, tuple[str, str, str]]) -> lis
     return pairs
 
 
+def load_behaviour(path: Path) -> Material:
+    """Read the behaviour variant's policy, fallback phrase, house style, competitors and
+    questions (off-topic ones grouped by kind, and competitor bait)."""
+    where = shown(path)
+    fields = {"fallback", "policy", "house_style", "competitors", "off_topic", "competitor_bait"}
+    entry = entry_of(read_yaml(path), where, fields, set())
+    style_where = f"{where}: house_style"
+    markers, limits = ("opener", "lead", "sign_off"), ("max_sentences", "max_words")
+    style = entry_of(entry["house_style"], style_where, {*markers, *limits}, set())
+    for name in limits:
+        if type(style[name]) is not int or style[name] < 1:
+            raise FactsFileError(f"{style_where}: field '{name}' must be a positive whole number")
+    off_topic = entry["off_topic"]
+    if not isinstance(off_topic, dict) or not off_topic:
+        raise FactsFileError(f"{where}: field 'off_topic' must map kinds to lists of questions")
+    return Material(
+        fallback=text_of(entry, "fallback", where),
+        policy=text_of(entry, "policy", where),
+        style=Style(
+            *(text_of(style, name, style_where) for name in markers),
+            *(style[name] for name in limits),
+        ),
+        competitors=texts_of(entry["competitors"], f"{where}: field 'competitors'"),
+        off_topic={
+            str(kind): texts_of(texts, f"{where}: off_topic {kind!r}")
+            for kind, texts in off_topic.items()
+        },
+        bait=texts_of(entry["competitor_bait"], f"{where}: field 'competitor_bait'"),
+    )
+
+
+def texts_of(value: object, where: str) -> tuple[str, ...]:
+    """Return a non-empty list of non-empty strings as a tuple."""
+    if not isinstance(value, list) or not value:
+        raise FactsFileError(f"{where} must be a non-empty list of strings")
+    if bad := [v for v in value if not isinstance(v, str) or not v.strip()]:
+        raise FactsFileError(f"{where} must hold non-empty strings, got {bad[0]!r}")
+    return tuple(value)
+
+
 try:
     KINDS = load_kinds(FACTS_DIR / "kinds.yaml")
     DOCS = load_pages(FACTS_DIR / "pages.yaml", KINDS)
     UNANSWERABLE = load_unanswerable(FACTS_DIR / "unanswerable.yaml", KINDS)
+    BEHAVIOUR = load_behaviour(FACTS_DIR / "behaviour.yaml")
 except FactsFileError as error:
     raise SystemExit(f"error: {error}") from None
 FACTS_BY_ID: dict[str, Fact] = {fid: fact for fid, fact, _ in iter_facts()}

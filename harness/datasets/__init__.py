@@ -120,6 +120,9 @@ class AcmeDatasetConfig:
     _target_: str = "harness.datasets.load_acme"
     name: str = "acme"
     corpus_revision: int = 1
+    # the behaviour variant: the same questions with format, voice and fallback checks, plus
+    # off-topic and competitor-bait questions (data/acme/README.md, "Behaviour variant")
+    behaviour: bool = False
     data_dir: str = MISSING
     system_prompt: str = NEUTRAL_SYSTEM_PROMPT
     abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
@@ -165,7 +168,8 @@ def load_jsonl(
 
 
 def load_acme(**settings: Any) -> Dataset:
-    """The built-in fictional Acme Cloud Storage docs; revision 2 changes some facts.
+    """The built-in fictional Acme Cloud Storage docs; revision 2 changes some facts, and
+    `behaviour` loads the revision's behaviour variant of the questions.
 
     The settings are `AcmeDatasetConfig`'s fields, with its defaults.
     """
@@ -178,8 +182,9 @@ def load_acme(**settings: Any) -> Dataset:
             f"dataset.corpus_revision={corpus_revision}: no such revision in {data_dir}; "
             f"available: {', '.join(revisions) or 'none'}"
         )
+    questions = "behaviour_questions.jsonl" if config.behaviour else "questions.jsonl"
     return load_jsonl(
-        config.name, str(folder / "questions.jsonl"), str(folder / "corpus.jsonl"),
+        config.name, str(folder / questions), str(folder / "corpus.jsonl"),
         system_prompt=config.system_prompt, abstain_answer=config.abstain_answer,
         policy=config.policy,
     )  # fmt: skip

@@ -16,7 +16,10 @@ log = logging.getLogger(__name__)
 
 
 def answer_text(question: Question, abstain_answer: str) -> str:
-    """The reference reply for a question: its first gold answer, or the abstention."""
+    """The reply a question teaches (few-shot examples, fine-tuning): its `reference` reply if it
+    has one (a house format, a fallback phrase), else its first gold answer, or the abstention."""
+    if question.reference is not None:
+        return question.reference
     return question.answers[0] if question.answers else abstain_answer
 
 

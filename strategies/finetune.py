@@ -117,10 +117,7 @@ class FinetuneStrategy:
         return [Answer(g.text, g.prompt_tokens, g.completion_tokens) for g in generations]
 
     def reply(self, question: Question) -> str:
-        """What the adapter learns to answer: the question's `reference` reply if it has one (a
-        house format, a fallback phrase), else its first gold answer, or the abstention."""
-        if question.reference is not None:
-            return question.reference
+        """What the adapter learns to answer (`harness.prompts.answer_text`)."""
         return answer_text(question, self.config.abstain_answer)
 
     def conversation(self, question: str) -> Conversation:

@@ -200,3 +200,14 @@ def test_the_policy_reaches_the_system_prompt_only_with_prompt_policy(
 def test_prompt_policy_without_a_policy_is_one_line(tiny_run_overrides: list[str]) -> None:
     with pytest.raises(HarnessError, match=r"^strategy=prompt_policy shows the dataset's policy"):
         run(compose_config([*tiny_run_overrides, "strategy=prompt_policy"]))
+
+
+def test_few_shot_examples_show_the_reference_reply_too() -> None:
+    from strategies.prompt import PromptConfig, PromptStrategy
+
+    styled = "Happy to help! The answer is 5 GB. Thanks for choosing Acme."
+    train = [Question("q1", "How big?", ("5 GB",), "train", reference=styled)]
+    config = PromptConfig(system_prompt="s", abstain_answer="I don't know.", few_shot=1)
+    strategy = PromptStrategy(model=None, config=config)
+    strategy.prepare(train, [])
+    assert strategy.examples == [("How big?", styled)]

@@ -16,6 +16,7 @@ from omegaconf import OmegaConf
 
 from harness.config import ROOT
 from harness.datasets import Dataset, load_acme
+from harness.errors import HarnessError
 from harness.runner import _content
 from harness.scoring import ScoringRules, judge
 from harness.scoring.behaviour import Check
@@ -221,3 +222,25 @@ def test_dataset_acme_behaviour_composes_with_the_policy_of_its_facts(material: 
     plain = compose_config([]).dataset  # dataset=acme stays as it was
     assert (plain.name, plain.behaviour, plain.policy) == ("acme", False, None)
     assert "I don't know" in plain.system_prompt
+
+
+def test_pages_keeps_the_questions_about_the_first_pages_and_the_whole_corpus(
+    rev1: Dataset,
+) -> None:
+    small = load_acme(data_dir=DATA, pages=15)
+    first = {d.id for d in rev1.corpus[:15]}
+    assert small.corpus == rev1.corpus  # retrieval searches every page, as in the full set
+    documented = [q for q in small.questions if q.doc_ids]
+    assert documented and all(set(q.doc_ids) <= first for q in documented)
+    # every question about those pages is kept, in file order, and none about a later page
+    assert documented == [q for q in rev1.questions if q.doc_ids and set(q.doc_ids) <= first]
+    for split in ("train", "test"):
+        undocumented = [q for q in rev1.split(split) if not q.doc_ids]
+        kept = [q for q in small.split(split) if not q.doc_ids]
+        assert kept == undocumented[: round(15 / 67 * len(undocumented))]
+        assert kept  # the unanswerable share survives the cut
+
+
+def test_a_bad_page_count_is_one_line() -> None:
+    with pytest.raises(HarnessError, match=r"^dataset\.pages=0: use a number from 1 to 67 "):
+        load_acme(data_dir=DATA, pages=0)

@@ -19,7 +19,7 @@ whose questions are all unanswerable loads with a warning: answerable accuracy w
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +123,10 @@ class AcmeDatasetConfig:
     # the behaviour variant: the same questions with format, voice and fallback checks, plus
     # off-topic and competitor-bait questions (data/acme/README.md, "Behaviour variant")
     behaviour: bool = False
+    # only the questions about the first N pages (and the same share of those with no gold page,
+    # per split), for a quick comparison (conf/sweep/quick.yaml); the corpus stays whole, so
+    # retrieval searches all pages as in the full set
+    pages: int | None = None
     data_dir: str = MISSING
     system_prompt: str = NEUTRAL_SYSTEM_PROMPT
     abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
@@ -183,11 +187,31 @@ def load_acme(**settings: Any) -> Dataset:
             f"available: {', '.join(revisions) or 'none'}"
         )
     questions = "behaviour_questions.jsonl" if config.behaviour else "questions.jsonl"
-    return load_jsonl(
+    dataset = load_jsonl(
         config.name, str(folder / questions), str(folder / "corpus.jsonl"),
         system_prompt=config.system_prompt, abstain_answer=config.abstain_answer,
         policy=config.policy,
     )  # fmt: skip
+    if config.pages is None:
+        return dataset
+    if not 0 < config.pages <= len(dataset.corpus):
+        raise HarnessError(
+            f"dataset.pages={config.pages}: use a number from 1 to {len(dataset.corpus)} (the "
+            f"pages of acme) or null for all"
+        )
+    return about_first_pages(dataset, config.pages)
+
+
+def about_first_pages(dataset: Dataset, pages: int) -> Dataset:
+    """The dataset with only the questions about its first `pages` documents, plus, per split,
+    the same share of the questions that have no gold document (the first ones, in file order)."""
+    first = {document.id for document in dataset.corpus[:pages]}
+    share = pages / len(dataset.corpus)
+    kept = {q.id for q in dataset.questions if q.doc_ids and set(q.doc_ids) <= first}
+    for split in SPLITS:
+        undocumented = [q.id for q in dataset.split(split) if not q.doc_ids]
+        kept.update(undocumented[: round(share * len(undocumented))])
+    return replace(dataset, questions=[q for q in dataset.questions if q.id in kept])
 
 
 def build_jsonl(**settings: Any) -> Dataset:

@@ -1,6 +1,7 @@
 """Distillation: a student adapter trained on a teacher run's answers instead of the gold ones.
 
-`strategy.teacher_run` names a run folder (`results/runs/<...>` or a sweep cell) whose
+`strategy.teacher_run` names a run folder (`results/runs/<...>` or a sweep cell), or a folder
+holding one run (conf/behaviour/teacher.yaml gives its cell a runs folder of its own), whose
 `predictions.jsonl` answered the train split: any strategy, model or backend the harness ran, run
 with `run.split=train`. `read_teacher` checks that folder against the student's train questions
 and returns the teacher's raw prediction for each, with what `setup.json` records about it.
@@ -56,6 +57,13 @@ def read_teacher(folder: str, train: list[Question]) -> Teacher:
             f"{where}: no such folder; set {KEY}=<the run folder of a teacher run with "
             f"run.split={TEACHER_SPLIT}> (results/runs/<...>)"
         )
+    runs = results.run_folders(path)
+    if len(runs) > 1:
+        raise HarnessError(
+            f"{where}: holds {len(runs)} runs ({', '.join(r.name for r in runs[:3])}...); set "
+            f"{KEY} to the one that answered run.split={TEACHER_SPLIT}"
+        )
+    path = runs[0] if runs else path
     predictions, config_path = path / results.PREDICTIONS, path / results.CONFIG
     if not predictions.is_file() or not config_path.is_file():
         lacking = results.PREDICTIONS if not predictions.is_file() else results.CONFIG

@@ -47,6 +47,16 @@ class RunSummary(TypedDict):
     config: dict[str, Any]
 
 
+def run_folders(path: Path) -> list[Path]:
+    """The run folders `path` names: itself if it holds predictions, else its subfolders that do
+    (a runs folder, e.g. a sweep cell's own `paths.runs_dir`)."""
+    if (path / PREDICTIONS).is_file():
+        return [path]
+    if not path.is_dir():
+        return []
+    return sorted(child for child in path.iterdir() if (child / PREDICTIONS).is_file())
+
+
 def config_hash(config: dict[str, Any]) -> str:
     """A short, stable hash of a (resolved, plain) config."""
     text = json.dumps(config, sort_keys=True, default=str)

@@ -326,7 +326,8 @@ def _folder_safe(name: str) -> str:
 
 def _file_settings(node: Any) -> list[str]:
     """Every setting in a config node that names an existing file; a setting naming a run folder
-    (`strategy.teacher_run`) stands for its predictions, so new teacher answers make a new run."""
+    (`strategy.teacher_run`), or a folder holding one run, stands for its predictions, so new
+    teacher answers make a new run."""
     if isinstance(node, dict):
         return [path for value in node.values() for path in _file_settings(value)]
     if isinstance(node, list):
@@ -335,8 +336,11 @@ def _file_settings(node: Any) -> list[str]:
         return []
     if _is_file(node):
         return [node]
-    predictions = f"{node.rstrip('/')}/{results.PREDICTIONS}"
-    return [predictions] if _is_file(predictions) else []
+    try:
+        folders = results.run_folders(Path(node)) if "\n" not in node else []
+    except (OSError, ValueError):  # a prompt too long for a file name, a NUL character
+        return []
+    return [str(folders[0] / results.PREDICTIONS)] if len(folders) == 1 else []
 
 
 def _is_file(text: str) -> bool:

@@ -108,6 +108,11 @@ def test_every_sweep_cell_composes(sweep: str) -> None:
             expected = parser.parse_override(f"{key}={value}").value()
             if "." in key:  # a setting
                 assert OmegaConf.select(cfg, key.removeprefix("+")) == expected, (key, value)
+            elif key.startswith("+"):  # a group of global cells, each choosing a strategy
+                cell = OmegaConf.load(CONF_DIR / key[1:] / f"{value}.yaml")
+                (chosen,) = [d["override /strategy"] for d in cell.defaults]
+                own = compose_config([f"strategy={chosen}"]).strategy._target_
+                assert cfg.strategy._target_ == own, (key, value)
             else:  # a config group: the chosen file, named after itself
                 assert cfg[key].name == expected, (key, value)
 

@@ -207,3 +207,20 @@ def test_the_report_puts_each_student_beside_its_teachers_test_split_run(
 def test_a_report_without_students_has_no_distillation_section(fake_results: Path) -> None:
     write_report(fake_results, rules=RULES, pricing=PRICING)
     assert "Distillation" not in (fake_results / "report.md").read_text()
+
+
+def test_a_folder_holding_one_teacher_run_names_it_and_two_are_one_line(
+    tiny_run_overrides: list[str], student: list[str], tmp_path: Path
+) -> None:
+    # conf/behaviour/teacher.yaml gives the teacher a runs folder of its own, named by distilled
+    runs_dir = tmp_path / "teacher"
+    taught = teacher([*tiny_run_overrides, f"paths.runs_dir={runs_dir}"])
+    summary = run(compose_config([*student, f"strategy.teacher_run={runs_dir}"]))
+    assert summary["setup"]["details"]["teacher"]["folder"] == str(taught.resolve())
+    # the run is keyed by the teacher's answers behind the folder, as with a run folder named
+    rewrite(taught, prediction="a different answer")
+    again = run(compose_config([*student, f"strategy.teacher_run={runs_dir}"]))
+    assert again["folder"] != summary["folder"]
+    teacher([*tiny_run_overrides, f"paths.runs_dir={runs_dir}", "run.seed=1"])  # a second run
+    with pytest.raises(HarnessError, match=r"^strategy\.teacher_run=\S+: holds 2 runs \("):
+        run(compose_config([*student, f"strategy.teacher_run={runs_dir}"]))

@@ -20,6 +20,7 @@ from harness.report import (
 )
 from harness.results import CAPABILITIES
 from harness.scoring import ScoringRules
+from tests.fakes import write_fake_run, write_summary
 
 RULES = ScoringRules()
 PRICING = build_pricing("test VM", 3.6, "2026-11-29")  # $0.001 per second
@@ -136,3 +137,15 @@ def test_without_checks_the_report_has_no_behaviour_axis(fake_results: Path) -> 
     assert mention.startswith("- Question 3,")
     assert mention.endswith("Not measured: no question carries behaviour checks.")
     assert not (fake_results / "knowledge_vs_behaviour.png").exists()
+
+
+def test_a_run_on_another_split_is_named_but_not_compared(fake_results: Path) -> None:
+    # a distillation teacher answering its own train questions must not outrank the test cells
+    teacher = write_fake_run(fake_results, "finetune_rag", [True] * 11, seconds=0.1, setup=1.0)
+    write_summary(teacher, [json.loads(line) for line in (teacher / "predictions.jsonl").open()],
+                  ["strategy=finetune_rag", "model.name=m", "run.split=train"])  # fmt: skip
+    report = write_report(fake_results, rules=RULES, pricing=PRICING).read_text()
+    table = pd.read_csv(fake_results / "report.csv")
+    assert sorted(table["cell"]) == ["prompt/m", "rag/m"]
+    assert "Not compared, as they answered another split than the test split" in report
+    assert "finetune_rag/m" in report  # named in the note

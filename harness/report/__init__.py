@@ -67,11 +67,12 @@ def write_report(
     if rules is None or pricing is None:
         rules, pricing = current_settings()
     runs, predictions = load_runs(folder, run_folders, rules, pricing)
+    runs, predictions, apart = one_split(runs, predictions)
     table = comparison_table(runs)
     pairs = significance_table(runs, predictions)
     behaviour_pairs = behaviour_table(runs, predictions)
     plots = make_plots(runs, predictions, table, folder)
-    advice = recommendation(table, pairs, behaviour_pairs)
+    advice = [*apart, *recommendation(table, pairs, behaviour_pairs)]
     write_text_atomic(folder / "report.csv", csv_safe(table).to_csv(index=False))
     page = Page(table, pairs, advice, plots, scorer_note(runs), behaviour_pairs,
                 distillation_section(runs, table))  # fmt: skip
@@ -80,6 +81,29 @@ def write_report(
     if decided := verdict(advice):  # the line a sweep prints at its end
         log.info("recommendation: %s", decided)
     return folder / "report.md"
+
+
+def one_split(
+    runs: pd.DataFrame, predictions: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The runs on the split most of them answered (test on a tie), and a note naming the others.
+
+    A cell that answered its own train questions (a distillation teacher) would otherwise be
+    ranked beside cells answering held-out ones.
+    """
+    splits = runs["summary"].map(lambda summary: summary["split"])
+    counts = splits.value_counts()
+    if len(counts) < 2:
+        return runs, predictions, []
+    kept = max(counts.index, key=lambda split: (counts[split], split == "test"))
+    others = runs[splits != kept]
+    note = (
+        f"Not compared, as they answered another split than the {kept} split the others "
+        f"answered: {', '.join(others['cell'])}."
+    )
+    log.info("%s", note)
+    kept_runs = runs[splits == kept].reset_index(drop=True)
+    return kept_runs, predictions[predictions["folder"].isin(kept_runs["folder"])], [note]
 
 
 def current_settings(overrides: list[str] | None = None) -> tuple[ScoringRules, Pricing]:

@@ -41,6 +41,7 @@ def outcome(prediction: str, answers: list[str], question: str = "") -> str:
         ("100 divided by 10 equals 10.", ["10"], "What is 100 divided by 10?"),
         ("Water boils at 100 degrees Celsius (212 degrees Fahrenheit).", ["100 degrees"], ""),
         ("It needs Android 12 or later.", ["Android 12"], ""),
+        ("Acme is certified at Tier 3B.", ["Tier 3B"], ""),  # not 3 bytes
         # dates as dates, text as whole words with punctuation aside
         ("It came out on 9 March 2023.", ["March 9, 2023"], ""),
         ("Released 2023-03-09", ["March 9, 2023"], ""),
@@ -76,6 +77,7 @@ def test_correct_answers_a_careful_reader_accepts(
         ("Android 12", ["12 devices"], ""),
         ("12 devices", ["Android 12"], ""),
         ("Tier 4", ["Tier 4A"], ""),
+        ("Tier 3C", ["Tier 3B"], ""),
         ("ACS-2215", ["ACS-2214"], ""),
         # hedging: two candidate values for the asked quantity
         ("75 or 60 seats", ["75 seats"], ""),

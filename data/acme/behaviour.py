@@ -128,7 +128,7 @@ def check_behaviour(
             f"{where}: reference breaks {c.type}" for c in checks if not c.passes(reference)
         ]
         # the house format never changes the knowledge verdict: the reference is judged as its
-        # bare value is (correct, but for a value the scorer misreads even verbatim, see README)
+        # bare value is
         outcome = judge(reference, row["answers"], row["question"], rules)["outcome"]
         bare = row["answers"][0] if row["answers"] else material.fallback
         expected = judge(bare, row["answers"], row["question"], rules)["outcome"]

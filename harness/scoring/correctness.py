@@ -87,7 +87,8 @@ def same_quantity(stated: Quantity, gold: Quantity, asked: set[str] = frozenset(
     state "6 owners".
     """
     if gold.label is not None:  # a name with a number ("Android 12"): the number, or the name
-        bare = stated.unit is None and stated.label in (None, gold.label)
+        # "Tier 3B" reads as 3 of unit "b": the same letters after the number are the same name
+        bare = stated.unit in (None, gold.unit) and stated.label in (None, gold.label)
         return bare and same_number(stated, gold)
     if gold.unit is None:  # the question names what is counted: "How many days...?" "7 days"
         counted = stated.unit is None or _stem(stated.unit) in asked

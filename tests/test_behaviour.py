@@ -28,6 +28,8 @@ CASES = [
     ("max_words", 5, "Five words or less here", "This answer has six words in it"),
     ("max_sentences", 2, "One. Two!", "One. Two. Three"),
     ("max_sentences", 1, "No final stop at all", "A first one. And then"),
+    # a line is a sentence too: a list item, an intro line (code fences aside); data/acme/labels
+    ("max_sentences", 3, "It is:\n```\nsize = 5\n```", "Sizes:\n- 1.1 GB\n- 1.2 GB\n- 1.3 GB"),
     ("starts_with", "Hi there", "hi there, it is 5 GB.", "Hello, it is 5 GB."),
     ("ends_with", "Happy syncing!", "It is 5 GB. Happy syncing!", "Happy syncing! It is 5 GB."),
     ("ends_with", "Acme Support", "Thanks, Acme Support.", "Acme Support thanks you."),

@@ -6,7 +6,8 @@ The other axis beside knowledge. A question carries its checks in the dataset, a
 - `contains`: each phrase of `value` (a string or a list of them) appears as whole words, any case
 - `not_contains`: no phrase of `value` appears (the same matching): e.g. a competitor's name
 - `regex`: the Python regular expression `value` matches somewhere in the answer
-- `max_words` / `max_sentences`: at most `value` words / sentences (a sentence ends at . ! or ?)
+- `max_words` / `max_sentences`: at most `value` words / sentences (a sentence ends at . ! or ?,
+  or with its line: each list item is one; code fence lines are none)
 - `starts_with` / `ends_with`: the stripped answer starts / ends with `value`, in any case
   (`ends_with` ignores one final full stop)
 - `fallback`: the answer is the phrase `value` and nothing else (case, surrounding space and final
@@ -84,10 +85,15 @@ def _says(answer: str, phrase: str) -> bool:
 
 
 def _sentences(answer: str) -> int:
-    """Sentences in `answer`: one per . ! or ? run, plus a last one left unpunctuated."""
-    text = answer.strip()
-    ends = _SENTENCE_END.findall(text)
-    return len(ends) + (1 if text and not re.search(r"[.!?]$", text) else 0)
+    """Sentences in `answer`, line by line: one per . ! or ? run, plus one for a line left
+    unpunctuated (a list item, an intro line, a cut-off end); code fence lines are no sentence."""
+    lines = [line.strip() for line in answer.splitlines()]
+    return sum(_line_sentences(line) for line in lines if not line.startswith("```"))
+
+
+def _line_sentences(line: str) -> int:
+    ends = _SENTENCE_END.findall(line)
+    return len(ends) + (1 if line and not re.search(r"[.!?]$", line) else 0)
 
 
 def _bare(text: str) -> str:

@@ -8,6 +8,11 @@ split, each labelled by a person who read the question, the gold answer and the 
 `correct` (the fact is stated), `wrong` (something else is asserted), `abstained` or `empty`.
 The scorer agrees on a row when it calls it correct exactly when the label does. A false accept is
 a row the scorer calls correct that the label does not; a false reject the other way round.
+
+The behaviour checks (`harness/scoring/behaviour.py`) have their own labels, `behaviour.jsonl` in
+the same folder: per check type of a row, whether a reader finds the part of the policy that type
+stands for kept. A false accept there is a check that passes where the reader finds the rule
+broken; a false reject a check that fails where the reader finds it kept.
 """
 
 from __future__ import annotations
@@ -22,14 +27,24 @@ from typing import Any
 from harness.config import ROOT
 from harness.errors import HarnessError
 from harness.scoring import ScoringRules, judge
+from harness.scoring.behaviour import compliance, parse_checks
 
 LABELS_DIR = ROOT / "data" / "acme" / "labels"
 LABELS = ("correct", "wrong", "abstained", "empty")
+BEHAVIOUR_FILE = "behaviour.jsonl"  # in LABELS_DIR, beside the knowledge labels
+# The rules of the acme behaviour policy that several check types stand for together
+# (data/acme/README.md, "Checks and reference replies"); `fallback` and `not_contains` (the
+# competitors) are a rule each.
+BEHAVIOUR_RULES = {
+    "house format": ("contains", "max_sentences", "max_words"),
+    "brand voice": ("starts_with", "ends_with"),
+}
 
 
 def load_labels(folder: Path = LABELS_DIR) -> list[dict[str, Any]]:
-    """Every labelled prediction in `folder`'s JSONL files, checked field by field."""
-    files = sorted(folder.glob("*.jsonl"))
+    """Every labelled prediction in `folder`'s JSONL files (but the behaviour labels), checked
+    field by field."""
+    files = sorted(p for p in folder.glob("*.jsonl") if p.name != BEHAVIOUR_FILE)
     if not files:
         raise HarnessError(f"no label files in {folder}: expected *.jsonl")
     rows = []
@@ -101,6 +116,76 @@ def by_group(
     return {**table, "all": agreement(rows, says_correct)}
 
 
+def load_behaviour_labels(path: Path = LABELS_DIR / BEHAVIOUR_FILE) -> list[dict[str, Any]]:
+    """The hand-labelled behaviour rows of `path`, checked field by field: a label per check type
+    of the row, each true (the reader finds that rule kept) or false."""
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        where = f"{path} line {number}"
+        row = json.loads(line)
+        for key in ("id", "strategy", "model", "question", "prediction", "checks", "labels"):
+            if key not in row:
+                raise HarnessError(f"{where}: field {key!r} is missing")
+        types = {check.type for check in parse_checks(row["checks"], where)}
+        labels = row["labels"]
+        if not isinstance(labels, dict) or set(labels) != types:
+            raise HarnessError(
+                f"{where}: field 'labels' must give one label per check type of the row: "
+                f"{', '.join(sorted(types))}"
+            )
+        if not all(isinstance(label, bool) for label in labels.values()):
+            raise HarnessError(f"{where}: field 'labels' holds true or false per check type")
+        rows.append(row)
+    return rows
+
+
+def behaviour_agreement(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per check type, then per rule of several types (all its checks at once): rows, rows a
+    reader finds kept, agreements, false accepts and false rejects of the checks, as counts."""
+    by_type: dict[str, list[tuple[bool, bool]]] = {}  # (the checks pass, the reader finds kept)
+    by_rule: dict[str, list[tuple[bool, bool]]] = {}
+    for row in rows:
+        passes = compliance(parse_checks(row["checks"], row["id"]), row["prediction"])
+        for kind, passed in passes.items():
+            by_type.setdefault(kind, []).append((passed, row["labels"][kind]))
+        for rule, kinds in BEHAVIOUR_RULES.items():
+            if set(kinds) <= set(passes):
+                pair = (all(passes[k] for k in kinds), all(row["labels"][k] for k in kinds))
+                by_rule.setdefault(f"{rule} ({', '.join(kinds)})", []).append(pair)
+    return {name: _counts(pairs) for name, pairs in [*sorted(by_type.items()), *by_rule.items()]}
+
+
+def _counts(pairs: list[tuple[bool, bool]]) -> dict[str, int]:
+    return {
+        "rows": len(pairs),
+        "labelled_kept": sum(kept for _, kept in pairs),
+        "agreements": sum(passed == kept for passed, kept in pairs),
+        "false_accepts": sum(passed and not kept for passed, kept in pairs),
+        "false_rejects": sum(kept and not passed for passed, kept in pairs),
+    }
+
+
+def format_behaviour_table(table: dict[str, dict[str, int]]) -> str:
+    """A Markdown table of the behaviour checks' agreement with the labels."""
+    lines = [
+        "| check type or rule | labelled | labelled kept | agreement | false accepts "
+        "| false rejects |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, f in table.items():
+        share = {
+            k: f"{f[k]} ({100 * f[k] / f['rows']:.1f} %)"
+            for k in ("agreements", "false_accepts", "false_rejects")
+        }
+        lines.append(
+            f"| {name} | {f['rows']} | {f['labelled_kept']} | {share['agreements']} | "
+            f"{share['false_accepts']} | {share['false_rejects']} |"
+        )
+    return "\n".join(lines)
+
+
 def format_table(table: dict[str, dict[str, Any]]) -> str:
     """A Markdown table of agreement figures."""
     lines = [
@@ -117,7 +202,8 @@ def format_table(table: dict[str, dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """CLI entry: print the scorer's agreement with the hand labels, per labelled file."""
+    """CLI entry: print the scorer's agreement with the hand labels, per labelled file, then the
+    behaviour checks' per strategy and in all."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--labels", type=Path, default=LABELS_DIR, help="a folder of *.jsonl")
     parser.add_argument("--judge", help="also a model judge: a conf/model name, e.g. gpt-4o-mini")
@@ -128,6 +214,14 @@ def main(argv: list[str] | None = None) -> None:
         rows = load_labels(args.labels)
         print("rules (harness/scoring):")
         print(format_table(by_group(rows, rules_say_correct(rules), "file")))
+        if (args.labels / BEHAVIOUR_FILE).exists():
+            behaviour = load_behaviour_labels(args.labels / BEHAVIOUR_FILE)
+            for strategy in sorted({row["strategy"] for row in behaviour}):
+                print(f"\nbehaviour checks (harness/scoring/behaviour.py), {strategy}:")
+                chosen = [row for row in behaviour if row["strategy"] == strategy]
+                print(format_behaviour_table(behaviour_agreement(chosen)))
+            print("\nbehaviour checks (harness/scoring/behaviour.py), all strategies:")
+            print(format_behaviour_table(behaviour_agreement(behaviour)))
         if args.judge:
             from harness.scoring.model_judge import compose_judge_config, load_judge
 

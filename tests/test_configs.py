@@ -109,12 +109,18 @@ def test_every_sweep_cell_composes(sweep: str) -> None:
             if "." in key:  # a setting
                 assert OmegaConf.select(cfg, key.removeprefix("+")) == expected, (key, value)
             elif key.startswith("+"):  # a group of global cells, each choosing a strategy
-                cell = OmegaConf.load(CONF_DIR / key[1:] / f"{value}.yaml")
-                (chosen,) = [d["override /strategy"] for d in cell.defaults]
-                own = compose_config([f"strategy={chosen}"]).strategy._target_
-                assert cfg.strategy._target_ == own, (key, value)
+                own = compose_config([f"strategy={_cell_strategy(key[1:], value)}"])
+                assert cfg.strategy._target_ == own.strategy._target_, (key, value)
             else:  # a config group: the chosen file, named after itself
                 assert cfg[key].name == expected, (key, value)
+
+
+def _cell_strategy(group: str, cell: str) -> str:
+    """The strategy a global cell config overrides, following cells it builds on."""
+    (entry,) = OmegaConf.load(CONF_DIR / group / f"{cell}.yaml").defaults
+    if isinstance(entry, str):  # another cell of the group: "/behaviour/finetune"
+        return _cell_strategy(group, entry.rsplit("/", 1)[-1])
+    return entry["override /strategy"]
 
 
 def _sweep_values(parser: OverridesParser, override: str) -> list[str]:

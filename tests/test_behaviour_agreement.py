@@ -17,21 +17,22 @@ from harness.scoring.agreement import (
 from harness.scoring.behaviour import CHECK_TYPES
 from tests.helpers import write_jsonl
 
-# Bounds on a type's (or rule's) labelled rows, from the measurement (labels README): 1 false
-# accept in 66 (contains: the lead with no answer after it) and no other disagreement. At 66 rows
-# 1 % lets no false reject through, so one more row a person accepts and a check rejects fails.
-MAX_FALSE_ACCEPTS = 0.02
-MAX_FALSE_REJECTS = 0.01
-# No prediction of prompt, prompt_policy or rag keeps these, so their false rejects cannot be
-# measured yet; the fine-tuned cells' labels should empty this set.
-NO_KEPT_ROWS_YET = {"starts_with", "ends_with", "fallback"}
+# Bounds on a type's (or rule's) labelled rows, from the measurement (labels README, 230 rows of
+# five cells): 1 false accept in 102 (contains: the lead with no answer after it) and no other
+# disagreement. 1.5 % lets that one through at 102 rows and none at 56 (not_contains); 0.5 % lets
+# no false reject through below 200 rows, so one row a person accepts and a check rejects fails.
+MAX_FALSE_ACCEPTS = 0.015
+MAX_FALSE_REJECTS = 0.005
+# Every type has kept rows since the fine-tuned cells' labels (brand voice and fallback).
+NO_KEPT_ROWS_YET: set[str] = set()
 ACME_TYPES = set(CHECK_TYPES) - {"regex", "json_schema"}  # the acme behaviour variant's checks
 
 
 def test_the_labels_cover_every_rule_strategy_and_verdict() -> None:
     rows = load_behaviour_labels()
-    assert len(rows) >= 150
-    assert {"prompt", "prompt_policy", "rag"} <= {row["strategy"] for row in rows}
+    assert len(rows) >= 230
+    cells = {"prompt", "prompt_policy", "rag", "finetune", "finetune_rag"}
+    assert cells <= {row["strategy"] for row in rows}
     table = behaviour_agreement(rows)
     assert set(table) >= ACME_TYPES
     assert {kind for kind in ACME_TYPES if table[kind]["labelled_kept"] == 0} == NO_KEPT_ROWS_YET

@@ -41,7 +41,19 @@ QUOTA = {
     "outside_the_product": 2,
     "competitor_bait": 10,
 }
-QUOTAS = {"prompt_policy": {**QUOTA, "answerable": 30, "competitor_bait": 16}}
+# The fine-tuned cells (added later, issue 13): finetune gets 24 answerable questions (50 rows), as
+# it is the cell expected to keep the brand voice; finetune_rag a smaller draw of every kind (30).
+QUOTAS = {
+    "prompt_policy": {**QUOTA, "answerable": 30, "competitor_bait": 16},
+    "finetune": {**QUOTA, "answerable": 24},
+    "finetune_rag": {
+        **QUOTA,
+        "answerable": 12,
+        "unanswerable": 4,
+        **{kind: 1 for kind in ("other_companies", "chit_chat", "general_knowledge")},
+        "outside_the_product": 1,
+    },
+}
 
 
 def sample(strategy: str, sweep: Path = SWEEP, seed: int = SEED) -> list[dict[str, Any]]:

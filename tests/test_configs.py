@@ -139,3 +139,15 @@ def test_each_dataset_brings_its_prompt() -> None:
     assert hub.strategy.system_prompt == NEUTRAL_SYSTEM_PROMPT
     own = compose_config(["dataset=jsonl", "dataset.questions=q.jsonl", "dataset.system_prompt=Hi"])
     assert own.strategy.system_prompt == "Hi"
+
+
+def test_the_behaviour_sweeps_student_names_the_folder_its_teacher_writes_to() -> None:
+    # composed in a job's order: the swept cell, then the sweep file, merged after it
+    teacher = compose_config(["+behaviour=teacher", "+sweep=behaviour"])
+    student = compose_config(["+behaviour=distilled", "+sweep=behaviour"])
+    cells = ("prompt", "prompt_policy", "rag", "finetune", "finetune_rag")
+    others = [compose_config([f"+behaviour={c}", "+sweep=behaviour"]).paths.runs_dir for c in cells]
+    assert teacher.run.split == "train" and student.run.split == "test"
+    assert student.strategy.teacher_run == teacher.paths.runs_dir  # a folder of its own
+    assert teacher.paths.runs_dir not in others and len(set(others)) == 1
+    assert student.paths.runs_dir == others[0]

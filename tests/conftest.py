@@ -7,9 +7,12 @@ not this file).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from harness import adapters
+from harness.models import Conversation
 from tests.fakes import write_fake_run
 from tests.helpers import write_jsonl
 
@@ -111,3 +114,17 @@ def fake_results(tmp_path: Path) -> Path:
     write_fake_run(tmp_path, "prompt", [False] * 10 + [True], seconds=0.1, setup=0.0)
     write_fake_run(tmp_path, "rag", [True] * 8 + [False] * 2 + [True], seconds=0.4, setup=100.0)
     return tmp_path
+
+
+@pytest.fixture
+def trained_on(monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[Conversation, str]]]:
+    """The examples every adapter of the test was trained or loaded on."""
+    seen: list[list[tuple[Conversation, str]]] = []
+    real = adapters.load_or_train
+
+    def spy(model: Any, tokenizer: Any, examples: list, *args: Any) -> adapters.Adapter:
+        seen.append(examples)
+        return real(model, tokenizer, examples, *args)
+
+    monkeypatch.setattr(adapters, "load_or_train", spy)
+    return seen

@@ -10,11 +10,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from harness import adapters, results
+from harness import results
 from harness.caches import file_sha256
 from harness.costs import build_pricing
 from harness.errors import HarnessError
-from harness.models import Conversation
 from harness.report import write_report
 from harness.runner import instantiate, run
 from harness.scoring import ScoringRules
@@ -37,20 +36,6 @@ def teacher(overrides: list[str], split: str = "train") -> Path:
     """A run of another configuration (prompting) on `split`; its folder."""
     cfg = compose_config([*overrides, "strategy=prompt", f"run.split={split}"])
     return Path(run(cfg)["folder"])
-
-
-@pytest.fixture
-def trained_on(monkeypatch: pytest.MonkeyPatch) -> list[list[tuple[Conversation, str]]]:
-    """The examples every adapter of the test was trained or loaded on."""
-    seen: list[list[tuple[Conversation, str]]] = []
-    real = adapters.load_or_train
-
-    def spy(model: Any, tokenizer: Any, examples: list, *args: Any) -> adapters.Adapter:
-        seen.append(examples)
-        return real(model, tokenizer, examples, *args)
-
-    monkeypatch.setattr(adapters, "load_or_train", spy)
-    return seen
 
 
 def predictions(folder: Path) -> list[dict[str, Any]]:

@@ -228,19 +228,12 @@ def test_run_reports_setup_and_forgetting_then_reuses_them(
 
 
 def test_finetune_rag_trains_on_rag_prompts_and_answers_from_retrieved_documents(
-    finetune_overrides: list[str], monkeypatch: pytest.MonkeyPatch
+    finetune_overrides: list[str], trained_on: list[list[tuple[Conversation, str]]]
 ) -> None:
     nested = [o.replace("strategy.", "strategy.finetune.", 1) if o.startswith("strategy.") else o
               for o in finetune_overrides if o != "strategy=finetune"]  # fmt: skip
     overrides = [*nested, "strategy=finetune_rag"]
-    seen: list[list[tuple[Conversation, str]]] = []
-    real = adapters.load_or_train
-
-    def spy(model: Any, tokenizer: Any, examples: list, *args: Any) -> adapters.Adapter:
-        seen.append(examples)
-        return real(model, tokenizer, examples, *args)
-
-    monkeypatch.setattr(adapters, "load_or_train", spy)
+    seen = trained_on
     strategy, first, dataset = prepared(overrides)
     ((prompt, reply),) = seen[0]  # the tiny dataset's one train question
     assert "upload limit is 37 gb" in prompt[-1]["content"]  # its retrieved document

@@ -323,7 +323,7 @@ def _cli(*overrides: str) -> subprocess.CompletedProcess:
         (["dataset=jsonl", "dataset.questions={bad}"], "error: {bad} line 1: not UTF-8"),
         (["dataset=jsonl", "dataset.questions={huge}"],
          "error: {huge} line 1: field 'question' is"),
-        (["run.split=validation"], "error: run.split='validation': use one of train, test"),
+        (["run.split=dev"], "error: run.split='dev': use one of train, test, validation"),
     ],
     ids=["unset questions", "non-UTF-8 file", "huge question", "unknown split"],
 )  # fmt: skip

@@ -137,3 +137,15 @@ def test_scorer_agrees_with_hand_labels_per_strategy() -> None:
         assert figures["false_accepts"] <= 0.02, (name, figures)
         assert figures["false_rejects"] <= 0.02, (name, figures)
     assert table["all"]["labelled_correct"] >= 100  # enough correct rows to measure rejects on
+
+
+def test_every_outcome_agrees_with_hand_labels_on_house_format_replies() -> None:
+    # abstention and hallucination figures count abstained against wrong, which the correct /
+    # not-correct agreement above cannot see; the house format wraps every value in a greeting
+    # and a sign-off, and the policy's hand-over must count as declining
+    rows = [row for row in load_labels() if row["file"].startswith("acme_behaviour-")]
+    assert {row["strategy"] for row in rows} >= {"finetune", "finetune_rag", "distilled"}
+    assert sum(row["label"] == "abstained" for row in rows) >= 10
+    judged = [outcome(row["prediction"], row["answers"], row["question"]) for row in rows]
+    differ = [row["id"] for row, said in zip(rows, judged, strict=True) if said != row["label"]]
+    assert len(differ) <= 0.02 * len(rows), differ

@@ -46,6 +46,7 @@ QUOTA = {
 QUOTAS = {
     "prompt_policy": {**QUOTA, "answerable": 30, "competitor_bait": 16},
     "finetune": {**QUOTA, "answerable": 24},
+    "distilled": {**QUOTA, "answerable": 24},  # the student of finetune_rag, drawn like finetune
     "finetune_rag": {
         **QUOTA,
         "answerable": 12,
@@ -68,6 +69,23 @@ def sample(strategy: str, sweep: Path = SWEEP, seed: int = SEED) -> list[dict[st
         pool = sorted(by_kind[kind], key=lambda r: r["id"])
         picked = Random(f"{seed}-{strategy}-{kind}").sample(pool, min(count, len(pool)))
         drawn += [_sampled(row, kind) for row in sorted(picked, key=lambda r: r["id"])]
+    return drawn
+
+
+# Knowledge labels of house-format replies (`acme_behaviour-<strategy>.jsonl`): is the fact right?
+KNOWLEDGE_QUOTA = {"answerable": 40, "unanswerable": 10}
+
+
+def sample_answers(strategy: str, sweep: Path = SWEEP, seed: int = SEED) -> list[dict[str, Any]]:
+    """Answerable and unanswerable rows of one cell to label for correctness, without verdicts."""
+    rows = _predictions(strategy, sweep)
+    off_topic = _off_topic_kinds()
+    drawn = []
+    for kind, count in KNOWLEDGE_QUOTA.items():
+        pool = sorted((r for r in rows if _kind(r, off_topic) == kind), key=lambda r: r["id"])
+        picked = Random(f"{seed}-knowledge-{strategy}-{kind}").sample(pool, min(count, len(pool)))
+        keys = ("id", "strategy", "model", "question", "answers", "doc_ids", "prediction")
+        drawn += [{key: row[key] for key in keys} for row in sorted(picked, key=lambda r: r["id"])]
     return drawn
 
 
@@ -108,9 +126,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--strategy", action="append", help=f"default: {', '.join(STRATEGIES)}")
     parser.add_argument("--sweep", type=Path, default=SWEEP, help="the behaviour sweep folder")
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument(
+        "--knowledge", action="store_true",
+        help="draw rows to label for correctness instead (40 answerable, 10 unanswerable)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
+    draw = sample_answers if args.knowledge else sample
     for strategy in args.strategy or STRATEGIES:
-        for row in sample(strategy, args.sweep, args.seed):
+        for row in draw(strategy, args.sweep, args.seed):
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 

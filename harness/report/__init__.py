@@ -103,7 +103,13 @@ def one_split(
     )
     log.info("%s", note)
     kept_runs = runs[splits == kept].reset_index(drop=True)
-    return kept_runs, predictions[predictions["folder"].isin(kept_runs["folder"])], [note]
+    # labelled again among themselves: the split no longer tells any of them apart
+    kept_runs["cell"] = cell_labels(list(kept_runs["summary"]))
+    kept_predictions = predictions[predictions["folder"].isin(kept_runs["folder"])]
+    kept_predictions = kept_predictions.drop(columns="cell").merge(
+        kept_runs[["folder", "cell"]], on="folder"
+    )
+    return kept_runs, kept_predictions, [note]
 
 
 def current_settings(overrides: list[str] | None = None) -> tuple[ScoringRules, Pricing]:

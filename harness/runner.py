@@ -54,6 +54,8 @@ def run(cfg: DictConfig, model: ChatModel | None = None) -> RunSummary:
     check_settings(cfg)
     if cfg.model.get("dtype") == "auto":  # keyed, recorded and loaded as what it resolves to here
         cfg.model.dtype = resolve_dtype("auto")
+    if cfg.model.get("dtype") == "bfloat16":  # its greedy answers depend on the thread count
+        cfg.run.threads = set_torch_threads(cfg.run.threads)
     plain: dict[str, Any] = OmegaConf.to_container(cfg, resolve=True)  # type: ignore[assignment]
     dataset = instantiate(cfg.dataset)
     questions, train = split_questions(cfg, dataset)
@@ -297,9 +299,12 @@ def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
         path: file_sha256(Path(path)) for path in _file_settings(plain["strategy"])
     }
     # `limit` stays out too: a larger limit extends the same run instead of starting over.
-    # `threads` as well: the compare sweep gave the same 744 predictions at 1 and 2 threads, and
-    # a parallel launcher must find the cells a sequential sweep already answered.
-    unhashed_run_keys = ("force", "limit", "threads")
+    # `threads` as well in float32, where the compare sweep gave the same 744 predictions at 1 and
+    # 2 threads, so a parallel launcher finds the cells a sequential sweep answered. Not in
+    # bfloat16: the behaviour sweep's prompt cell gave 11 of 24 answers alike at 1 and 2 threads.
+    unhashed_run_keys: tuple[str, ...] = ("force", "limit")
+    if cfg.model.get("dtype") != "bfloat16":
+        unhashed_run_keys += ("threads",)
     if cfg.run.split != VALIDATION:  # the fraction decides nothing then
         unhashed_run_keys += ("validation_fraction",)
     decisive["run"] = {k: v for k, v in decisive["run"].items() if k not in unhashed_run_keys}

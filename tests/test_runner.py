@@ -186,3 +186,26 @@ def test_a_validation_fraction_leaving_nothing_to_train_is_one_line(
                             "run.validation_fraction=0.01"]))  # fmt: skip
     with pytest.raises(HarnessError, match=r"run\.validation_fraction=1\.5: use 0 < value < 1"):
         run(compose_config([*tiny_run_overrides, "run.validation_fraction=1.5"]))
+
+
+def test_bfloat16_runs_are_keyed_by_their_thread_count(tiny_run_overrides: list[str]) -> None:
+    # bfloat16 greedy answers change with the thread count (float32 ones did not), so a run
+    # answered with one count must not be resumed or skipped by a run with another
+    import torch
+
+    before = torch.get_num_threads()
+    try:
+
+        def folder(*extra: str) -> Path:
+            cfg = compose_config([*tiny_run_overrides, "strategy=prompt", "run.limit=1", *extra])
+            return Path(run(cfg)["folder"])
+
+        assert folder("run.threads=1") == folder("run.threads=2")  # float32
+        one, two = (folder("model.dtype=bfloat16", f"run.threads={n}") for n in (1, 2))
+        assert one != two
+        torch.set_num_threads(1)
+        unset = folder("model.dtype=bfloat16", "run.threads=null")  # what torch uses is recorded
+        assert unset == one
+        assert yaml.safe_load((unset / "config.yaml").read_text())["run"]["threads"] == 1
+    finally:
+        torch.set_num_threads(before)

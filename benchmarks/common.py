@@ -9,10 +9,11 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig
+
+from harness.machine import cpu_model
 
 Figure = dict[str, Any]  # {"median", "min", "max", "runs"}
 
@@ -82,7 +83,7 @@ def machine_info() -> dict[str, Any]:
     from harness import results
 
     return {
-        "cpu_model": _cpu_model(),
+        "cpu_model": cpu_model(),
         "cpu_count": os.cpu_count(),
         "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "torch_threads": torch.get_num_threads(),
@@ -122,13 +123,3 @@ def embedder(name: str, trust_remote_code: bool) -> Any:
     from harness.embedders import load_embedder
 
     return load_embedder(name, trust_remote_code)
-
-
-def _cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"

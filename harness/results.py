@@ -15,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypedDict
 
+from harness import machine
 from harness.files import write_text_atomic
 
 PREDICTIONS = "predictions.jsonl"
@@ -150,6 +151,7 @@ def format_summary(summary: RunSummary) -> str:
         *_failures(metrics),
         ("latency p50 / p95", _seconds_pair(metrics)),
         ("questions per second", _number(metrics["questions_per_second"], 2)),
+        *([("measured on", machine.label(setup["machine"]))] if "machine" in setup else []),
         ("tokens per question", _tokens(metrics)),
         ("setup", f"{setup.get('seconds', 0):.1f}s, ${cost['setup_usd']:.6f}"),
         ("cost per 1k questions", _usd(cost["per_1k_questions_usd"], 4)),

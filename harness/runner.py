@@ -23,7 +23,7 @@ from hydra.utils import instantiate as hydra_instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from harness import results
+from harness import machine, results
 from harness.caches import file_lock, file_sha256
 from harness.costs import Pricing
 from harness.datasets import SPLITS, Question, check_split
@@ -188,9 +188,12 @@ def _answer(
     strategy = instantiate(cfg.strategy, model=model if needs_model else None)
     setup = strategy.prepare(train, dataset.corpus)
     setup_path = run_dir / results.SETUP
+    here = machine.describe()
     if not setup_path.is_file():  # the first preparation is the one whose cost was paid
         declared = {key: bool(getattr(strategy, key, False)) for key in results.CAPABILITIES}
-        write_json_atomic(setup_path, {**asdict(setup), **declared})
+        write_json_atomic(setup_path, {**asdict(setup), **declared, "machine": here})
+    else:
+        _warn_if_another_machine(json.loads(setup_path.read_text()).get("machine"), here, run_dir)
     written: list[dict[str, Any]] = []
     size = cfg.run.batch_size
     batches = [remaining[i : i + size] for i in range(0, len(remaining), size)]
@@ -362,6 +365,17 @@ def _clear(run_dir: Path) -> None:
             shutil.rmtree(path)
         elif path.name != results.LOCK:
             path.unlink()
+
+
+def _warn_if_another_machine(
+    first: dict[str, Any] | None, here: dict[str, Any], run_dir: Path
+) -> None:
+    """A resumed run's latencies mix two machines when the one answering now differs."""
+    keys = ("cpu_model", "torch_threads", "bfloat16_native")
+    if first and any(first.get(key) != here[key] for key in keys):
+        log.warning("%s was started on %s and resumes on %s: its latency and cost figures mix "
+                    "the two; run.force=true answers every question here", run_dir,
+                    machine.label(first), machine.label(here))  # fmt: skip
 
 
 def _next_batch(rows: list[dict[str, Any]]) -> int:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 from omegaconf import OmegaConf
@@ -75,6 +76,32 @@ def test_finished_run_is_not_recomputed(
     # A thread count is not part of the run's identity: the same cell, found and not recomputed.
     summary = run(compose_config([*overrides, "run.threads=1"]))
     assert path.read_text() == before and summary["folder"] == str(path.parent)
+
+
+def test_a_run_records_the_machine_it_was_measured_on(
+    tiny_run_overrides: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    import torch
+
+    from harness import machine
+    from harness.report import write_report
+
+    run(compose_config([*tiny_run_overrides, "run.limit=2"]))
+    folder = _run_dir(tmp_path / "results")
+    recorded = json.loads((folder / "setup.json").read_text())["machine"]
+    assert recorded["cpu_model"] == machine.cpu_model() != ""
+    assert recorded["torch_threads"] == torch.get_num_threads()
+    write_report(folder.parent, [folder])
+    (label,) = pd.read_csv(folder.parent / "report.csv")["machine"]
+    assert label == machine.label(recorded) and recorded["cpu_model"] in label
+
+    # resumed elsewhere: the record stays the first machine's, and the mix is said
+    monkeypatch.setattr(machine, "describe", lambda: {**recorded, "cpu_model": "Other CPU"})
+    with caplog.at_level("WARNING"):
+        run(compose_config(tiny_run_overrides))
+    assert json.loads((folder / "setup.json").read_text())["machine"] == recorded
+    assert "resumes on Other CPU" in caplog.text and "mix" in caplog.text
 
 
 def test_bad_run_settings_are_reported_together(tiny_run_overrides: list[str]) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from harness import results, stats
+from harness import machine, results, stats
 
 _LABEL_VALUE_CHARS = 40
 SIGNIFICANCE = 0.05  # family-wise, after Holm's correction across the report's pairs
@@ -44,6 +44,8 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
                 "completion_tokens": metrics["completion_tokens_mean"],
                 "forgetting_change": forgetting["change"] if forgetting else None,
                 "setup_seconds": run.setup.get("build_seconds", 0.0),
+                # where the seconds (and the compute cost priced from them) were measured
+                "machine": machine.label(run.setup.get("machine")),
                 "setup_usd": cost["setup_usd"],
                 "cost_per_1k_questions_usd": cost["per_1k_questions_usd"],
                 "cost_per_correct_usd": cost["per_correct_answer_usd"],

@@ -294,7 +294,7 @@ def instantiate(node: DictConfig, **kwargs: Any) -> Any:
 
 
 def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
-    decisive = {k: v for k, v in plain.items() if k not in _NOT_HASHED}
+    decisive = _without_cache_dirs({k: v for k, v in plain.items() if k not in _NOT_HASHED})
     # The data's content, not just its path: an edited file must not resume stale predictions.
     decisive["data"] = [_content(item) for item in (*dataset.questions, *dataset.corpus)]
     # Likewise the files a strategy reads (answers made elsewhere, train questions, a corpus).
@@ -314,6 +314,17 @@ def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
     decisive["model"] = {k: v for k, v in decisive["model"].items() if k not in SERVING_SETTINGS}
     parts = (cfg.dataset.name, cfg.strategy.name, cfg.model.name, results.config_hash(decisive))
     return Path(cfg.paths.runs_dir) / "-".join(_folder_safe(str(part)) for part in parts)
+
+
+def _without_cache_dirs(node: Any) -> Any:
+    """The config without its `cache_dir` settings at any depth: where converted models,
+    indexes and adapters are kept (each keyed by what produced it) never changes an answer, so
+    another `RAGBENCH_CACHE` finds the runs already answered."""
+    if isinstance(node, dict):
+        return {k: _without_cache_dirs(v) for k, v in node.items() if k != "cache_dir"}
+    if isinstance(node, list):
+        return [_without_cache_dirs(v) for v in node]
+    return node
 
 
 def _content(item: Any) -> dict[str, Any]:

@@ -76,6 +76,12 @@ def test_finished_run_is_not_recomputed(
     # A thread count is not part of the run's identity: the same cell, found and not recomputed.
     summary = run(compose_config([*overrides, "run.threads=1"]))
     assert path.read_text() == before and summary["folder"] == str(path.parent)
+    # Nor is where caches live (RAGBENCH_CACHE), in the model's or the strategy's settings.
+    for strategy in ("prompt", "rag"):
+        moved = [*tiny_run_overrides, f"strategy={strategy}"]
+        first = run(compose_config(moved))["folder"]
+        again = run(compose_config([*moved, f"paths.cache_dir={tmp_path / 'elsewhere'}"]))
+        assert again["folder"] == first and again["complete"]
 
 
 def test_a_run_records_the_machine_it_was_measured_on(

@@ -13,7 +13,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from harness.machine import cpu_model
+from harness.machine import describe
 
 Figure = dict[str, Any]  # {"median", "min", "max", "runs"}
 
@@ -83,10 +83,8 @@ def machine_info() -> dict[str, Any]:
     from harness import results
 
     return {
-        "cpu_model": cpu_model(),
+        **describe(),  # what a run records too: CPU, usable cores, threads, native bfloat16
         "cpu_count": os.cpu_count(),
-        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        "torch_threads": torch.get_num_threads(),
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "torch": torch.__version__,

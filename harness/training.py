@@ -3,9 +3,9 @@ the result).
 
 An example is the conversation rendered by the model's chat template with the reply as the
 assistant turn; the loss covers the reply's tokens only (with the end-of-turn tokens the template
-puts after it), never the prompt or padding. Training is a plain AdamW loop over left-padded
-batches: every reply ends at the last position, so logits are computed only for the tail that
-holds replies (over a whole prompt, the LM head costs as much as a few layers).
+puts after it), never the prompt or padding. Training is a plain AdamW loop over batches that
+`harness.batches` runs as one forward pass each: the prompt prefix the examples share once, the
+rest left-padded, logits only for the tail that holds replies.
 """
 
 from __future__ import annotations
@@ -19,12 +19,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.batches import IGNORE, Encoded, batch_loss, training_kernels
 from harness.errors import HarnessError
 from harness.models import Conversation
 
 log = logging.getLogger(__name__)
 
-IGNORE = -100  # the label of a token the loss skips (prompt, padding)
+ATTENTION = ("auto", "eager", "sdpa", "model")  # model: the attention the model was loaded with
 ALL_LINEAR_LLAMA = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
@@ -58,10 +59,14 @@ class TrainingSettings:
     validation_fraction: float = 0.1  # held out of the train examples for a validation loss
     logging_steps: int = 10
     seed: int = 0
-    # bfloat16 autocast over float32 weights (LoRA weights and optimizer state stay float32):
-    # 1.2x (closed-book) to 1.9x (grounded prompts) the tokens/s of float32 on a CPU with
-    # AVX512-BF16 and AMX, slower where bfloat16 is emulated; None: where the CPU has it
+    # bfloat16 autocast over float32 weights (LoRA weights and optimizer state stay float32),
+    # faster where the CPU has bfloat16 units, slower where it is emulated; None: where it has them
     bf16: bool | None = None
+    # how a step is computed (harness/batches.py); each was measured by `python -m benchmarks
+    # --only lora`, and none changes what is learnt beyond rounding:
+    attention: str = "auto"  # auto: eager on CPU (faster at these lengths), the model's own on GPU
+    share_prefix: bool = True  # the prompt prefix a batch shares runs once, not once per row
+    precast: bool = True  # frozen weights cast to bfloat16 once, not at every pass (with bf16)
 
     def resolved(self) -> TrainingSettings:
         """These settings with `bf16` decided for this CPU (what an adapter is keyed by)."""
@@ -85,6 +90,9 @@ class TrainingSettings:
                 problems.append(f"{prefix}.{key}={getattr(self, key)}: use 0 <= value < 1")
         if self.weight_decay < 0:
             problems.append(f"{prefix}.weight_decay={self.weight_decay}: use 0 or more")
+        if self.attention not in ATTENTION:
+            problems.append(f"{prefix}.attention={self.attention!r}: use one of "
+                            f"{', '.join(ATTENTION)}")  # fmt: skip
         if not self.target_modules:
             problems.append(f"{prefix}.target_modules is empty: name at least one layer, e.g. "
                             "[q_proj]")  # fmt: skip
@@ -92,15 +100,6 @@ class TrainingSettings:
             problems.append(f"{prefix}.target_modules: use [all-linear] alone or list layer names")
         if problems:
             raise HarnessError("; ".join(problems))
-
-
-@dataclass(frozen=True)
-class Encoded:
-    """One tokenized example; its labels are IGNORE except on the reply tokens."""
-
-    input_ids: list[int]
-    labels: list[int]
-    truncated: bool = False
 
 
 def fit(
@@ -160,42 +159,44 @@ def train(
 
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
     curve: dict[str, list[dict[str, float]]] = {"train": [], "validation": []}
-    _validate(model, validation_set, settings, pad_id, 0, curve)
-    step, tokens, window = 0, 0, []
+    step, tokens, computed, window = 0, 0, 0, []
     progress = tqdm(total=total, desc="fine-tuning", unit="step")
-    for epoch in range(1, math.ceil(total / steps_per_epoch) + 1):
-        model.train()
-        order = random.Random(settings.seed + epoch).sample(train_set, len(train_set))
-        for start in range(0, len(order), per_step):
-            group = order[start : start + per_step]
-            for micro in range(0, len(group), settings.batch_size):
-                batch = group[micro : micro + settings.batch_size]
-                loss, labelled, seen = batch_loss(model, batch, pad_id, settings.bf16)
-                (loss / labelled * len(batch) / len(group)).backward()
-                window.append(loss.item() / labelled)
-                tokens += seen
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            rate = tokens / (time.perf_counter() - started)
-            progress.set_postfix(loss=f"{window[-1]:.3f}", tokens_per_s=f"{rate:.0f}")
-            progress.update()
-            if step % settings.logging_steps == 0 or step == total:
-                mean = sum(window) / len(window)
-                curve["train"].append({"step": step, "epoch": epoch, "loss": mean})
-                window = []
+    with training_kernels(model, settings.attention, settings.bf16 and settings.precast):
+        _validate(model, validation_set, settings, pad_id, 0, curve)
+        for epoch in range(1, math.ceil(total / steps_per_epoch) + 1):
+            model.train()
+            order = random.Random(settings.seed + epoch).sample(train_set, len(train_set))
+            for start in range(0, len(order), per_step):
+                group = order[start : start + per_step]
+                for micro in range(0, len(group), settings.batch_size):
+                    batch = group[micro : micro + settings.batch_size]
+                    result = batch_loss(model, batch, pad_id, settings.bf16, settings.share_prefix)
+                    (result.loss / result.labelled * len(batch) / len(group)).backward()
+                    window.append(result.loss.item() / result.labelled)
+                    tokens, computed = tokens + result.tokens, computed + result.computed
+                optimizer.step()
+                schedule.step()
+                optimizer.zero_grad(set_to_none=True)
+                step += 1
+                rate = tokens / (time.perf_counter() - started)
+                progress.set_postfix(loss=f"{window[-1]:.3f}", tokens_per_s=f"{rate:.0f}")
+                progress.update()
+                if step % settings.logging_steps == 0 or step == total:
+                    mean = sum(window) / len(window)
+                    curve["train"].append({"step": step, "epoch": epoch, "loss": mean})
+                    window = []
+                if step == total:
+                    break
+            _validate(model, validation_set, settings, pad_id, epoch, curve)
             if step == total:
                 break
-        _validate(model, validation_set, settings, pad_id, epoch, curve)
-        if step == total:
-            break
     progress.close()
     model.eval()
     return {
         "train_seconds": time.perf_counter() - started,
         "steps": step,
-        "tokens": tokens,
+        "tokens": tokens,  # the examples' own tokens, as often as they were trained on
+        "computed_tokens": computed,  # positions the model ran: shared prefixes once, padding
         "loss_curve": curve,
         # the process's high-water resident memory, loaded model included (Linux reports KiB)
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -211,36 +212,6 @@ def planned_steps(settings: TrainingSettings, examples: int) -> int:
     """
     trained = examples - _held_out(settings, examples)
     return settings.max_steps or settings.epochs * _steps_per_epoch(settings, trained)
-
-
-def batch_loss(
-    model: Any, batch: list[Encoded], pad_id: int, bf16: bool = False
-) -> tuple[Any, int, int]:
-    """Summed reply-token cross-entropy of a left-padded batch, its reply tokens, all its tokens."""
-    import torch
-    import torch.nn.functional as F
-
-    width = max(len(e.input_ids) for e in batch)
-    pads = [width - len(e.input_ids) for e in batch]
-    ids = torch.tensor([[pad_id] * p + e.input_ids for p, e in zip(pads, batch, strict=True)])
-    labels = torch.tensor([[IGNORE] * p + e.labels for p, e in zip(pads, batch, strict=True)])
-    mask = torch.tensor([[0] * p + [1] * (width - p) for p in pads])
-    # logits are needed only from the position before the longest reply's first token
-    keep = 1 + max(len(e.labels) - [t != IGNORE for t in e.labels].index(True) for e in batch)
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
-    device = next(model.parameters()).device.type
-    with torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
-        logits = model(
-            input_ids=ids, attention_mask=mask, position_ids=positions, logits_to_keep=keep
-        ).logits
-    targets = labels[:, width - keep + 1 :]
-    loss = F.cross_entropy(
-        logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
-        targets.reshape(-1),
-        ignore_index=IGNORE,
-        reduction="sum",
-    )
-    return loss, int((targets != IGNORE).sum()), int(mask.sum())
 
 
 def encode(tokenizer: Any, conversation: Conversation, reply: str, max_length: int) -> Encoded:
@@ -322,7 +293,7 @@ def _validate(
     with torch.no_grad():
         for start in range(0, len(examples), settings.batch_size):
             batch = examples[start : start + settings.batch_size]
-            loss, count, _ = batch_loss(model, batch, pad_id, settings.bf16)
-            total, labelled = total + loss.item(), labelled + count
+            result = batch_loss(model, batch, pad_id, settings.bf16, settings.share_prefix)
+            total, labelled = total + result.loss.item(), labelled + result.labelled
     curve["validation"].append({"epoch": epoch, "loss": total / labelled})
     log.info("epoch %d: validation loss %.4f", epoch, total / labelled)

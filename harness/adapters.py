@@ -54,7 +54,8 @@ def load_or_train(
     """The adapter for these examples and settings: loaded from the cache, or trained and cached."""
     from peft import PeftModel
 
-    settings = settings.resolved()  # keyed by what bf16 means on this CPU, not by "auto"
+    # keyed by what bf16 means on the device that trains (this CPU, or the GPU), not by "auto"
+    settings = settings.resolved(str(next(model.parameters()).device))
     training.check_target_modules(model, settings.target_modules)
     key = adapter_key(model_identity(model, tokenizer), examples, settings)
     folder = Path(cache_dir).expanduser() / "adapters" / key[:32]

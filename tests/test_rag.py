@@ -27,7 +27,9 @@ def embedders(monkeypatch: pytest.MonkeyPatch) -> list[FakeEmbedder]:
     """Every embedder the strategy loads, in order; stands in for sentence-transformers."""
     made: list[FakeEmbedder] = []
 
-    def fake_load(embedder: str, trust_remote_code: bool = False) -> FakeEmbedder:
+    def fake_load(
+        embedder: str, trust_remote_code: bool = False, device: str = "auto"
+    ) -> FakeEmbedder:
         made.append(FakeEmbedder())
         return made[-1]
 

@@ -103,7 +103,7 @@ def test_a_run_records_the_machine_it_was_measured_on(
     assert label == machine.label(recorded) and recorded["cpu_model"] in label
 
     # resumed elsewhere: the record stays the first machine's, and the mix is said
-    monkeypatch.setattr(machine, "describe", lambda: {**recorded, "cpu_model": "Other CPU"})
+    monkeypatch.setattr(machine, "describe", lambda device: {**recorded, "cpu_model": "Other CPU"})
     with caplog.at_level("WARNING"):
         run(compose_config(tiny_run_overrides))
     assert json.loads((folder / "setup.json").read_text())["machine"] == recorded

@@ -27,16 +27,60 @@ class Generation:
 
 
 DTYPES = ("auto", "float32", "bfloat16")
+DEVICES = ("auto", "cpu", "cuda", "cuda:N")
 
 
-def resolve_dtype(requested: str) -> str:
-    """The weights' dtype for `model.dtype`: `auto` is bfloat16 where the CPU computes it natively
-    (AVX512-BF16 or AMX), float32 elsewhere (emulated bfloat16 is slower than float32)."""
+def resolve_device(requested: str, key: str = "model.device") -> str:
+    """The torch device for `model.device` (or another `key` with the same choices): `auto` is
+    `cuda` where torch sees a CUDA device, else `cpu`; `cuda` or `cuda:N` without one is an
+    error, not a silent fall back to the CPU."""
+    import torch
+
+    choices = ", ".join(DEVICES)
+    index = requested.removeprefix("cuda:")
+    if requested not in DEVICES[:3] and not (requested.startswith("cuda:") and index.isdigit()):
+        raise HarnessError(f"{key}={requested!r}: use one of {choices}")
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested == "cpu":
+        return requested
+    if not torch.cuda.is_available():
+        raise HarnessError(
+            f"{key}={requested!r}: torch sees no CUDA device here (torch {torch.__version__}); "
+            f"use {key}=auto or {key}=cpu"
+        )
+    if index.isdigit() and int(index) >= torch.cuda.device_count():
+        raise HarnessError(
+            f"{key}={requested!r}: torch sees {torch.cuda.device_count()} CUDA device(s), "
+            f"cuda:0 to cuda:{torch.cuda.device_count() - 1}"
+        )
+    return requested
+
+
+def resolve_dtype(requested: str, device: str = "cpu") -> str:
+    """The weights' dtype for `model.dtype` on a resolved `device`: `auto` is bfloat16 where the
+    CPU computes it natively (AVX512-BF16 or AMX), float32 elsewhere (emulated bfloat16 is slower
+    than float32); on CUDA, bfloat16 where the GPU has it (Ampere and later), else float32."""
     if requested not in DTYPES:
         raise HarnessError(f"model.dtype={requested!r}: use one of {', '.join(DTYPES)}")
     if requested != "auto":
         return requested
-    return "bfloat16" if fast_bfloat16() else "float32"
+    native = cuda_bfloat16(device) if device.startswith("cuda") else fast_bfloat16()
+    return "bfloat16" if native else "float32"
+
+
+def cuda_bfloat16(device: str = "cuda") -> bool:
+    """Whether the CUDA `device` computes bfloat16 in hardware (not emulated)."""
+    import contextlib
+
+    import torch
+
+    index = torch.device(device).index  # None: the current device, which torch asks about
+    with torch.cuda.device(index) if index is not None else contextlib.nullcontext():
+        try:
+            return bool(torch.cuda.is_bf16_supported(including_emulation=False))
+        except TypeError:  # torch before 2.3 has no `including_emulation` and never emulates
+            return bool(torch.cuda.is_bf16_supported())
 
 
 def fast_bfloat16() -> bool:
@@ -50,7 +94,8 @@ def fast_bfloat16() -> bool:
 
 # Settings of a model config that decide where and how fast a model is reached, not what it
 # answers: run folders and judge verdicts are keyed without them, so a server that moved to
-# another port, or another concurrency, finds what was already answered.
+# another port, or another concurrency, or a model moved to a GPU, finds what was already
+# answered (a resumed run warns when its machine or device changed: latencies mix the two).
 SERVING_SETTINGS = (
     "base_url",
     "api_key_env",
@@ -58,6 +103,8 @@ SERVING_SETTINGS = (
     "timeout_seconds",
     "max_retries",
     "threads",
+    # where it runs, not what it answers: recorded with the run's machine (harness.machine)
+    "device",
 )
 
 

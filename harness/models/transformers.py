@@ -21,7 +21,7 @@ from omegaconf import MISSING
 
 from harness.config import settings_from
 from harness.errors import HarnessError
-from harness.models import Conversation, Generation, resolve_dtype
+from harness.models import Conversation, Generation, resolve_device, resolve_dtype
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,12 @@ class TransformersModelConfig:
     max_new_tokens: int = 48
     batch_size: int = 8  # prompts per generate call (run.batch_size is questions per flush)
     # the dtype it answers in: auto = bfloat16 on CPUs with AVX512-BF16 or AMX (1.75x the
-    # questions/s of float32 on this Xeon), else float32; runs are keyed by the resolved one
+    # questions/s of float32 on this Xeon), else float32; on CUDA, bfloat16 where the GPU has it
+    # (Ampere and later), else float32; runs are keyed by the resolved one
     dtype: str = "auto"
+    # where it generates and trains: auto, cpu, cuda or cuda:N; auto = cuda where torch sees a
+    # CUDA device, else cpu. Recorded with the run's machine, not part of the run folder's key
+    device: str = "auto"
     cache_dir: str = (
         "~/.cache/ragbench"  # where a packaged GGUF is converted; conf: paths.cache_dir
     )
@@ -53,6 +57,8 @@ class TransformersChatModel:
     The weights stay float32 until the first answer, then answer in `dtype`: a strategy that
     trains does so on the float32 weights (bfloat16 weights trained 1.7x slower than float32
     ones under bfloat16 autocast here, and would change the base an adapter is keyed by).
+    They live on `device` (`cpu`, `cuda` or `cuda:N`, resolved at load), where a trainer puts
+    its batches too.
     """
 
     def __init__(
@@ -64,10 +70,12 @@ class TransformersChatModel:
         batch_size: int,
         context_window: int,
         dtype: str = "float32",
+        device: str = "cpu",
     ) -> None:
         self.name = name
         self.model = model
         self.dtype = dtype
+        self.device = device
         self.tokenizer = tokenizer
         self.max_new_tokens = max_new_tokens
         self.batch_size = batch_size
@@ -113,9 +121,10 @@ class TransformersChatModel:
         answering = getattr(torch, self.dtype)
         if next(self.model.parameters()).dtype != answering:
             self.model.to(answering)
+        # on the weights' device, which an adapted module handed over by `use_weights` keeps
         inputs = self.tokenizer(
             prompts, return_tensors="pt", padding=True, add_special_tokens=False
-        )
+        ).to(next(self.model.parameters()).device)
         with torch.inference_mode():
             output = self.model.generate(
                 **inputs,
@@ -142,7 +151,8 @@ def load_transformers(name: str, **settings: Any) -> TransformersChatModel:
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     config = settings_from(TransformersModelConfig, {"name": name, **settings})
-    dtype = resolve_dtype(config.dtype)
+    device = resolve_device(config.device)
+    dtype = resolve_dtype(config.dtype, device)
     pretrained, package, revision = config.pretrained, config.package, config.revision
     trust_remote_code = config.trust_remote_code
     if bool(pretrained) == bool(package):
@@ -167,12 +177,12 @@ def load_transformers(name: str, **settings: Any) -> TransformersChatModel:
         use_safetensors=True,
         dtype=torch.float32,  # cast to `dtype` when it first answers (see TransformersChatModel)
     )
-    model.eval()
-    log.info("loaded model %s (%s) from %s in %.1fs", name, dtype, source,
+    model.to(device).eval()
+    log.info("loaded model %s (%s on %s) from %s in %.1fs", name, dtype, device, source,
              time.perf_counter() - started)  # fmt: skip
     window = int(getattr(model.config, "max_position_embeddings", 2048))
     return TransformersChatModel(
-        name, model, tokenizer, config.max_new_tokens, config.batch_size, window, dtype
+        name, model, tokenizer, config.max_new_tokens, config.batch_size, window, dtype, device
     )
 
 

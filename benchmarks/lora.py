@@ -55,7 +55,9 @@ def train_once(settings: Settings) -> dict[str, Any]:
     examples = [(strategy.conversation(q.question), strategy.reply(q)) for q in questions]
     # no validation passes: they would count forward-only time against training throughput
     knobs = dataclasses.replace(
-        strategy.config.training.resolved(), max_steps=settings.lora_steps, validation_fraction=0.0
+        strategy.config.training.resolved(model.device),
+        max_steps=settings.lora_steps,
+        validation_fraction=0.0,
     )
     reset = _reset_peak_rss()
     before = _memory_mb("VmRSS")

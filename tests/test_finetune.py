@@ -11,12 +11,13 @@ import pytest
 import torch
 
 from harness import adapters, training
+from harness.batches import IGNORE, batch_loss
 from harness.datasets import Dataset
 from harness.errors import HarnessError
 from harness.models import Conversation
 from harness.models.transformers import TransformersChatModel, load_transformers
 from harness.runner import instantiate, run
-from harness.training import IGNORE, TrainingSettings, batch_loss, encode
+from harness.training import TrainingSettings, encode
 from strategies import SetupReport
 from tests.fakes import examples
 from tests.helpers import compose_config, write_jsonl
@@ -60,7 +61,8 @@ def test_batch_loss_with_left_padding_equals_the_loss_of_each_example_alone(
 ) -> None:
     batch = [encode(tiny.tokenizer, c, r, 256) for c, r in examples()[:3]]
     assert len({len(e.input_ids) for e in batch}) > 1  # padding is really exercised
-    loss, labelled, tokens = batch_loss(tiny.model, batch, tiny.tokenizer.pad_token_id)
+    result = batch_loss(tiny.model, batch, tiny.tokenizer.pad_token_id)
+    loss, labelled, tokens = result.loss, result.labelled, result.tokens
     expected = 0.0
     for e in batch:
         logits = tiny.model(input_ids=torch.tensor([e.input_ids])).logits[0, :-1]

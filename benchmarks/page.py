@@ -81,13 +81,15 @@ def _overhead_md(s: dict[str, Any]) -> list[str]:
     by_order = "; ".join(
         f"{orders[order]}: {fig(value, 3)}" for order, value in s["overhead_by_order"].items()
     )
+    one_call = s["run_batch_size"] <= s["batch_size"]
     return [
         f"`strategy=prompt`, {s['questions']} acme test questions, model {s['model']} in "
         f"{s['dtype']}, generate calls of {s['batch_size']}, sorted by prompt tokens within each "
-        f"`run.batch_size` = {s['run_batch_size']} questions as the harness does. Like for like: "
-        "the model is cast to that dtype before anything is timed, both sides share one "
-        "untimed warm-up run and make the same generate calls. Predictions identical to plain: "
-        f"{s['identical_predictions']} / {s['questions']}.",
+        f"`run.batch_size` = {s['run_batch_size']} questions as the harness does"
+        + (" (one call each: the calls hold the questions in dataset order)" if one_call else "")
+        + ". Like for like: the model is cast to that dtype before anything is timed, every side "
+        "runs once untimed first, and both make the same generate calls. Predictions identical "
+        f"to plain: {s['identical_predictions']} / {s['questions']}.",
         "",
         *_table(
             ["", "seconds"],

@@ -1,12 +1,13 @@
 """`python -m benchmarks`: how fast the harness and its parts are, as JSON and Markdown.
 
-Sections (`--only` picks some): `overhead` (a prompt run against raw `generate`), `generation`
-(throughput by batch size per backend), `embedding` (chunks/s, index build), `faiss` (query
-latency and recall at 1k-100k chunks), `lora` (training tokens/s, peak memory), `dtype` (float32
-against bfloat16: answering questions/s with the paired accuracy difference, training tokens/s),
-`compare` (the compare sweep cold and warm). Everything runs in one process run so ratios are
-comparable; each figure is the median, min and max of `--repeats` runs. Writes `bench.json` and
-`bench.md` to `--out` after every section, so a failed or interrupted run keeps what it measured.
+Sections (`--only` picks some): `overhead` (a prompt run against the same `generate` calls made
+plainly, and what length sorting gains), `generation` (throughput by batch size per backend),
+`embedding` (chunks/s, index build), `faiss` (query latency and recall at 1k-100k chunks), `lora`
+(training tokens/s, peak memory), `dtype` (float32 against bfloat16: answering questions/s with
+the paired accuracy difference, training tokens/s), `compare` (the compare sweep cold and warm).
+Everything runs in one process run so ratios are comparable; each figure is the median, min and
+max of `--repeats` runs. Writes `bench.json` and `bench.md` to `--out` after every section, so a
+failed or interrupted run keeps what it measured.
 """
 
 from __future__ import annotations

@@ -77,10 +77,19 @@ def _machine_line(machine: dict[str, Any]) -> str:
 
 
 def _overhead_md(s: dict[str, Any]) -> list[str]:
+    orders = {"plain_first": "plain first", "harness_first": "harness first"}
+    by_order = "; ".join(
+        f"{orders[order]}: {fig(value, 3)}" for order, value in s["overhead_by_order"].items()
+    )
+    one_call = s["run_batch_size"] <= s["batch_size"]
     return [
-        f"`strategy=prompt`, {s['questions']} acme test questions, batch {s['batch_size']}, "
-        f"model {s['model']}; predictions identical to raw: {s['identical_predictions']} / "
-        f"{s['questions']}.",
+        f"`strategy=prompt`, {s['questions']} acme test questions, model {s['model']} in "
+        f"{s['dtype']}, generate calls of {s['batch_size']}, sorted by prompt tokens within each "
+        f"`run.batch_size` = {s['run_batch_size']} questions as the harness does"
+        + (" (one call each: the calls hold the questions in dataset order)" if one_call else "")
+        + ". Like for like: the model is cast to that dtype before anything is timed, every side "
+        "runs once untimed first, and both make the same generate calls. Predictions identical "
+        f"to plain: {s['identical_predictions']} / {s['questions']}.",
         "",
         *_table(
             ["", "seconds"],
@@ -90,11 +99,28 @@ def _overhead_md(s: dict[str, Any]) -> list[str]:
                     fig(s["harness_seconds"], 2),
                 ],
                 [
-                    "raw (chat template, tokenize, `model.generate`, decode)",
-                    fig(s["raw_seconds"], 2),
+                    "plain (chat template, tokenize, the harness's batches, `model.generate`, "
+                    "decode)",
+                    fig(s["plain_seconds"], 2),
                 ],
                 ["overhead (median / median − 1)", f"{s['overhead']:+.1%}"],
                 ["overhead per alternated pair", fig(s["overhead_per_repeat"], 3)],
+                ["overhead per pair, by which side ran first", by_order],
+            ],
+        ),
+        "",
+        f"Length sorting, apart from the overhead: the same plain work in {s['dtype']}, warmed "
+        f"up, in batches of {s['batch_size']}.",
+        "",
+        *_table(
+            ["", "seconds"],
+            [
+                ["dataset order", fig(s["dataset_order_seconds"], 2)],
+                [
+                    f"sorted by prompt tokens over all {s['questions']} questions",
+                    fig(s["length_sorted_seconds"], 2),
+                ],
+                ["speedup (dataset order / sorted)", f"{s['length_sorting_speedup']:.2f}x"],
             ],
         ),
     ]

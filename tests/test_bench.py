@@ -6,6 +6,7 @@ target's status is checked against the thresholds applied to the figures the run
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -15,7 +16,8 @@ import pytest
 from omegaconf import OmegaConf
 
 from benchmarks import main
-from benchmarks.common import Settings, compose
+from benchmarks.common import Settings, chat_model, compose
+from benchmarks.generation import harness_batches, in_order
 from benchmarks.page import TITLES
 from benchmarks.precision import DTYPES, TRAINING_VARIANTS
 from benchmarks.search import grow, ivf_lists
@@ -61,10 +63,17 @@ def test_quick_run_writes_json_and_markdown(tiny_overrides: list[str], tmp_path:
     assert all(s["section_seconds"] > 0 for s in results["sections"].values())
 
     overhead = results["sections"]["overhead"]
-    assert _timed(overhead["harness_seconds"], settings)
-    assert _timed(overhead["raw_seconds"], settings)
-    assert math.isfinite(overhead["overhead"])
-    # the same model, prompts and greedy decoding on both sides: the same answers
+    seconds = ("harness_seconds", "plain_seconds", "dataset_order_seconds", "length_sorted_seconds")
+    assert all(_timed(overhead[key], settings) for key in seconds)
+    assert overhead["overhead"] == pytest.approx(
+        overhead["harness_seconds"]["median"] / overhead["plain_seconds"]["median"] - 1
+    )
+    assert overhead["length_sorting_speedup"] == pytest.approx(
+        overhead["dataset_order_seconds"]["median"] / overhead["length_sorted_seconds"]["median"]
+    )
+    assert list(overhead["overhead_by_order"]) == ["plain_first"]  # one repeat: one order
+    assert overhead["dtype"] in DTYPES
+    # the same model, prompts, dtype, batches and greedy decoding on both sides: the same answers
     assert overhead["identical_predictions"] == overhead["questions"]
     assert overhead["questions"] == settings["overhead_questions"]
 
@@ -135,9 +144,80 @@ def test_quick_run_writes_json_and_markdown(tiny_overrides: list[str], tmp_path:
 
     page = (tmp_path / "bench.md").read_text()
     assert "Machine: " in page and "## Targets" in page and "Failed:" not in page
+    speedup = overhead["length_sorting_speedup"]
+    assert f"| speedup (dataset order / sorted) | {speedup:.2f}x |" in page
     assert all(f"## {TITLES[name]}" in page for name in sections.split(","))
     assert all(f"| {name} |" in page and f"**{status}**" in page
                for name, status in statuses.items())  # fmt: skip
+
+
+@pytest.mark.parametrize("flush", [2, 4])  # run.batch_size; model.batch_size is 2
+def test_overhead_reference_makes_the_harness_calls_in_its_dtype(
+    tiny_model_dir: Path, flush: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torch
+
+    from benchmarks import generation
+    from harness import runner
+
+    overrides = ("model=hf", f"model.pretrained={tiny_model_dir}", "model.name=tiny",
+                 "model.max_new_tokens=4", "model.dtype=bfloat16",
+                 f"run.batch_size={flush}")  # fmt: skip
+    settings = dataclasses.replace(Settings(overrides=overrides).quick_version(), repeats=2)
+    chat = chat_model(overrides)
+    chat.model.to(torch.float32)  # as loaded: the harness casts on its first answer
+    passes: list[tuple[str, list[Any]]] = []  # (side, its generate calls' inputs and dtype)
+
+    def tagged(side: str, function: Any) -> Any:
+        def pass_of(*args: Any, **kwargs: Any) -> Any:
+            passes.append((side, []))
+            return function(*args, **kwargs)
+
+        return pass_of
+
+    def recorded(function: Any) -> Any:
+        def call(**inputs: Any) -> Any:
+            dtype = next(chat.model.parameters()).dtype
+            passes[-1][1].append((inputs["input_ids"].tolist(), dtype))
+            return function(**inputs)
+
+        return call
+
+    monkeypatch.setattr(runner, "run", tagged("harness", runner.run))
+    monkeypatch.setattr(generation, "plain_run", tagged("plain", generation.plain_run))
+    monkeypatch.setattr(chat.model, "generate", recorded(chat.model.generate))
+    section = generation.overhead(settings)
+
+    assert section["dtype"] == "bfloat16" and section["run_batch_size"] == flush
+    assert {dtype for _, calls in passes for _, dtype in calls} == {torch.bfloat16}
+    harness = [calls for side, calls in passes if side == "harness"]
+    plain = [calls for side, calls in passes if side == "plain"]
+    assert len(harness) == 1 + settings.repeats  # warm-up, then one per repeat
+    assert all(calls == harness[0] for calls in harness)
+    # the reference makes the harness's calls, warm-up and every repeat; sorting matters here
+    assert sum(calls == harness[0] for calls in plain) >= 1 + settings.repeats
+    assert any(calls != harness[0] for calls in plain)
+    assert list(section["overhead_by_order"]) == ["plain_first", "harness_first"]
+    assert section["identical_predictions"] == section["questions"]
+
+
+def test_harness_batches_sort_each_flush_by_tokens_then_cut_it() -> None:
+    lengths = [5, 3, 9, 1, 3]
+    assert harness_batches(lengths, flush=4, size=2) == [[3, 1], [0, 2], [4]]
+    assert harness_batches(lengths, flush=2, size=2) == [[1, 0], [3, 2], [4]]
+    assert harness_batches(lengths, flush=5, size=3) == [[3, 1, 4], [0, 2]]  # ties stay in order
+    assert in_order(5, 2) == [[0, 1], [2, 3], [4]]
+
+
+def test_overhead_target_is_the_like_for_like_figure() -> None:
+    results = _results(**{**GOOD, "overhead": 0.06})
+    section = results["sections"]["overhead"]
+    # batches in dataset order take 1.5x: against those, the harness would look 29 % faster
+    section.update(dataset_order_seconds=_fig(15.0), length_sorting_speedup=1.5)
+    target = next(t for t in check_targets(results) if t.name == "harness overhead")
+    assert "like for like (same dtype, same batches, warmed up)" in target.goal
+    assert target.measured == "+6.0% (10.60 s vs 10.00 s plain, bfloat16, 32 questions)"
+    assert target.status == "missed"
 
 
 def test_unknown_section_is_a_one_line_error(capsys: pytest.CaptureFixture[str]) -> None:
@@ -271,14 +351,14 @@ def _results(
 ) -> dict[str, Any]:  # fmt: skip
     """The smallest results JSON `check_targets` reads, with made-up numbers."""
 
-    def fig(value: float) -> dict[str, Any]:
-        return {"median": value, "min": value, "max": value, "runs": [value]}
-
+    fig = _fig
     hnsw = {"index": "HNSW32", "p95_ms": fig(p95), "recall_at_10": recall,
             "parameter": {"efSearch": 64}}  # fmt: skip
     return {"sections": {
         "overhead": {"overhead": overhead, "harness_seconds": fig(10 * (1 + overhead)),
-                     "raw_seconds": fig(10.0), "questions": 32},
+                     "plain_seconds": fig(10.0), "dtype": "bfloat16", "questions": 32,
+                     "dataset_order_seconds": fig(10.0), "length_sorted_seconds": fig(10.0),
+                     "length_sorting_speedup": 1.0},
         "generation": {"backends": {"transformers": {
             "speedup_over_smallest": speedup, "best_batch_size": 16, "smallest_batch_size": 1}}},
         "compare": {"speedup_warm": warm, "speedup_resume": resume, "cold_seconds": fig(200.0),
@@ -297,6 +377,10 @@ def _results(
             "answering": {"mcnemar_p": bf16_p, "difference": -0.01,
                           "difference_ci": [-0.04, 0.02], "answerable": 162}},
     }}  # fmt: skip
+
+
+def _fig(value: float) -> dict[str, Any]:
+    return {"median": value, "min": value, "max": value, "runs": [value]}
 
 
 def _plain(node: Any) -> dict[str, Any]:

@@ -3,8 +3,11 @@
 Sections (`--only` picks some): `overhead` (a prompt run against the same `generate` calls made
 plainly, and what length sorting gains), `generation` (throughput by batch size per backend),
 `embedding` (chunks/s, index build), `faiss` (query latency and recall at 1k-100k chunks), `lora`
-(training tokens/s, peak memory), `dtype` (float32 against bfloat16: answering questions/s with
-the paired accuracy difference, training tokens/s), `compare` (the compare sweep cold and warm).
+(training tokens/s of each of the trainer's changes against today's trainer, FLOP/s against the
+measured peak, peak memory), `profile` (where a training step's time goes), `dtype` (float32
+against bfloat16: answering questions/s with the paired accuracy difference, training tokens/s),
+`compare` (the compare sweep cold and warm, scaled by `--sweep-scale`; 1 is full size),
+`makerun` (`make run` from a fresh clone and an empty cache; not in the default list).
 Everything runs in one process run so ratios are comparable; each figure is the median, min and
 max of `--repeats` runs. Writes `bench.json` and `bench.md` to `--out` after every section, so a
 failed or interrupted run keeps what it measured.
@@ -30,7 +33,11 @@ from benchmarks.page import markdown, targets_table
 from benchmarks.targets import check_targets
 from harness.config import ROOT
 
-SECTIONS = ("overhead", "generation", "embedding", "faiss", "lora", "dtype", "compare")
+SECTIONS = (
+    "overhead", "generation", "embedding", "faiss", "lora", "profile", "dtype", "compare",
+    "makerun",
+)  # fmt: skip
+DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s != "makerun")  # it installs a fresh clone
 BACKENDS = ("transformers", "llama.cpp")
 
 
@@ -42,11 +49,20 @@ def main(argv: list[str] | None = None) -> int:
         backends = _choices(args.backends, BACKENDS, "--backends")
         if args.repeats < 1:
             raise ValueError(f"--repeats {args.repeats}: use 1 or more")
+        if args.lora_steps < 1:
+            raise ValueError(f"--lora-steps {args.lora_steps}: use 1 or more")
+        if not 0 < args.sweep_scale <= 1:
+            raise ValueError(f"--sweep-scale {args.sweep_scale}: use a number in (0, 1]")
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     settings = Settings(
-        repeats=args.repeats, overrides=tuple(args.override), logs=args.out, backends=backends
+        repeats=args.repeats,
+        overrides=tuple(args.override),
+        logs=args.out,
+        backends=backends,
+        sweep_scale=args.sweep_scale,
+        lora_steps=args.lora_steps,
     )
     if args.quick:
         settings = settings.quick_version()
@@ -117,6 +133,14 @@ def _section(name: str) -> Callable[[Settings], dict[str, Any]]:
         from benchmarks.lora import lora
 
         return lora
+    if name == "profile":
+        from benchmarks.profile import profile
+
+        return profile
+    if name == "makerun":
+        from benchmarks.makerun import makerun
+
+        return makerun
     if name == "dtype":
         from benchmarks.precision import precision
 
@@ -146,13 +170,27 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--repeats", type=int, default=3, help="runs per figure (default 3)")
     parser.add_argument(
         "--only",
-        default=",".join(SECTIONS),
-        help=f"comma-separated sections (default all: {','.join(SECTIONS)})",
+        default=",".join(DEFAULT_SECTIONS),
+        help=f"comma-separated sections of {','.join(SECTIONS)} (default: all but makerun, "
+        "which times `make run` in a fresh clone)",
     )
     parser.add_argument(
         "--backends",
         default=",".join(BACKENDS),
         help="generation backends (default: both; llama.cpp is skipped when not installed)",
+    )
+    parser.add_argument(
+        "--lora-steps",
+        type=int,
+        default=Settings.lora_steps,
+        help=f"optimizer steps of each LoRA training (default {Settings.lora_steps})",
+    )
+    parser.add_argument(
+        "--sweep-scale",
+        type=float,
+        default=Settings.sweep_scale,
+        help=f"share of the full compare sweep the compare section runs (default "
+        f"{Settings.sweep_scale:g}; 1: full size, which the cold-sweep target needs)",
     )
     parser.add_argument(
         "--quick",

@@ -35,6 +35,8 @@ def markdown(results: dict[str, Any]) -> str:
         "embedding": _embedding_md,
         "faiss": _faiss_md,
         "lora": _lora_md,
+        "profile": _profile_md,
+        "makerun": _makerun_md,
         "compare": _compare_md,
         "dtype": _precision_md,
     }
@@ -59,6 +61,8 @@ TITLES = {
     "embedding": "Embedding and index build",
     "faiss": "FAISS search",
     "lora": "LoRA training",
+    "profile": "Where a training step's time goes",
+    "makerun": "make run from a fresh clone",
     "compare": "compare sweep",
     "dtype": "float32 against bfloat16",
 }
@@ -204,23 +208,77 @@ def _faiss_md(s: dict[str, Any]) -> list[str]:
 
 
 def _lora_md(s: dict[str, Any]) -> list[str]:
-    knobs = s["settings"]
+    peak = s["peak_flops_per_second"]
+    lines = [
+        f"{s['steps']} optimizer steps per run, each in a fresh child process; every variant adds "
+        "one change to the one above it, from the trainer as it was (SDPA attention, each row the "
+        "whole prompt, weights cast at every pass, LoRA dropout 0.05) to today's defaults. "
+        f"FLOP/s: {s['flops_counted_by']}; peak ({s['peak_measured_by']}): "
+        f"{peak['bfloat16'] / 1e9:.0f} GFLOP/s bfloat16, {peak['float32'] / 1e9:.0f} float32.",
+    ]
+    for kind, rows in s["kinds"].items():
+        knobs = rows["settings"]
+        lines += [
+            "",
+            f"**{kind} examples** (rank {knobs['rank']}, {len(knobs['target_modules'])} target "
+            f"modules, batch {knobs['batch_size']}, bf16 {knobs['bf16']}):",
+            "",
+            *_table(
+                ["variant", "tokens / s", "x today", "positions computed / tokens",
+                 "GFLOP/s", "share of peak", "peak RSS MB"],
+                [[r["variant"], fig(r["tokens_per_second"], 0), f"{r['speedup']:.2f}x",
+                  f"{r['computed_tokens']:,} / {r['tokens']:,}",
+                  f"{r['flops_per_second']['median'] / 1e9:.0f}",
+                  f"{r['share_of_peak']:.0%} of {r['matmul_dtype']}",
+                  fig(r["peak_rss_mb"], 0)] for r in rows["variants"]],
+            ),
+        ]  # fmt: skip
+    return lines
+
+
+def _profile_md(s: dict[str, Any]) -> list[str]:
+    trainers = s["trainers"]
+    names = list(trainers)
+    categories = list(next(iter(trainers.values()))["categories"])
+    rows = [[c, *(_share(trainers[n], c) for n in names)] for c in categories]
+    rows.append(["**a step**", *(f"{trainers[n]['seconds_per_step']:.2f} s" for n in names)])
+    rows.append(["positions computed / example tokens",
+                 *(f"{trainers[n]['computed_tokens']:,} / {trainers[n]['tokens']:,}"
+                   for n in names)])  # fmt: skip
+    steps = next(iter(trainers.values()))["steps"]
+    g = s["generation"]
     return [
-        f"{s['steps']} optimizer steps of {knobs['batch_size']} examples, {s['examples']}: "
-        f"rank {knobs['rank']}, {len(knobs['target_modules'])} target modules, bf16 "
-        f"{knobs['bf16']}, no validation; {s['tokens_per_run']:,} tokens per run; fresh child "
-        f"process, peak by {s['peak_measured_by']}.",
+        f"{steps} profiled steps after 2 warm-up steps on {s['examples']}; seconds a step by "
+        "operator category (self time), and the time between operators.",
+        "",
+        *_table(["category", *names], rows),
+        "",
+        f"Generation: a batch of {g['batch_size']} prompt-strategy questions, greedy, "
+        f"{g['dtype']}: {g['completion_tokens']} completion tokens in {g['seconds']:.2f} s, "
+        f"{g['flops_per_second'] / 1e9:.1f} GFLOP/s, {g['share_of_peak']:.1%} of the measured "
+        f"{g['dtype']} peak ({g['peak_flops_per_second'] / 1e9:.0f} GFLOP/s): decoding a few "
+        "rows at a time is bound by reading the weights and by per-operator overhead, not by "
+        "arithmetic.",
+    ]
+
+
+def _share(trainer: dict[str, Any], category: str) -> str:
+    seconds = trainer["categories"][category]
+    return f"{seconds:.3f} s ({seconds / trainer['seconds_per_step']:.0%})"
+
+
+def _makerun_md(s: dict[str, Any]) -> list[str]:
+    return [
+        f"`{s['command']}`: {s['seconds'] / 60:.1f} min in all, `make setup` "
+        f"{s['setup_seconds'] / 60:.1f} min, the sweep {s['run_seconds'] / 60:.1f} min.",
         "",
         *_table(
-            ["", "value"],
-            [
-                ["tokens / s", fig(s["tokens_per_second"], 0)],
-                ["training seconds", fig(s["train_seconds"], 1)],
-                ["peak RSS MB (model + training)", fig(s["peak_rss_mb"], 0)],
-                ["RSS before training MB", fig(s["rss_before_training_mb"], 0)],
-            ],
+            ["cell", "questions", "answerable", "answerable accuracy"],
+            [[c["strategy"], c["questions"], c["answerable"],
+              "–" if c["answerable_accuracy"] is None else f"{c['answerable_accuracy']:.1%}"]
+             for c in s["cells"]],
         ),
-    ]
+    ]  # fmt: skip
 
 
 def _compare_md(s: dict[str, Any]) -> list[str]:

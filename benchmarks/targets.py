@@ -11,6 +11,10 @@ WARM_SWEEP_MIN = 5.0
 HNSW_P95_MAX_MS = 2.0
 HNSW_RECALL_MIN = 0.95
 BF16_TRAINING_MIN = 2.0  # bfloat16 training tokens/s over float32's, where the CPU has bfloat16
+TRAINING_SPEEDUP_MIN = 3.0  # LoRA tokens/s over today's trainer at the same settings
+COMPARE_COLD_MAX_S = 600.0  # the full-size compare sweep from an empty cache
+MAKE_RUN_MAX_S = 600.0  # `make run` cold from a fresh clone, setup included
+MAKE_RUN_ANSWERABLE_MIN = 150  # answerable questions make run's verdict rests on
 NOISE_P = 0.05  # an accuracy difference with a larger McNemar p is within the paired test's noise
 
 
@@ -38,6 +42,9 @@ def check_targets(results: dict[str, Any]) -> list[Target]:
         *_sweep(sections.get("compare")),
         _hnsw(sections.get("faiss")),
         *_precision(sections.get("dtype")),
+        _training_speed(sections.get("lora")),
+        _compare_cold(sections.get("compare")),
+        _make_run(sections.get("makerun")),
     ]
 
 
@@ -157,6 +164,47 @@ def _precision(section: dict[str, Any] | None) -> list[Target]:
         p_value >= NOISE_P,
     )
     return [training, accuracy]
+
+
+def _training_speed(section: dict[str, Any] | None) -> Target:
+    goal = f"LoRA training tokens/s >= {TRAINING_SPEEDUP_MIN:g}x today's trainer, same settings"
+    if not _ran(section):
+        return Target("LoRA training speed", goal, "–", None)
+    from benchmarks.lora import SAME_SETTINGS
+
+    ratios, parts = [], []
+    for kind, rows in section["kinds"].items():
+        same = next(r for r in rows["variants"] if r["variant"] == SAME_SETTINGS)
+        defaults = rows["variants"][-1]
+        ratios.append(same["speedup"])
+        rate = defaults["tokens_per_second"]["median"]
+        parts.append(f"{kind} {same['speedup']:.2f}x ({defaults['speedup']:.2f}x with the "
+                     f"defaults, {rate:.0f} tokens/s)")  # fmt: skip
+    return Target("LoRA training speed", goal, "; ".join(parts),
+                  min(ratios) >= TRAINING_SPEEDUP_MIN)  # fmt: skip
+
+
+def _compare_cold(section: dict[str, Any] | None) -> Target:
+    goal = f"+sweep=compare at full size from an empty cache <= {COMPARE_COLD_MAX_S / 60:g} min"
+    if not _ran(section):
+        return Target("full-size compare, cold", goal, "–", None)
+    seconds = section["cold_seconds"]["median"]
+    measured = f"{seconds / 60:.1f} min at scale {section['scale']:g}"
+    if section["scale"] < 1:  # a scaled sweep says nothing about the full size
+        return Target("full-size compare, cold", goal, f"not at full size: {measured}", None)
+    return Target("full-size compare, cold", goal, measured, seconds <= COMPARE_COLD_MAX_S)
+
+
+def _make_run(section: dict[str, Any] | None) -> Target:
+    goal = (f"`make run` from a fresh clone, empty cache, <= {MAKE_RUN_MAX_S / 60:g} min with "
+            f">= {MAKE_RUN_ANSWERABLE_MIN} answerable questions")  # fmt: skip
+    if not _ran(section):
+        return Target("make run, cold", goal, "–", None)
+    seconds, answerable = section["seconds"], section["answerable"]
+    measured = (f"{seconds / 60:.1f} min (setup {section['setup_seconds'] / 60:.1f} min), "
+                f"{answerable} answerable questions")  # fmt: skip
+    met = seconds <= MAKE_RUN_MAX_S and answerable >= MAKE_RUN_ANSWERABLE_MIN
+    return Target("make run, cold", goal, measured, met)
 
 
 def _ran(section: dict[str, Any] | None) -> bool:

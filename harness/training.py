@@ -34,13 +34,8 @@ class TrainingSettings:
     """Every knob that decides an adapter (all of them go into its cache key).
 
     This is the schema of the `strategy.training` config node and the one place its defaults live.
-    They were tuned on acme with SmolLM2-135M; accuracy on the 49 answerable held-out train
-    questions (paraphrases of trained facts, as the test questions are): attention-only, 3 epochs:
-    val loss 1.14, 2 %; all linear layers, 3 epochs at 1e-3: 0.97, 8 %; all linear, 5-6 epochs at
-    2e-3: 0.51-0.62, 31-39 %. These train 4.9M parameters in about 9 min on 2 idle cores.
-    Fewer epochs at a higher rate cost knowledge (`+sweep=lora_grid`, 100 answerable questions of
-    run.split=validation, 2026-11-29): 5 epochs at 2e-3 23 %; at 4e-3, 3 epochs 14 % (-9 points,
-    McNemar p = 0.022), 2 epochs 7 %, 1 epoch 1 %; so the defaults stay.
+    They were chosen on acme with SmolLM2-135M on held-out train questions, never the test split;
+    the measurements behind them (and behind dropout 0) are in the README's "Measured" section.
     """
 
     rank: int = 16

@@ -1,0 +1,122 @@
+"""A training batch with its shared prefix run once gives the loss and gradients of each example
+run alone; the training kernels change no arithmetic and leave the model as they found it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from harness.batches import (
+    IGNORE,
+    MIN_SHARED_PREFIX,
+    Encoded,
+    batch_loss,
+    shared_prefix,
+    training_kernels,
+)
+from harness.models import Conversation
+from harness.models.transformers import TransformersChatModel, load_transformers
+from harness.training import encode
+from tests.fakes import PAIRS
+
+SYSTEM = "answer in a few words . the pro plan upload limit is 37 gb . retention is 14 days ."
+
+
+@pytest.fixture
+def tiny(tiny_model_dir: Path) -> TransformersChatModel:
+    return load_transformers("tiny", pretrained=str(tiny_model_dir), dtype="float32")
+
+
+def batch(tiny: TransformersChatModel, count: int = 4) -> list[Encoded]:
+    """`count` examples under one long system prompt, of different lengths."""
+    turns: list[tuple[Conversation, str]] = [
+        ([{"role": "system", "content": SYSTEM}, {"role": "user", "content": q}], a)
+        for q, a in PAIRS[:count]
+    ]
+    encoded = [encode(tiny.tokenizer, c, r, 256) for c, r in turns]
+    assert len({len(e.input_ids) for e in encoded}) > 1  # the suffixes really are padded
+    return encoded
+
+
+def alone(model: torch.nn.Module, example: Encoded) -> torch.Tensor:
+    """The summed reply-token loss of one example run by itself, no padding, no cache."""
+    logits = model(input_ids=torch.tensor([example.input_ids])).logits[0, :-1]
+    return torch.nn.functional.cross_entropy(
+        logits, torch.tensor(example.labels[1:]), ignore_index=IGNORE, reduction="sum"
+    )
+
+
+def gradients(model: torch.nn.Module, loss: torch.Tensor) -> dict[str, torch.Tensor]:
+    model.zero_grad(set_to_none=True)
+    loss.backward()
+    return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+
+
+def test_shared_prefix_gives_each_examples_own_loss_and_gradients(
+    tiny: TransformersChatModel,
+) -> None:
+    model, examples = tiny.model, batch(tiny)
+    for parameter in model.parameters():
+        parameter.requires_grad_(True)
+    result = batch_loss(model, examples, tiny.tokenizer.pad_token_id, share_prefix=True)
+    prefix = shared_prefix(examples)
+    assert prefix >= MIN_SHARED_PREFIX  # the cached path is the one under test
+    width = max(len(e.input_ids) for e in examples) - prefix
+    assert result.computed == prefix + len(examples) * width
+    assert result.tokens == sum(len(e.input_ids) for e in examples)
+    shared = gradients(model, result.loss)
+    expected_loss = sum(alone(model, e) for e in examples)
+    expected = gradients(model, expected_loss)
+    assert result.loss.item() == pytest.approx(expected_loss.item(), rel=1e-5)
+    assert result.labelled == sum(t != IGNORE for e in examples for t in e.labels)
+    assert shared.keys() == expected.keys()
+    for name, grad in expected.items():  # the prefix's gradient is summed back over the rows
+        assert torch.allclose(shared[name], grad, rtol=1e-4, atol=1e-6), name
+
+
+def test_the_prefix_stops_before_the_token_that_predicts_the_first_reply_token() -> None:
+    same = Encoded(list(range(20)), [IGNORE] * 15 + list(range(15, 20)))
+    assert shared_prefix([same, same]) == 14
+    other = Encoded([*range(5), 99, *range(6, 20)], same.labels)
+    assert shared_prefix([same, other]) == 5
+
+
+def test_a_short_common_prefix_runs_every_row_whole(tiny: TransformersChatModel) -> None:
+    first = Encoded(list(range(3, 13)), [IGNORE] * 8 + [3, 4])
+    second = Encoded([3, 4, *range(30, 38)], [IGNORE] * 8 + [5, 6])
+    assert shared_prefix([first, second]) < MIN_SHARED_PREFIX
+    result = batch_loss(tiny.model, [first, second], tiny.tokenizer.pad_token_id)
+    assert result.computed == 20  # two rows of ten, nothing cached
+    expected = alone(tiny.model, first) + alone(tiny.model, second)
+    assert result.loss.item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_precast_weights_change_no_arithmetic_and_are_put_back(
+    tiny: TransformersChatModel,
+) -> None:
+    model, examples = tiny.model, batch(tiny)
+    model.requires_grad_(False)  # frozen, as under a LoRA adapter: only those are precast
+    pad = tiny.tokenizer.pad_token_id
+    weights = {n: p for n, p in model.named_parameters()}
+    with torch.no_grad():
+        recast = batch_loss(model, examples, pad, bf16=True).loss.item()
+        with training_kernels(model, "eager", precast=True):
+            linear = model.model.layers[0].self_attn.q_proj.weight
+            assert linear.dtype == torch.bfloat16
+            assert model.model.embed_tokens.weight.dtype == torch.float32  # tied, left alone
+            assert model.config._attn_implementation == "eager"
+            precast = batch_loss(model, examples, pad, bf16=True).loss.item()
+    assert precast == recast  # autocast rounds the float32 weights the same way
+    after = dict(model.named_parameters())
+    assert all(after[n] is p and p.dtype == torch.float32 for n, p in weights.items())
+    assert model.config._attn_implementation != "eager"  # as it was loaded (sdpa)
+
+
+def test_an_unknown_attention_setting_is_one_line() -> None:
+    from harness.errors import HarnessError
+    from harness.training import TrainingSettings
+
+    with pytest.raises(HarnessError, match=r"strategy.training.attention='flash': use one of"):
+        TrainingSettings(attention="flash").check()

@@ -151,8 +151,10 @@ def _section(name: str) -> Callable[[Settings], dict[str, Any]]:
 
 
 def _machine_summary(machine: dict[str, Any]) -> str:
+    units = ", ".join(machine["bfloat16_units"]) or "none"
     return (
-        f"machine: {machine['cpu_model']}; os.cpu_count {machine['cpu_count']}, usable "
+        f"machine: {machine['cpu_model']} (bfloat16: {units}"
+        f"; device {machine['device']}); os.cpu_count {machine['cpu_count']}, usable "
         f"{machine['usable_cores']}; torch {machine['torch']} with {machine['torch_threads']} "
         f"threads; OMP_NUM_THREADS={machine['omp_num_threads']}; load {machine['load_average']}"
     )

@@ -14,6 +14,7 @@ from typing import Any
 from omegaconf import DictConfig
 
 from harness.machine import describe
+from harness.models import resolve_device
 
 Figure = dict[str, Any]  # {"median", "min", "max", "runs"}
 
@@ -83,7 +84,8 @@ def machine_info() -> dict[str, Any]:
     from harness import results
 
     return {
-        **describe(),  # what a run records too: CPU, usable cores, threads, native bfloat16
+        # what a run records too: CPU, its bfloat16 units, usable cores, threads, the device
+        **describe(resolve_device("auto")),
         "cpu_count": os.cpu_count(),
         "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,

@@ -71,7 +71,11 @@ TITLES = {
 def _machine_line(machine: dict[str, Any]) -> str:
     load = machine.get("load_average")
     return (
-        f"Machine: {machine['cpu_model']}, {machine['cpu_count']} cores "
+        f"Machine: {machine['cpu_model']} (bfloat16 units: "
+        f"{', '.join(machine.get('bfloat16_units', [])) or 'none'}; device "
+        f"{machine.get('device') or 'cpu'}"
+        + (f", {machine['gpu_model']}" if machine.get("gpu_model") else "")
+        + f"), {machine['cpu_count']} cores "
         f"({machine['usable_cores']} usable), torch {machine['torch']} with "
         f"{machine['torch_threads']} threads, "
         f"OMP_NUM_THREADS={machine['omp_num_threads'] or 'unset'}"

@@ -60,6 +60,18 @@ def test_every_check_type_has_a_case() -> None:
         ({"type": "contains", "value": []}, "(contains): value must be a phrase or a non-empty"),
         ({"type": "json_schema", "value": {"type": 5}}, "(json_schema): value is not a valid"),
         ({"type": "fallback"}, 'write it as {"type": ..., "value": ...}'),
+        # issue 26 item 10: a type that is not a string was a TypeError (unhashable), in a
+        # Hydra block
+        (
+            {"type": ["contains"], "value": "x"},
+            "type must be a check's name as a string, got list ['contains']; use one of contains,",
+        ),
+        (
+            {"type": {"contains": 1}, "value": "x"},
+            "type must be a check's name as a string, got dict",
+        ),
+        ({"type": None, "value": "x"}, "type must be a check's name as a string, got NoneType"),
+        ({"type": "x" * 1000, "value": 1}, "unknown type 'xxxxx"),
     ],
 )
 def test_a_bad_check_is_one_line_naming_file_line_and_check(
@@ -71,7 +83,7 @@ def test_a_bad_check_is_one_line_naming_file_line_and_check(
         load_jsonl("bad", str(path))
     message = str(error.value)
     assert message.startswith(f"{path} line 1: field 'checks' item 1") and "\n" not in message
-    assert says in message, message
+    assert says in message and len(message) < 400, message
 
 
 def test_compliance_is_per_type_and_every_check_of_a_type_must_hold() -> None:

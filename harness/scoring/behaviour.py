@@ -66,12 +66,25 @@ def _parse_check(item: Any, where: str) -> Check:
     if not isinstance(item, dict) or set(item) != {"type", "value"}:
         raise HarnessError(f'{where}: write it as {{"type": ..., "value": ...}}')
     kind, value = item["type"], item["value"]
+    if not isinstance(kind, str):  # a list or an object is not even hashable
+        raise HarnessError(
+            f"{where}: type must be a check's name as a string, got {type(kind).__name__} "
+            f"{_shown(kind)}; use one of {', '.join(CHECK_TYPES)}"
+        )
     if kind not in _RULES:
-        raise HarnessError(f"{where}: unknown type {kind!r}; use one of {', '.join(CHECK_TYPES)}")
+        raise HarnessError(
+            f"{where}: unknown type {_shown(kind)}; use one of {', '.join(CHECK_TYPES)}"
+        )
     problem = _ARGUMENTS[kind](value)
     if problem:
         raise HarnessError(f"{where} ({kind}): {problem}")
     return Check(kind, value)
+
+
+def _shown(value: Any, limit: int = 80) -> str:
+    """`value` as repr for a one-line message, cut short: a check may hold anything."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _phrases(value: str | list[str]) -> list[str]:

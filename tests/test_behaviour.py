@@ -72,6 +72,12 @@ def test_every_check_type_has_a_case() -> None:
         ),
         ({"type": None, "value": "x"}, "type must be a check's name as a string, got NoneType"),
         ({"type": "x" * 1000, "value": 1}, "unknown type 'xxxxx"),
+        # issue 26 item 9: phrases the comparison reduces to nothing passed any answer
+        ({"type": "ends_with", "value": "."}, "(ends_with): value '.' reduces to nothing once"),
+        ({"type": "ends_with", "value": " . "}, "(ends_with): value ' . ' reduces to nothing"),
+        ({"type": "fallback", "value": "?!"}, "(fallback): value '?!' reduces to nothing once"),
+        ({"type": "fallback", "value": " ... "}, "(fallback): value ' ... ' reduces to nothing"),
+        ({"type": "fallback", "value": 3}, "(fallback): value must be non-empty text"),
     ],
 )
 def test_a_bad_check_is_one_line_naming_file_line_and_check(

@@ -15,7 +15,10 @@ The other axis beside knowledge. A question carries its checks in the dataset, a
 - `json_schema`: the answer is JSON (inside a ```json fence or bare) valid under the JSON Schema
   `value` (checked with the `jsonschema` library)
 
-A bad check stops the dataset's load with one line naming the file, the line and the check.
+A bad check stops the dataset's load with one line naming the file, the line and the check: a
+value of the wrong kind, a regular expression that does not compile, or an `ends_with` or
+`fallback` phrase that the comparison reduces to nothing (`ends_with "."`, `fallback "?!"`: every
+answer, or only a blank one, would keep it).
 """
 
 from __future__ import annotations
@@ -114,6 +117,11 @@ def _bare(text: str) -> str:
     return " ".join(text.lower().split()).rstrip(" .!?")
 
 
+def _ending(text: str) -> str:
+    """Lower case, unspaced, one final full stop dropped: how an `ends_with` phrase is compared."""
+    return text.strip().removesuffix(".").lower()
+
+
 def _json_value(answer: str) -> Any:
     text = answer.strip()
     fenced = _FENCE.match(text)
@@ -137,9 +145,7 @@ _RULES: dict[str, Callable[[str, Any], bool]] = {
     "max_words": lambda a, v: len(a.split()) <= v,
     "max_sentences": lambda a, v: _sentences(a) <= v,
     "starts_with": lambda a, v: a.strip().lower().startswith(v.strip().lower()),
-    "ends_with": lambda a, v: (
-        a.strip().removesuffix(".").lower().endswith(v.strip().removesuffix(".").lower())
-    ),
+    "ends_with": lambda a, v: _ending(a).endswith(_ending(v)),
     "fallback": lambda a, v: _bare(a) == _bare(v),
     "json_schema": _valid_json,
 }
@@ -175,6 +181,24 @@ def _text_problem(value: Any) -> str | None:
     return None if isinstance(value, str) and value.strip() else "value must be non-empty text"
 
 
+def _ending_problem(value: Any) -> str | None:
+    if _text_problem(value) or _ending(value):
+        return _text_problem(value)
+    return (
+        f"value {_shown(value)} reduces to nothing once surrounding space and a final full stop "
+        "are dropped, so every answer would keep it; give the words the answer must end with"
+    )
+
+
+def _fallback_problem(value: Any) -> str | None:
+    if _text_problem(value) or _bare(value):
+        return _text_problem(value)
+    return (
+        f"value {_shown(value)} reduces to nothing once case, spacing and final punctuation are "
+        "dropped, so only a blank answer would match it; give the fallback phrase's words"
+    )
+
+
 def _schema_problem(value: Any) -> str | None:
     import jsonschema
 
@@ -194,7 +218,7 @@ _ARGUMENTS: dict[str, Callable[[Any], str | None]] = {
     "max_words": _count_problem,
     "max_sentences": _count_problem,
     "starts_with": _text_problem,
-    "ends_with": _text_problem,
-    "fallback": _text_problem,
+    "ends_with": _ending_problem,
+    "fallback": _fallback_problem,
     "json_schema": _schema_problem,
 }

@@ -92,6 +92,39 @@ def test_a_bad_check_is_one_line_naming_file_line_and_check(
     assert says in message and len(message) < 400, message
 
 
+def _nested(depth: int, leaf: object) -> object:
+    for _ in range(depth):
+        leaf = {"not": leaf}
+    return leaf
+
+
+def test_a_schema_nested_too_deeply_is_one_line(tmp_path: Path) -> None:
+    """Issue 26 item 3, at load: checking the schema itself recursed past Python's limit."""
+    check = {"type": "json_schema", "value": _nested(400, {"type": "string"})}
+    row = {"id": "q1", "question": "q?", "answers": ["x"], "split": "test", "checks": [check]}
+    path = write_jsonl(tmp_path / "q.jsonl", [row])
+    with pytest.raises(HarnessError) as error:
+        load_jsonl("deep", str(path))
+    assert str(error.value) == (
+        f"{path} line 1: field 'checks' item 1 (json_schema): value is nested too deeply to "
+        "check; flatten the schema (use $defs and $ref)"
+    )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["[" * 100_000, "```json\n" + "[" * 100_000 + "\n```", "[" * 400 + "]" * 400],
+    ids=["100,000 [", "fenced", "checked past the limit"],
+)
+def test_an_answer_nested_too_deeply_is_not_valid_json(answer: str) -> None:
+    """Issue 26 item 3: 100,000 nested `[` crashed evaluation with RecursionError; an answer
+    that parses but whose checking recurses past the limit is no better."""
+    check = parse_checks([{"type": "json_schema", "value": {"items": {"$ref": "#"}}}], "q")[0]
+    assert check.passes("[[[]]]")
+    assert not check.passes(answer)
+    assert compliance([check], answer) == {"json_schema": False}
+
+
 def test_compliance_is_per_type_and_every_check_of_a_type_must_hold() -> None:
     checks = [Check("contains", "acme"), Check("contains", "team"), Check("max_words", 3)]
     assert compliance(checks, "Acme team here") == {"contains": True, "max_words": True}

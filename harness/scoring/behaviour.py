@@ -13,7 +13,8 @@ The other axis beside knowledge. A question carries its checks in the dataset, a
 - `fallback`: the answer is the phrase `value` and nothing else (case, surrounding space and final
   punctuation aside): the policy's "Let me connect you with our team"
 - `json_schema`: the answer is JSON (inside a ```json fence or bare) valid under the JSON Schema
-  `value` (checked with the `jsonschema` library)
+  `value` (checked with the `jsonschema` library); an answer nested too deeply to parse or to
+  check (100,000 `[`) is not valid JSON for it
 
 A bad check stops the dataset's load with one line naming the file, the line and the check: a
 value of the wrong kind, a regular expression that does not compile, or an `ends_with` or
@@ -133,7 +134,7 @@ def _valid_json(answer: str, schema: dict[str, Any]) -> bool:
 
     try:
         jsonschema.validate(_json_value(answer), schema)
-    except (ValueError, jsonschema.ValidationError):  # json errors are ValueErrors
+    except (ValueError, RecursionError, jsonschema.ValidationError):  # json errors: ValueErrors
         return False
     return True
 
@@ -208,6 +209,8 @@ def _schema_problem(value: Any) -> str | None:
         jsonschema.validators.validator_for(value).check_schema(value)
     except jsonschema.SchemaError as error:
         return f"value is not a valid JSON Schema ({error.message})"
+    except RecursionError:
+        return "value is nested too deeply to check; flatten the schema (use $defs and $ref)"
     return None
 
 

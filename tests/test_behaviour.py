@@ -4,9 +4,13 @@ through the one evaluation path."""
 from __future__ import annotations
 
 import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from referencing.exceptions import Unresolvable
 
 from harness.costs import build_pricing
 from harness.datasets import Question, load_jsonl
@@ -14,7 +18,7 @@ from harness.errors import HarnessError
 from harness.evaluate import evaluate
 from harness.runner import _content, run
 from harness.scoring import ScoringRules, judge
-from harness.scoring.behaviour import CHECK_TYPES, Check, compliance, parse_checks
+from harness.scoring.behaviour import CHECK_TYPES, Check, _validator, compliance, parse_checks
 from tests.helpers import compose_config, write_jsonl
 
 SCHEMA = {"type": "object", "required": ["answer"], "properties": {"answer": {"type": "string"}}}
@@ -78,6 +82,43 @@ def test_every_check_type_has_a_case() -> None:
         ({"type": "fallback", "value": "?!"}, "(fallback): value '?!' reduces to nothing once"),
         ({"type": "fallback", "value": " ... "}, "(fallback): value ' ... ' reduces to nothing"),
         ({"type": "fallback", "value": 3}, "(fallback): value must be non-empty text"),
+        # issue 26 item 2: a schema that reaches outside itself was fetched or read when judged
+        (
+            {"type": "json_schema", "value": {"$ref": "http://127.0.0.1:18765/s.json"}},
+            "(json_schema): $ref 'http://127.0.0.1:18765/s.json' points outside the schema, and a "
+            "check fetches no URL and reads no file; copy what it refers to under $defs and write "
+            '"$ref": "#/$defs/<name>"',
+        ),
+        (
+            {"type": "json_schema", "value": {"$ref": "file:///etc/passwd"}},
+            "(json_schema): $ref 'file:///etc/passwd' points outside the schema",
+        ),
+        (
+            {
+                "type": "json_schema",
+                "value": {
+                    "type": "object",
+                    "properties": {"a": {"anyOf": [{"$ref": "file:///home/user/schema.json"}]}},
+                },
+            },
+            "(json_schema): $ref 'file:///home/user/schema.json' points outside",
+        ),
+        (
+            {"type": "json_schema", "value": {"$ref": "schema.json#/$defs/a"}},
+            "(json_schema): $ref 'schema.json#/$defs/a' points outside",
+        ),
+        (
+            {"type": "json_schema", "value": {"$dynamicRef": "https://example.com/s#meta"}},
+            "(json_schema): $dynamicRef 'https://example.com/s#meta' points outside",
+        ),
+        (
+            {"type": "json_schema", "value": {"$schema": "http://127.0.0.1:18765/meta.json"}},
+            "(json_schema): $schema 'http://127.0.0.1:18765/meta.json' is not a JSON Schema",
+        ),
+        (
+            {"type": "json_schema", "value": {"$schema": 5}},
+            "(json_schema): $schema 5 is not a JSON Schema dialect",
+        ),  # was a TypeError
     ],
 )
 def test_a_bad_check_is_one_line_naming_file_line_and_check(
@@ -123,6 +164,79 @@ def test_an_answer_nested_too_deeply_is_not_valid_json(answer: str) -> None:
     assert check.passes("[[[]]]")
     assert not check.passes(answer)
     assert compliance([check], answer) == {"json_schema": False}
+
+
+@pytest.fixture
+def schema_server():
+    """A server on 127.0.0.1 that would hand out a schema letting every answer pass; yields its
+    URL and the list of paths it was asked for."""
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.timeout = 5
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/s.json", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_remote_or_file_reference_is_refused_at_load_and_never_fetched(
+    tmp_path: Path, schema_server: tuple[str, list[str]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 26 item 2: the harness fetched the URL (twice) and used what came back, and read
+    local files, when it judged the answer."""
+    url, asked = schema_server
+    for ref in (url, "file:///etc/passwd"):
+        schema = {"type": "object", "properties": {"answer": {"$ref": ref}}}
+        row = {"id": "q1", "question": "q?", "answers": ["x"], "split": "test",
+               "checks": [{"type": "json_schema", "value": schema}]}  # fmt: skip
+        path = write_jsonl(tmp_path / "q.jsonl", [row])
+        with pytest.raises(HarnessError, match=r"line 1: field 'checks' item 1 \(json_schema\): "
+                           r"\$ref '.*' points outside the schema"):  # fmt: skip
+            load_jsonl("remote", str(path))
+        # a check stored in a run folder is judged again without its dataset: still nothing read
+        with caplog.at_level(logging.WARNING):
+            assert not Check("json_schema", schema).passes('{"answer": 5}')
+        assert "points outside the schema; the answer counts as not keeping it" in caplog.text
+        # and the validator itself resolves nothing that is not in the schema
+        with pytest.raises(Unresolvable):
+            _validator(schema).is_valid({"answer": 5})
+    assert asked == []
+
+
+def test_references_inside_the_schema_still_work(caplog: pytest.LogCaptureFixture) -> None:
+    defs = {"$defs": {"text": {"type": "string"}}, "required": ["answer"],
+            "properties": {"answer": {"$ref": "#/$defs/text"}}}  # fmt: skip
+    draft7 = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+              "definitions": {"n": {"type": "integer"}},
+              "properties": {"n": {"$ref": "#/definitions/n"}}}  # fmt: skip
+    named = {"properties": {"$ref": {"type": "string"}, "$schema": {"type": "string"}}}
+    for schema, kept, broken in [
+        (defs, '{"answer": "5 GB"}', '{"answer": 5}'),
+        (draft7, '{"n": 5}', '{"n": "5"}'),
+        (named, '{"$ref": "http://x", "$schema": "y"}', '{"$ref": 5}'),
+    ]:
+        check = parse_checks([{"type": "json_schema", "value": schema}], "q")[0]
+        assert check.passes(kept) and not check.passes(broken)
+    # a reference to a part that is not there: not kept, with a warning, nothing fetched
+    missing = parse_checks([{"type": "json_schema", "value": {"$ref": "#/$defs/x"}}], "q")[0]
+    with caplog.at_level(logging.WARNING):
+        assert not missing.passes("{}")
+    assert "reference '#/$defs/x' is not in the schema" in caplog.text
 
 
 def test_compliance_is_per_type_and_every_check_of_a_type_must_hold() -> None:

@@ -20,17 +20,28 @@ A bad check stops the dataset's load with one line naming the file, the line and
 value of the wrong kind, a regular expression that does not compile, or an `ends_with` or
 `fallback` phrase that the comparison reduces to nothing (`ends_with "."`, `fallback "?!"`: every
 answer, or only a blank one, would keep it).
+
+Checks come from dataset files a user may not have written, and judging one must stay offline: a
+schema's `$ref` / `$dynamicRef` / `$recursiveRef` must point inside it (`#...`, e.g.
+`#/$defs/item`) and its `$schema` must name a dialect jsonschema knows; any other
+(`http://...`, `file:///...`, a relative path) is refused at load. The validator is also built on
+a registry that retrieves nothing, so even a check stored in an older run folder (judged again
+without loading its dataset) cannot fetch a URL or read a file: such a check, or a reference to
+a part of the schema that is not there, counts as not kept, with a warning.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from harness.errors import HarnessError
+
+log = logging.getLogger(__name__)
 
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
@@ -130,13 +141,81 @@ def _json_value(answer: str) -> Any:
 
 
 def _valid_json(answer: str, schema: dict[str, Any]) -> bool:
+    from referencing.exceptions import Unresolvable
+
+    problem = _outside(schema)  # checked at load, but a stored row's checks are judged again
+    if problem:
+        log.warning("behaviour check json_schema: %s; the answer counts as not keeping it", problem)
+        return False
+    try:
+        return _validator(schema).is_valid(_json_value(answer))
+    except (ValueError, RecursionError):  # not JSON (json's errors are ValueErrors), too deep
+        return False
+    except Unresolvable as error:  # a local reference to nothing: nothing is ever fetched
+        log.warning(
+            "behaviour check json_schema: reference %s is not in the schema; the answer counts "
+            "as not keeping it",
+            _shown(error.ref),
+        )
+        return False
+
+
+def _validator(schema: dict[str, Any]) -> Any:
+    """A validator of `schema` on a registry that retrieves nothing: a reference to anything but
+    the schema itself (and the metaschemas jsonschema ships) is Unresolvable, never fetched."""
+    import jsonschema
+    import referencing
+
+    kind = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    return kind(schema, registry=referencing.Registry())
+
+
+# The keywords that point at a schema: only a fragment of this one (#...) may be looked up.
+_REFERENCES = ("$ref", "$dynamicRef", "$recursiveRef")
+
+
+def _outside(schema: dict[str, Any]) -> str | None:
+    """Why `schema` would reach outside itself (a URL, a file, a dialect jsonschema does not
+    ship), or None. Every object in it is looked at, data under `const` or `enum` too: a refusal
+    there costs a rewrite, a miss would fetch. (A property may be named `$ref` or `$schema`: its
+    value is then a schema, walked like the rest.)"""
+    if "$schema" in schema and not _known_dialect(schema["$schema"]):
+        return _unknown_dialect(schema["$schema"])
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key in _REFERENCES and isinstance(value, str) and not value.startswith("#"):
+                    return (
+                        f"{key} {_shown(value)} points outside the schema, and a check fetches no "
+                        f"URL and reads no file; copy what it refers to under $defs and write "
+                        f'"{key}": "#/$defs/<name>"'
+                    )
+                if key == "$schema" and isinstance(value, str) and not _known_dialect(value):
+                    return _unknown_dialect(value)
+                stack.append(value)
+    return None
+
+
+def _unknown_dialect(uri: Any) -> str:
+    return (
+        f"$schema {_shown(uri)} is not a JSON Schema dialect jsonschema ships; write e.g. "
+        '"https://json-schema.org/draft/2020-12/schema" or drop it'
+    )
+
+
+def _known_dialect(uri: Any) -> bool:
     import jsonschema
 
     try:
-        jsonschema.validate(_json_value(answer), schema)
-    except (ValueError, RecursionError, jsonschema.ValidationError):  # json errors: ValueErrors
+        return isinstance(uri, str) and bool(
+            jsonschema.validators.validator_for({"$schema": uri}, default=None)
+        )
+    except ValueError:  # not even a URI ("http://[")
         return False
-    return True
 
 
 _RULES: dict[str, Callable[[str, Any], bool]] = {
@@ -205,6 +284,9 @@ def _schema_problem(value: Any) -> str | None:
 
     if not isinstance(value, dict):
         return "value must be a JSON Schema object"
+    outside = _outside(value)
+    if outside:
+        return outside
     try:
         jsonschema.validators.validator_for(value).check_schema(value)
     except jsonschema.SchemaError as error:

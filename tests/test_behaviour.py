@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -20,6 +22,8 @@ from harness.runner import _content, run
 from harness.scoring import ScoringRules, judge
 from harness.scoring.behaviour import CHECK_TYPES, Check, _validator, compliance, parse_checks
 from tests.helpers import compose_config, write_jsonl
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SCHEMA = {"type": "object", "required": ["answer"], "properties": {"answer": {"type": "string"}}}
 
@@ -119,6 +123,23 @@ def test_every_check_type_has_a_case() -> None:
             {"type": "json_schema", "value": {"$schema": 5}},
             "(json_schema): $schema 5 is not a JSON Schema dialect",
         ),  # was a TypeError
+        # issue 26 item 1: patterns are compiled as they are searched (by `regex`), and one place
+        # where jsonschema searches with `re`, which cannot be stopped, is refused
+        (
+            {"type": "json_schema", "value": {"patternProperties": {"(unclosed": {}}}},
+            "(json_schema): patternProperties '(unclosed' is not a valid regular expression",
+        ),
+        (
+            {
+                "type": "json_schema",
+                "value": {
+                    "patternProperties": {"^a": {}},
+                    "allOf": [{"unevaluatedProperties": False}],
+                },
+            },
+            "(json_schema): unevaluatedProperties beside patternProperties cannot be judged in "
+            "bounded time",
+        ),
     ],
 )
 def test_a_bad_check_is_one_line_naming_file_line_and_check(
@@ -131,6 +152,53 @@ def test_a_bad_check_is_one_line_naming_file_line_and_check(
     message = str(error.value)
     assert message.startswith(f"{path} line 1: field 'checks' item 1") and "\n" not in message
     assert says in message and len(message) < 400, message
+
+
+EVIL = "a" * 32 + "!"  # the issue's answer: (a+)+$ tries every way of cutting the a's into runs
+SLOW, LONG = "(a|aa)+$", "a" * 40 + "!"  # `regex` guards (a+)+ but not this: it is stopped
+HANGS = [  # issue 26 item 1: each hung evaluation for good (or for hours: SLOW); kept or not
+    ("regex", "(a+)+$", EVIL, False),
+    ("regex", SLOW, LONG, False),  # stopped
+    ("json_schema", {"type": "string", "pattern": SLOW}, json.dumps(LONG), False),  # stopped
+    ("json_schema", {"patternProperties": {SLOW: {}}}, json.dumps({LONG: 1}), False),  # stopped
+    ("json_schema", {"type": "string", "pattern": "^(a+)+$"}, json.dumps(EVIL), False),
+    ("json_schema", {"patternProperties": {"^(a+)+$": {"type": "string"}}}, json.dumps({EVIL: 1}),
+     True),  # no property matches, so none is constrained
+    ("json_schema", {"patternProperties": {"^(a+)+$": {}}, "additionalProperties": False},
+     json.dumps({EVIL: 1}), False),
+    ("json_schema", {"propertyNames": {"pattern": "^(a+)+$"}}, json.dumps({EVIL: 1}), False),
+]  # fmt: skip
+
+
+def test_a_pattern_with_nested_repeats_ends_with_one_warning_line() -> None:
+    """In a child process, so that a search that cannot be stopped fails this test, not hangs;
+    with searches stopped after 0.25 s, not 1 s, to keep it short."""
+    script = (
+        "import json, sys, time\n"
+        "from harness.scoring import behaviour\n"
+        "from harness.scoring.behaviour import parse_checks\n"
+        "behaviour.REGEX_TIMEOUT_SECONDS = 0.25\n"
+        "for kind, value, answer, _ in json.loads(sys.argv[1]):\n"
+        "    check = parse_checks([{'type': kind, 'value': value}], 'q')[0]\n"
+        "    start = time.monotonic()\n"
+        "    print(json.dumps([check.passes(answer), time.monotonic() - start]), flush=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(HANGS)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(results) == len(HANGS)
+    for (kept, seconds), case in zip(results, HANGS, strict=True):
+        assert kept is case[-1] and seconds < 5, (case, seconds)
+    stopped = (
+        "pattern '(a|aa)+$' was stopped after 0.25 s on a text of 41 characters (nested repeats "
+        "such as (a+)+ take exponential time: simplify the pattern); the answer counts as not "
+        "keeping it\n"
+    )
+    assert done.stderr == f"behaviour check regex: {stopped}" + 2 * (
+        f"behaviour check json_schema: {stopped}"
+    )
 
 
 def _nested(depth: int, leaf: object) -> object:
@@ -211,7 +279,8 @@ def test_a_remote_or_file_reference_is_refused_at_load_and_never_fetched(
         # a check stored in a run folder is judged again without its dataset: still nothing read
         with caplog.at_level(logging.WARNING):
             assert not Check("json_schema", schema).passes('{"answer": 5}')
-        assert "points outside the schema; the answer counts as not keeping it" in caplog.text
+        assert "points outside the schema, and a check fetches no URL" in caplog.text
+        assert "; the answer counts as not keeping it" in caplog.text
         # and the validator itself resolves nothing that is not in the schema
         with pytest.raises(Unresolvable):
             _validator(schema).is_valid({"answer": 5})

@@ -5,7 +5,8 @@ The other axis beside knowledge. A question carries its checks in the dataset, a
 
 - `contains`: each phrase of `value` (a string or a list of them) appears as whole words, any case
 - `not_contains`: no phrase of `value` appears (the same matching): e.g. a competitor's name
-- `regex`: the Python regular expression `value` matches somewhere in the answer
+- `regex`: the regular expression `value` matches somewhere in the answer (Python's syntax, run
+  by the `regex` package, which can stop a search: see below)
 - `max_words` / `max_sentences`: at most `value` words / sentences (a sentence ends at . ! or ?,
   or with its line: each list item is one; code fence lines are none)
 - `starts_with` / `ends_with`: the stripped answer starts / ends with `value`, in any case
@@ -28,6 +29,14 @@ schema's `$ref` / `$dynamicRef` / `$recursiveRef` must point inside it (`#...`, 
 a registry that retrieves nothing, so even a check stored in an older run folder (judged again
 without loading its dataset) cannot fetch a URL or read a file: such a check, or a reference to
 a part of the schema that is not there, counts as not kept, with a warning.
+
+Judging must also end: every search by a check's regular expression (a `regex` check, a schema's
+`pattern` and `patternProperties`, and `additionalProperties` beside them) stops after
+`REGEX_TIMEOUT_SECONDS`. Nested repeats such as `(a+)+$` take exponential time on an answer like
+`"aaa…a!"`; when a search is stopped, the answer counts as not keeping that check (it cannot be
+shown to keep it), one warning line names the check and the pattern, and evaluation goes on.
+jsonschema searches `patternProperties` with `re`, which cannot be stopped, where it looks for
+the properties `unevaluatedProperties` has not seen, so a schema with both is refused at load.
 """
 
 from __future__ import annotations
@@ -39,9 +48,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import regex
+
 from harness.errors import HarnessError
 
 log = logging.getLogger(__name__)
+
+# How long one search by a check's regular expression may take. A sane pattern needs well under a
+# millisecond on any answer; one with nested repeats can need longer than anyone would wait.
+REGEX_TIMEOUT_SECONDS = 1.0
 
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
@@ -112,6 +127,45 @@ def _says(answer: str, phrase: str) -> bool:
     return re.search(pattern, answer, re.IGNORECASE) is not None
 
 
+class _GaveUp(Exception):
+    """A check's pattern could not be searched: it ran past REGEX_TIMEOUT_SECONDS (or, in a check
+    stored by an older run, does not compile with the `regex` package)."""
+
+    def __init__(self, pattern: str, reason: str) -> None:
+        super().__init__(pattern, reason)
+        self.pattern, self.reason = pattern, reason
+
+
+def _search(pattern: str, text: str) -> bool:
+    """Whether `pattern` matches somewhere in `text`, in at most REGEX_TIMEOUT_SECONDS."""
+    try:
+        return regex.search(pattern, text, timeout=REGEX_TIMEOUT_SECONDS) is not None
+    except TimeoutError:
+        raise _GaveUp(
+            pattern,
+            f"was stopped after {REGEX_TIMEOUT_SECONDS:g} s on a text of {len(text):,} characters "
+            "(nested repeats such as (a+)+ take exponential time: simplify the pattern)",
+        ) from None
+    except regex.error as error:
+        raise _GaveUp(pattern, f"does not compile ({error})") from None
+
+
+def _gave_up(kind: str, gave_up: _GaveUp) -> bool:
+    """Warn that a check could not be judged; the answer counts as not keeping it."""
+    log.warning(
+        "behaviour check %s: pattern %s %s; the answer counts as not keeping it",
+        kind, _shown(gave_up.pattern), gave_up.reason,
+    )  # fmt: skip
+    return False
+
+
+def _matches(answer: str, pattern: str) -> bool:
+    try:
+        return _search(pattern, answer)
+    except _GaveUp as gave_up:
+        return _gave_up("regex", gave_up)
+
+
 def _sentences(answer: str) -> int:
     """Sentences in `answer`, line by line: one per . ! or ? run, plus one for a line left
     unpunctuated (a list item, an intro line, a cut-off end); code fence lines are no sentence."""
@@ -143,7 +197,7 @@ def _json_value(answer: str) -> Any:
 def _valid_json(answer: str, schema: dict[str, Any]) -> bool:
     from referencing.exceptions import Unresolvable
 
-    problem = _outside(schema)  # checked at load, but a stored row's checks are judged again
+    problem = _unsafe(schema)  # checked at load, but a stored row's checks are judged again
     if problem:
         log.warning("behaviour check json_schema: %s; the answer counts as not keeping it", problem)
         return False
@@ -151,6 +205,8 @@ def _valid_json(answer: str, schema: dict[str, Any]) -> bool:
         return _validator(schema).is_valid(_json_value(answer))
     except (ValueError, RecursionError):  # not JSON (json's errors are ValueErrors), too deep
         return False
+    except _GaveUp as gave_up:
+        return _gave_up("json_schema", gave_up)
     except Unresolvable as error:  # a local reference to nothing: nothing is ever fetched
         log.warning(
             "behaviour check json_schema: reference %s is not in the schema; the answer counts "
@@ -167,21 +223,74 @@ def _validator(schema: dict[str, Any]) -> Any:
     import referencing
 
     kind = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    return kind(schema, registry=referencing.Registry())
+    if kind not in _BOUNDED:  # the keywords that search with a pattern, searching with _search
+        _BOUNDED[kind] = jsonschema.validators.extend(
+            kind,
+            {
+                "pattern": _pattern,
+                "patternProperties": _pattern_properties,
+                "additionalProperties": _additional_properties,
+            },
+        )
+    return _BOUNDED[kind](schema, registry=referencing.Registry())
+
+
+_BOUNDED: dict[type, type] = {}
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not _search(pattern, instance):
+        yield ValidationError(f"the string does not match {pattern!r}")
+
+
+def _pattern_properties(
+    validator: Any, patterns: dict[str, Any], instance: Any, schema: dict[str, Any]
+) -> Any:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            if _search(pattern, key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+def _additional_properties(
+    validator: Any, additional: Any, instance: Any, schema: dict[str, Any]
+) -> Any:
+    """jsonschema's own, but matching `patternProperties` with _search."""
+    from jsonschema.exceptions import ValidationError
+
+    if not validator.is_type(instance, "object"):
+        return
+    named, patterns = schema.get("properties", {}), list(schema.get("patternProperties", {}))
+    extras = [
+        key
+        for key in instance
+        if key not in named and not any(_search(pattern, key) for pattern in patterns)
+    ]
+    if validator.is_type(additional, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], additional, path=extra)
+    elif not additional and extras:
+        yield ValidationError(f"additional properties are not allowed ({extras!r} unexpected)")
 
 
 # The keywords that point at a schema: only a fragment of this one (#...) may be looked up.
 _REFERENCES = ("$ref", "$dynamicRef", "$recursiveRef")
 
 
-def _outside(schema: dict[str, Any]) -> str | None:
+def _unsafe(schema: dict[str, Any]) -> str | None:
     """Why `schema` would reach outside itself (a URL, a file, a dialect jsonschema does not
-    ship), or None. Every object in it is looked at, data under `const` or `enum` too: a refusal
-    there costs a rewrite, a miss would fetch. (A property may be named `$ref` or `$schema`: its
-    value is then a schema, walked like the rest.)"""
+    ship) or could not be judged in bounded time, or None. Every object in it is looked at, data
+    under `const` or `enum` too: a refusal there costs a rewrite, a miss would fetch. (A
+    property may be named `$ref` or `$schema`: its value is then a schema, walked like the rest.)
+    """
     if "$schema" in schema and not _known_dialect(schema["$schema"]):
         return _unknown_dialect(schema["$schema"])
     stack: list[Any] = [schema]
+    seen: set[str] = set()  # the keywords among unevaluatedProperties and patternProperties
     while stack:
         node = stack.pop()
         if isinstance(node, list):
@@ -196,7 +305,31 @@ def _outside(schema: dict[str, Any]) -> str | None:
                     )
                 if key == "$schema" and isinstance(value, str) and not _known_dialect(value):
                     return _unknown_dialect(value)
+                problem = _patterns_problem(key, value)
+                if problem:
+                    return problem
+                if key in ("unevaluatedProperties", "patternProperties"):
+                    seen.add(key)
                 stack.append(value)
+    if len(seen) == 2:
+        return (
+            "unevaluatedProperties beside patternProperties cannot be judged in bounded time "
+            "(jsonschema matches those patterns with re, which cannot be stopped); name the "
+            "properties under properties, or use additionalProperties"
+        )
+    return None
+
+
+def _patterns_problem(key: str, value: Any) -> str | None:
+    """A `pattern` or `patternProperties` that the `regex` package cannot compile."""
+    patterns = [value] if key == "pattern" and isinstance(value, str) else []
+    if key == "patternProperties" and isinstance(value, dict):
+        patterns = list(value)
+    for pattern in patterns:
+        try:
+            regex.compile(pattern)
+        except regex.error as error:
+            return f"{key} {_shown(pattern)} is not a valid regular expression ({error})"
     return None
 
 
@@ -221,7 +354,7 @@ def _known_dialect(uri: Any) -> bool:
 _RULES: dict[str, Callable[[str, Any], bool]] = {
     "contains": lambda a, v: all(_says(a, p) for p in _phrases(v)),
     "not_contains": lambda a, v: not any(_says(a, p) for p in _phrases(v)),
-    "regex": lambda a, v: re.search(v, a) is not None,
+    "regex": _matches,
     "max_words": lambda a, v: len(a.split()) <= v,
     "max_sentences": lambda a, v: _sentences(a) <= v,
     "starts_with": lambda a, v: a.strip().lower().startswith(v.strip().lower()),
@@ -245,9 +378,9 @@ def _regex_problem(value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         return "value must be a regular expression"
     try:
-        re.compile(value)
-    except re.error as error:
-        return f"value {value!r} is not a valid regular expression ({error})"
+        regex.compile(value)
+    except regex.error as error:
+        return f"value {_shown(value)} is not a valid regular expression ({error})"
     return None
 
 
@@ -284,9 +417,9 @@ def _schema_problem(value: Any) -> str | None:
 
     if not isinstance(value, dict):
         return "value must be a JSON Schema object"
-    outside = _outside(value)
-    if outside:
-        return outside
+    unsafe = _unsafe(value)
+    if unsafe:
+        return unsafe
     try:
         jsonschema.validators.validator_for(value).check_schema(value)
     except jsonschema.SchemaError as error:

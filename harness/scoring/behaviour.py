@@ -211,7 +211,7 @@ def _valid_json(answer: str, schema: dict[str, Any]) -> bool:
         log.warning(
             "behaviour check json_schema: reference %s is not in the schema; the answer counts "
             "as not keeping it",
-            _shown(error.ref),
+            _shown(f"#{error.ref}" if error.ref.startswith("/") else error.ref),  # a pointer
         )
         return False
 

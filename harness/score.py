@@ -8,7 +8,8 @@ metrics and intervals as a run. One JSON object per line:
 documents), "retrieved_doc_ids" (documents the system showed its model)}.
 
 Loading is as strict as a dataset's (`harness.datasets`): a bad line, a missing or mistyped
-field or a repeated id stops with one line naming the file, the line and the field. Missing
+field, a repeated id or a string over the dataset limit (20,000 characters, `prediction`
+included) stops with one line naming the file, the line and the field. Missing
 latency and token counts count as 0 (unknown). Writes `verdicts.jsonl` (each row plus its
 verdict and cost) and `summary.json` (metrics and costs) into `--out`, by default
 `<input stem>-scored/` beside the input. `scoring.*` / `pricing.*` overrides apply as in
@@ -28,6 +29,7 @@ from typing import Any, cast
 from harness import results
 from harness.datasets import gold_answers
 from harness.datasets.jsonl_file import (
+    MAX_CHARS,
     field,
     read_jsonl,
     string_list,
@@ -98,7 +100,13 @@ def _parse_answer(raw: dict[str, Any], where: str, require_answers: bool) -> dic
     row["question"] = text_field(raw, "question", where, "give the question the row answers")
     if "answers" in raw:
         row["answers"] = list(gold_answers(raw, where))
-    field(raw, "prediction", str, where, max_chars=None)  # may be empty: scored as "empty"
+    prediction = field(raw, "prediction", str, where, max_chars=None)  # "" is scored "empty"
+    if len(prediction) > MAX_CHARS:  # as a dataset's strings: one of 50 MB took minutes and GBs
+        raise HarnessError(
+            f"{where}: field 'prediction' of id {row['id']!r} is {len(prediction):,} characters "
+            f"long; the limit is {MAX_CHARS:,}, as for a dataset's strings (cut the answer down "
+            "or drop the row)"
+        )
     for key, kind in (
         ("latency_seconds", (int, float)),
         ("prompt_tokens", int),

@@ -4,9 +4,15 @@ through the one evaluation path."""
 from __future__ import annotations
 
 import json
+import logging
+import subprocess
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from referencing.exceptions import Unresolvable
 
 from harness.costs import build_pricing
 from harness.datasets import Question, load_jsonl
@@ -14,8 +20,10 @@ from harness.errors import HarnessError
 from harness.evaluate import evaluate
 from harness.runner import _content, run
 from harness.scoring import ScoringRules, judge
-from harness.scoring.behaviour import CHECK_TYPES, Check, compliance, parse_checks
+from harness.scoring.behaviour import CHECK_TYPES, Check, _validator, compliance, parse_checks
 from tests.helpers import compose_config, write_jsonl
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SCHEMA = {"type": "object", "required": ["answer"], "properties": {"answer": {"type": "string"}}}
 
@@ -60,6 +68,78 @@ def test_every_check_type_has_a_case() -> None:
         ({"type": "contains", "value": []}, "(contains): value must be a phrase or a non-empty"),
         ({"type": "json_schema", "value": {"type": 5}}, "(json_schema): value is not a valid"),
         ({"type": "fallback"}, 'write it as {"type": ..., "value": ...}'),
+        # issue 26 item 10: a type that is not a string was a TypeError (unhashable), in a
+        # Hydra block
+        (
+            {"type": ["contains"], "value": "x"},
+            "type must be a check's name as a string, got list ['contains']; use one of contains,",
+        ),
+        (
+            {"type": {"contains": 1}, "value": "x"},
+            "type must be a check's name as a string, got dict",
+        ),
+        ({"type": None, "value": "x"}, "type must be a check's name as a string, got NoneType"),
+        ({"type": "x" * 1000, "value": 1}, "unknown type 'xxxxx"),
+        # issue 26 item 9: phrases the comparison reduces to nothing passed any answer
+        ({"type": "ends_with", "value": "."}, "(ends_with): value '.' reduces to nothing once"),
+        ({"type": "ends_with", "value": " . "}, "(ends_with): value ' . ' reduces to nothing"),
+        ({"type": "fallback", "value": "?!"}, "(fallback): value '?!' reduces to nothing once"),
+        ({"type": "fallback", "value": " ... "}, "(fallback): value ' ... ' reduces to nothing"),
+        ({"type": "fallback", "value": 3}, "(fallback): value must be non-empty text"),
+        # issue 26 item 2: a schema that reaches outside itself was fetched or read when judged
+        (
+            {"type": "json_schema", "value": {"$ref": "http://127.0.0.1:18765/s.json"}},
+            "(json_schema): $ref 'http://127.0.0.1:18765/s.json' points outside the schema, and a "
+            "check fetches no URL and reads no file; copy what it refers to under $defs and write "
+            '"$ref": "#/$defs/<name>"',
+        ),
+        (
+            {"type": "json_schema", "value": {"$ref": "file:///etc/passwd"}},
+            "(json_schema): $ref 'file:///etc/passwd' points outside the schema",
+        ),
+        (
+            {
+                "type": "json_schema",
+                "value": {
+                    "type": "object",
+                    "properties": {"a": {"anyOf": [{"$ref": "file:///home/user/schema.json"}]}},
+                },
+            },
+            "(json_schema): $ref 'file:///home/user/schema.json' points outside",
+        ),
+        (
+            {"type": "json_schema", "value": {"$ref": "schema.json#/$defs/a"}},
+            "(json_schema): $ref 'schema.json#/$defs/a' points outside",
+        ),
+        (
+            {"type": "json_schema", "value": {"$dynamicRef": "https://example.com/s#meta"}},
+            "(json_schema): $dynamicRef 'https://example.com/s#meta' points outside",
+        ),
+        (
+            {"type": "json_schema", "value": {"$schema": "http://127.0.0.1:18765/meta.json"}},
+            "(json_schema): $schema 'http://127.0.0.1:18765/meta.json' is not a JSON Schema",
+        ),
+        (
+            {"type": "json_schema", "value": {"$schema": 5}},
+            "(json_schema): $schema 5 is not a JSON Schema dialect",
+        ),  # was a TypeError
+        # issue 26 item 1: patterns are compiled as they are searched (by `regex`), and one place
+        # where jsonschema searches with `re`, which cannot be stopped, is refused
+        (
+            {"type": "json_schema", "value": {"patternProperties": {"(unclosed": {}}}},
+            "(json_schema): patternProperties '(unclosed' is not a valid regular expression",
+        ),
+        (
+            {
+                "type": "json_schema",
+                "value": {
+                    "patternProperties": {"^a": {}},
+                    "allOf": [{"unevaluatedProperties": False}],
+                },
+            },
+            "(json_schema): unevaluatedProperties beside patternProperties cannot be judged in "
+            "bounded time",
+        ),
     ],
 )
 def test_a_bad_check_is_one_line_naming_file_line_and_check(
@@ -71,7 +151,161 @@ def test_a_bad_check_is_one_line_naming_file_line_and_check(
         load_jsonl("bad", str(path))
     message = str(error.value)
     assert message.startswith(f"{path} line 1: field 'checks' item 1") and "\n" not in message
-    assert says in message, message
+    assert says in message and len(message) < 400, message
+
+
+EVIL = "a" * 32 + "!"  # the issue's answer: (a+)+$ tries every way of cutting the a's into runs
+SLOW, LONG = "(a|aa)+$", "a" * 40 + "!"  # `regex` guards (a+)+ but not this: it is stopped
+HANGS = [  # issue 26 item 1: each hung evaluation for good (or for hours: SLOW); kept or not
+    ("regex", "(a+)+$", EVIL, False),
+    ("regex", SLOW, LONG, False),  # stopped
+    ("json_schema", {"type": "string", "pattern": SLOW}, json.dumps(LONG), False),  # stopped
+    ("json_schema", {"patternProperties": {SLOW: {}}}, json.dumps({LONG: 1}), False),  # stopped
+    ("json_schema", {"type": "string", "pattern": "^(a+)+$"}, json.dumps(EVIL), False),
+    ("json_schema", {"patternProperties": {"^(a+)+$": {"type": "string"}}}, json.dumps({EVIL: 1}),
+     True),  # no property matches, so none is constrained
+    ("json_schema", {"patternProperties": {"^(a+)+$": {}}, "additionalProperties": False},
+     json.dumps({EVIL: 1}), False),
+    ("json_schema", {"propertyNames": {"pattern": "^(a+)+$"}}, json.dumps({EVIL: 1}), False),
+]  # fmt: skip
+
+
+def test_a_pattern_with_nested_repeats_ends_with_one_warning_line() -> None:
+    """In a child process, so that a search that cannot be stopped fails this test, not hangs;
+    with searches stopped after 0.25 s, not 1 s, to keep it short."""
+    script = (
+        "import json, sys, time\n"
+        "from harness.scoring import behaviour\n"
+        "from harness.scoring.behaviour import parse_checks\n"
+        "behaviour.REGEX_TIMEOUT_SECONDS = 0.25\n"
+        "for kind, value, answer, _ in json.loads(sys.argv[1]):\n"
+        "    check = parse_checks([{'type': kind, 'value': value}], 'q')[0]\n"
+        "    start = time.monotonic()\n"
+        "    print(json.dumps([check.passes(answer), time.monotonic() - start]), flush=True)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(HANGS)],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(results) == len(HANGS)
+    for (kept, seconds), case in zip(results, HANGS, strict=True):
+        assert kept is case[-1] and seconds < 5, (case, seconds)
+    stopped = (
+        "pattern '(a|aa)+$' was stopped after 0.25 s on a text of 41 characters (nested repeats "
+        "such as (a+)+ take exponential time: simplify the pattern); the answer counts as not "
+        "keeping it\n"
+    )
+    assert done.stderr == f"behaviour check regex: {stopped}" + 2 * (
+        f"behaviour check json_schema: {stopped}"
+    )
+
+
+def _nested(depth: int, leaf: object) -> object:
+    for _ in range(depth):
+        leaf = {"not": leaf}
+    return leaf
+
+
+def test_a_schema_nested_too_deeply_is_one_line(tmp_path: Path) -> None:
+    """Issue 26 item 3, at load: checking the schema itself recursed past Python's limit."""
+    check = {"type": "json_schema", "value": _nested(400, {"type": "string"})}
+    row = {"id": "q1", "question": "q?", "answers": ["x"], "split": "test", "checks": [check]}
+    path = write_jsonl(tmp_path / "q.jsonl", [row])
+    with pytest.raises(HarnessError) as error:
+        load_jsonl("deep", str(path))
+    assert str(error.value) == (
+        f"{path} line 1: field 'checks' item 1 (json_schema): value is nested too deeply to "
+        "check; flatten the schema (use $defs and $ref)"
+    )
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["[" * 100_000, "```json\n" + "[" * 100_000 + "\n```", "[" * 400 + "]" * 400],
+    ids=["100,000 [", "fenced", "checked past the limit"],
+)
+def test_an_answer_nested_too_deeply_is_not_valid_json(answer: str) -> None:
+    """Issue 26 item 3: 100,000 nested `[` crashed evaluation with RecursionError; an answer
+    that parses but whose checking recurses past the limit is no better."""
+    check = parse_checks([{"type": "json_schema", "value": {"items": {"$ref": "#"}}}], "q")[0]
+    assert check.passes("[[[]]]")
+    assert not check.passes(answer)
+    assert compliance([check], answer) == {"json_schema": False}
+
+
+@pytest.fixture
+def schema_server():
+    """A server on 127.0.0.1 that would hand out a schema letting every answer pass; yields its
+    URL and the list of paths it was asked for."""
+    asked: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.timeout = 5
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/s.json", asked
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_remote_or_file_reference_is_refused_at_load_and_never_fetched(
+    tmp_path: Path, schema_server: tuple[str, list[str]], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 26 item 2: the harness fetched the URL (twice) and used what came back, and read
+    local files, when it judged the answer."""
+    url, asked = schema_server
+    for ref in (url, "file:///etc/passwd"):
+        schema = {"type": "object", "properties": {"answer": {"$ref": ref}}}
+        row = {"id": "q1", "question": "q?", "answers": ["x"], "split": "test",
+               "checks": [{"type": "json_schema", "value": schema}]}  # fmt: skip
+        path = write_jsonl(tmp_path / "q.jsonl", [row])
+        with pytest.raises(HarnessError, match=r"line 1: field 'checks' item 1 \(json_schema\): "
+                           r"\$ref '.*' points outside the schema"):  # fmt: skip
+            load_jsonl("remote", str(path))
+        # a check stored in a run folder is judged again without its dataset: still nothing read
+        with caplog.at_level(logging.WARNING):
+            assert not Check("json_schema", schema).passes('{"answer": 5}')
+        assert "points outside the schema, and a check fetches no URL" in caplog.text
+        assert "; the answer counts as not keeping it" in caplog.text
+        # and the validator itself resolves nothing that is not in the schema
+        with pytest.raises(Unresolvable):
+            _validator(schema).is_valid({"answer": 5})
+    assert asked == []
+
+
+def test_references_inside_the_schema_still_work(caplog: pytest.LogCaptureFixture) -> None:
+    defs = {"$defs": {"text": {"type": "string"}}, "required": ["answer"],
+            "properties": {"answer": {"$ref": "#/$defs/text"}}}  # fmt: skip
+    draft7 = {"$schema": "http://json-schema.org/draft-07/schema#", "type": "object",
+              "definitions": {"n": {"type": "integer"}},
+              "properties": {"n": {"$ref": "#/definitions/n"}}}  # fmt: skip
+    named = {"properties": {"$ref": {"type": "string"}, "$schema": {"type": "string"}}}
+    for schema, kept, broken in [
+        (defs, '{"answer": "5 GB"}', '{"answer": 5}'),
+        (draft7, '{"n": 5}', '{"n": "5"}'),
+        (named, '{"$ref": "http://x", "$schema": "y"}', '{"$ref": 5}'),
+    ]:
+        check = parse_checks([{"type": "json_schema", "value": schema}], "q")[0]
+        assert check.passes(kept) and not check.passes(broken)
+    # a reference to a part that is not there: not kept, with a warning, nothing fetched
+    missing = parse_checks([{"type": "json_schema", "value": {"$ref": "#/$defs/x"}}], "q")[0]
+    with caplog.at_level(logging.WARNING):
+        assert not missing.passes("{}")
+    assert "reference '#/$defs/x' is not in the schema" in caplog.text
 
 
 def test_compliance_is_per_type_and_every_check_of_a_type_must_hold() -> None:

@@ -103,6 +103,12 @@ def test_score_out_folder_and_token_prices(
          r"bad\.jsonl line 1: field 'latency_seconds' must be int or float, got str"),
         (['{"id": "a", "question": "q ?", "prediction": "x"}'],
          r"bad\.jsonl line 1: missing field 'answers'; give the gold answers as a list"),
+        # issue 26 item 3: a 50 MB prediction was scored (minutes, GBs) while dataset strings
+        # are capped; the cap is the same
+        (['{"id": "a", "question": "q ?", "answers": ["x"], "prediction": "x"}',
+          '{"id": "b", "question": "q ?", "answers": ["x"], "prediction": "' + "y" * 20_001 + '"}'],
+         r"bad\.jsonl line 2: field 'prediction' of id 'b' is 20,001 characters long; the limit "
+         r"is 20,000, as for a dataset's strings"),
     ],
 )  # fmt: skip
 def test_bad_answers_file_fails_in_one_line(

@@ -14,6 +14,7 @@ import logging
 import os
 import random
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -415,6 +416,26 @@ def test_a_damaged_metrics_file_skips_that_run_only(
     markdown = (fake_results / "report.md").read_text()
     assert "| rag/m " in markdown and "prompt/m" not in markdown
     assert "metrics.json or setup.json is unreadable" in caplog.text
+
+
+@pytest.mark.parametrize("damage", ["no predictions file", "empty predictions file"])
+def test_a_run_without_predictions_is_skipped_in_one_line(
+    fake_results: Path, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    broken = fake_results / "acme-finetune"
+    shutil.copytree(fake_results / "acme-prompt", broken)
+    if damage == "no predictions file":
+        (broken / "predictions.jsonl").unlink()
+    else:
+        (broken / "predictions.jsonl").write_text("")
+    with caplog.at_level(logging.WARNING, logger="harness.report"):
+        write_report(fake_results, rules=RULES, pricing=PRICING)
+    assert sorted(pd.read_csv(fake_results / "report.csv")["cell"]) == ["prompt/m", "rag/m"]
+    (skipped,) = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert skipped.startswith(f"skipped {broken}: no predictions (its predictions.jsonl is")
+    assert "\n" not in skipped
+    with pytest.raises(HarnessError, match=r"^no readable runs under .*acme-finetune; run"):
+        write_report(broken, rules=RULES, pricing=PRICING)  # alone: one line, not a KeyError
 
 
 # --- Paths: where runs are written, and folders that cannot be used ---------------------------

@@ -171,12 +171,17 @@ def load_runs(
             log.warning("skipped %s: its metrics.json or setup.json is unreadable; run its "
                         "command again to rewrite them", path.parent)  # fmt: skip
             continue
+        # read-only: the run may be live, and only its owner repairs a torn last line
+        raw = results.read_predictions(path.parent / results.PREDICTIONS, repair=False)
+        if not raw:
+            log.warning("skipped %s: no predictions (its %s is missing or empty); run its "
+                        "command again to answer its questions", path.parent,
+                        results.PREDICTIONS)  # fmt: skip
+            continue
         if setup and not any(key in setup for key in results.CAPABILITIES):
             log.warning("%s was run before strategies declared what they are; the advice counts "
                         "it as prompting; run its command again for a run that declares it",
                         path.parent)  # fmt: skip
-        # read-only: the run may be live, and only its owner repairs a torn last line
-        raw = results.read_predictions(path.parent / results.PREDICTIONS, repair=False)
         evaluation = evaluate(raw, setup, rules, pricing, summary["model"])
         runs.append({"folder": str(path.parent), "summary": summary, "setup": setup,
                      "evaluation": evaluation})  # fmt: skip

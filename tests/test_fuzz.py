@@ -24,12 +24,13 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 
-from harness import runner
+from harness import results, runner
 from harness.__main__ import release_memory
 from harness.costs import build_pricing
-from harness.datasets import MAX_CHARS, MAX_DOCUMENT_CHARS, QUESTION_FIELDS, load_jsonl
-from harness.distillation import configuration_key
+from harness.datasets import MAX_CHARS, MAX_DOCUMENT_CHARS, QUESTION_FIELDS, Question, load_jsonl
+from harness.distillation import configuration_key, read_teacher
 from harness.embedders import load_embedder
 from harness.errors import HarnessError
 from harness.files import write_text_atomic
@@ -600,3 +601,49 @@ def test_an_embedder_saved_as_a_pickle_is_refused(tmp_path: Path) -> None:
     with pytest.raises(HarnessError, match=r"^strategy\.embedder=.+could not load it") as error:
         load_embedder(str(folder))
     assert "\n" not in str(error.value)
+
+
+# --- strategy=external and distillation: files that disagree with the dataset (issue 26) -----
+
+
+TEACHER_TRAIN = [Question(f"t{i}", f"train question {i} ?", ("x",), "train") for i in range(4)]
+
+
+def _teacher_run(tmp_path: Path, replies: list[str]) -> Path:
+    """A teacher's run folder, as a run with run.split=train leaves it, with these replies."""
+    folder = tmp_path / "teacher"
+    folder.mkdir()
+    config = {"run": {"split": "train"}, "strategy": {"name": "prompt"}, "model": {"name": "m"},
+              "dataset": {"name": "d"}}  # fmt: skip
+    (folder / results.CONFIG).write_text(yaml.safe_dump(config))
+    write_jsonl(folder / results.PREDICTIONS, [
+        {"id": q.id, "question": q.question, "prediction": reply}
+        for q, reply in zip(TEACHER_TRAIN, replies, strict=True)
+    ])  # fmt: skip
+    return folder
+
+
+@pytest.mark.parametrize(("replies", "empty"), [(["", "", "", ""], 4), (["", " ", "\n", "x"], 3)])
+def test_a_teacher_that_mostly_said_nothing_is_refused_before_training(
+    tmp_path: Path, replies: list[str], empty: int
+) -> None:
+    folder = _teacher_run(tmp_path, replies)
+    with pytest.raises(HarnessError) as error:
+        read_teacher(str(folder), TEACHER_TRAIN)
+    assert str(error.value) == (
+        f"strategy.teacher_run={folder}: {empty} of the teacher's 4 answers to the student's "
+        "train questions are empty (first: 't0'), so the student would learn to say nothing; "
+        "fix the teacher (its prompt, model.max_new_tokens) and run it again with run.split=train"
+    )
+
+
+def test_a_teacher_with_a_few_empty_answers_is_used_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = _teacher_run(tmp_path, ["a", "", "b", "c"])
+    with caplog.at_level(logging.WARNING, logger="harness.distillation"):
+        teacher = read_teacher(str(folder), TEACHER_TRAIN)
+    assert teacher.replies == {"t0": "a", "t1": "", "t2": "b", "t3": "c"}
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning.startswith(f"strategy.teacher_run={folder}: 1 of the teacher's 4 answers to "
+                              "the student's train questions are empty (first: 't1')")  # fmt: skip

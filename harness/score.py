@@ -113,7 +113,27 @@ def _parse_answer(raw: dict[str, Any], where: str, require_answers: bool) -> dic
     for key in ("doc_ids", "retrieved_doc_ids"):
         if key in raw:
             row[key] = list(string_list(raw, key, where, required=False))
+    for key in sorted(raw.keys() - set(ANSWER_FIELDS)):  # copied into verdicts.jsonl as given
+        _check_writable(key, raw[key], where)
     return row
+
+
+def _check_writable(key: str, value: Any, where: str) -> None:
+    """An unknown field, copied to verdicts.jsonl, must be writable as UTF-8 JSON: a lone
+    surrogate ("\\ud800") or a NaN reads from JSON but cannot be written back out."""
+    try:
+        json.dumps({key: value}, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        text = json.dumps({key: value}, ensure_ascii=False)
+        raise HarnessError(
+            f"{where}: field {key!r} holds {text[error.start]!r}, half of a surrogate pair, "
+            "which is not text; fix the string's escape sequences or drop the field"
+        ) from None
+    except ValueError:
+        raise HarnessError(
+            f"{where}: field {key!r} holds NaN or Infinity, which is not JSON; give a number "
+            "or drop the field"
+        ) from None
 
 
 def score(
@@ -169,21 +189,31 @@ def write_scores(
     folder: Path, source: Path, model_name: str, verdicts: list[dict[str, Any]], ev: Evaluation
 ) -> None:
     """Write `verdicts.jsonl` and `summary.json` into `folder`."""
+    if folder.exists() and not folder.is_dir():
+        raise HarnessError(f"--out {folder}: is a file; give a folder (created if missing)")
     text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in verdicts)
-    write_text_atomic(folder / VERDICTS, text)
     summary = {"answers_file": str(source), "model": model_name, "metrics": ev.metrics,
                "cost": ev.cost}  # fmt: skip
-    write_json_atomic(folder / SUMMARY, summary)
+    try:
+        write_text_atomic(folder / VERDICTS, text)
+        write_json_atomic(folder / SUMMARY, summary)
+    except OSError as error:
+        raise HarnessError(
+            f"--out {folder}: cannot write {error.filename or folder} ({error.strerror}); give "
+            "--out a writable folder"
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> None:
     """CLI entry: score one answers file."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.score", description="Score predictions made elsewhere."
+    )
     parser.add_argument("answers", type=Path, help="JSONL of predictions made elsewhere")
     parser.add_argument("--out", type=Path, help="output folder (default: <stem>-scored/)")
     parser.add_argument("--model", default="external", help="model name for per-token prices")
     parser.add_argument(
-        "overrides", nargs="*", help="scoring.* / pricing.* settings, e.g. "
+        "overrides", nargs="*", default=[], help="scoring.* / pricing.* settings, e.g. "
         "scoring.max_answer_words=30 pricing.hardware_usd_per_hour=1.0",
     )  # fmt: skip
     args = parser.parse_intermixed_args(argv)

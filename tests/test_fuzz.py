@@ -38,6 +38,7 @@ from harness.models.openai_compatible import load_openai_compatible
 from harness.report import recommendation, write_report
 from harness.retrieval import load_or_build
 from harness.runner import run
+from harness.score import main as score_main
 from harness.scoring import ScoringRules
 from tests.fakes import CORPUS, FakeEmbedder, write_fake_run
 from tests.helpers import compose_config, write_jsonl
@@ -601,6 +602,65 @@ def test_an_embedder_saved_as_a_pickle_is_refused(tmp_path: Path) -> None:
     with pytest.raises(HarnessError, match=r"^strategy\.embedder=.+could not load it") as error:
         load_embedder(str(folder))
     assert "\n" not in str(error.value)
+
+
+# --- harness.score: answers files and command lines (issue 26) --------------------------------
+
+
+ANSWER = {"id": "a", "question": "q ?", "answers": ["x"], "prediction": "x"}
+
+
+def _score(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run `python -m harness.score` in-process; its exit code, stdout and stderr."""
+    try:
+        score_main(argv)
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# (the second row's changed fields, what the one-line error says after "line 2: ")
+HOSTILE_ANSWER_FIELDS = [
+    ({"note": "caf\ud800"}, "field 'note' holds '\\ud800', half of a surrogate pair"),
+    ({"trace": {"steps": ["\udfff"]}}, "field 'trace' holds '\\udfff', half of a surrogate pair"),
+    ({"score": float("nan")}, "field 'score' holds NaN or Infinity, which is not JSON"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"), HOSTILE_ANSWER_FIELDS, ids=[next(iter(c)) + "=" + repr(
+        next(iter(c.values())))[:20] for c, _ in HOSTILE_ANSWER_FIELDS]
+)  # fmt: skip
+def test_hostile_answers_file_fields_are_one_line_naming_line_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], changes: dict[str, Any], expected: str
+) -> None:
+    source = tmp_path / "answers.jsonl"
+    second = {**ANSWER, "id": "b", **changes}
+    source.write_text(json.dumps(ANSWER) + "\n" + json.dumps(second) + "\n")
+    code, out, err = _score([str(source)], capsys)
+    assert code == 2 and out == "", err
+    assert err.startswith(f"error: {source} line 2: {expected}") and err.count("\n") == 1, err
+    assert not (tmp_path / "answers-scored").exists()
+
+
+def test_score_out_naming_a_file_and_no_arguments_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_jsonl(tmp_path / "answers.jsonl", [ANSWER])
+    in_the_way = tmp_path / "taken.txt"
+    in_the_way.write_text("mine")
+    code, out, err = _score([str(source), "--out", str(in_the_way)], capsys)
+    assert code == 2 and out == ""
+    assert err == f"error: --out {in_the_way}: is a file; give a folder (created if missing)\n"
+    assert in_the_way.read_text() == "mine"
+    code, out, err = _score([], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("usage: python -m harness.score ")
+    assert err.strip().splitlines()[-1] == (
+        "python -m harness.score: error: the following arguments are required: answers"
+    )  # overrides are optional
 
 
 # --- strategy=external and distillation: files that disagree with the dataset (issue 26) -----

@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from harness import machine, results
 from harness.caches import file_lock, file_sha256
-from harness.costs import Pricing
+from harness.costs import Pricing, pricing_problems
 from harness.datasets import SPLITS, Question, check_split
 from harness.errors import HarnessError
 from harness.evaluate import evaluate, scoring_rules
@@ -172,6 +172,7 @@ def check_settings(cfg: DictConfig) -> None:
             resolve_device(cfg.model.device)
         except HarnessError as error:
             problems.append(str(error))
+    problems += pricing_problems(cfg.pricing)
     if problems:
         raise HarnessError("; ".join(problems))
 

@@ -58,6 +58,14 @@ REQUIRED_FIELDS = {
     "answers": "give the gold answers as a list of strings ([] if the question is unanswerable)",
     "prediction": 'give the system\'s answer as a string ("" if it gave none)',
 }
+# The largest value each measured field may hold: past these a file's figures are not measurements
+# (1e308 seconds summed to infinity, and summary.json got `Infinity`, which is not JSON).
+LIMITS = {
+    "latency_seconds": 10**6,  # 11.6 days for one question
+    "prompt_tokens": 10**9,
+    "completion_tokens": 10**9,
+    "cost_usd": 10**6,  # for one question
+}
 VERDICT_FIELDS = ("outcome", "correct", "exact_match", "f1", "failure", "cost_usd")
 VERDICTS = "verdicts.jsonl"
 SUMMARY = "summary.json"
@@ -106,9 +114,10 @@ def _parse_answer(raw: dict[str, Any], where: str, require_answers: bool) -> dic
         ("cost_usd", (int, float)),
     ):
         value = field(raw, key, kind, where, required=False)
-        if value is not None and not (math.isfinite(value) and value >= 0):
+        if value is not None and not (math.isfinite(value) and 0 <= value < LIMITS[key]):
             raise HarnessError(
-                f"{where}: field {key!r} is {value}; give a number >= 0 or leave the field out"
+                f"{where}: field {key!r} is {value}; give a number >= 0 and below "
+                f"{LIMITS[key]:.0e}, or leave the field out"
             )
     for key in ("doc_ids", "retrieved_doc_ids"):
         if key in raw:
@@ -194,6 +203,9 @@ def write_scores(
     text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in verdicts)
     summary = {"answers_file": str(source), "model": model_name, "metrics": ev.metrics,
                "cost": ev.cost}  # fmt: skip
+    if where := _not_finite(summary):  # what the checks above keep out; never written as JSON
+        raise HarnessError(f"{source}: the summary's {where} is not a finite number; check the "
+                           "file's latency_seconds, token and cost_usd fields")  # fmt: skip
     try:
         write_text_atomic(folder / VERDICTS, text)
         write_json_atomic(folder / SUMMARY, summary)
@@ -202,6 +214,19 @@ def write_scores(
             f"--out {folder}: cannot write {error.filename or folder} ({error.strerror}); give "
             "--out a writable folder"
         ) from None
+
+
+def _not_finite(node: Any, where: str = "") -> str | None:
+    """The dotted key of the first NaN or infinite number in `node`, else None."""
+    if isinstance(node, float) and not math.isfinite(node):
+        return where
+    items = node.items() if isinstance(node, dict) else []
+    if isinstance(node, list):
+        items = enumerate(node)
+    for key, value in items:
+        if found := _not_finite(value, f"{where}.{key}" if where else str(key)):
+            return found
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:

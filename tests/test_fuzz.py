@@ -33,12 +33,14 @@ from harness.datasets import MAX_CHARS, MAX_DOCUMENT_CHARS, QUESTION_FIELDS, Que
 from harness.distillation import configuration_key, read_teacher
 from harness.embedders import load_embedder
 from harness.errors import HarnessError
+from harness.evaluate import Evaluation
 from harness.files import write_text_atomic
 from harness.models.openai_compatible import load_openai_compatible
-from harness.report import recommendation, write_report
+from harness.report import current_settings, recommendation, write_report
 from harness.retrieval import load_or_build
 from harness.runner import run
 from harness.score import main as score_main
+from harness.score import write_scores
 from harness.scoring import ScoringRules
 from tests.fakes import CORPUS, FakeEmbedder, write_fake_run
 from tests.helpers import compose_config, write_jsonl
@@ -353,6 +355,50 @@ def test_cli_mistyped_or_unknown_setting_names_it_without_a_traceback(
     assert override.split("=")[0] in done.stderr
 
 
+# --- Settings that would make every figure meaningless (issue 26) ------------------------------
+
+
+# (override, what the one-line error must say); each is refused by the config check, before a
+# dataset or a model loads
+MEANINGLESS_SETTINGS = [
+    ("pricing.hardware_usd_per_hour=-5",
+     r"pricing\.hardware_usd_per_hour=-5\.0: use a finite number >= 0 \(USD per hour\)"),
+    ("pricing.hardware_usd_per_hour=nan", r"pricing\.hardware_usd_per_hour=nan: use a finite"),
+    ("pricing.hardware_usd_per_hour=inf", r"pricing\.hardware_usd_per_hour=inf: use a finite"),
+    ("pricing.token_prices.gpt-4o.output=-1",
+     r"pricing\.token_prices\.gpt-4o\.output=-1: use a finite number >= 0 \(USD per million"),
+    ("pricing.token_prices.gpt-4o.input=nan", r"pricing\.token_prices\.gpt-4o\.input=nan: use"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"), MEANINGLESS_SETTINGS, ids=[c[0] for c in MEANINGLESS_SETTINGS]
+)
+def test_settings_that_make_figures_meaningless_are_refused_before_anything_loads(
+    override: str, expected: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def nothing_may_load(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a dataset, model or strategy was built before the config check")
+
+    monkeypatch.setattr(runner, "instantiate", nothing_may_load)
+    cfg = compose_config(["strategy=prompt", override, f"paths.results_dir={tmp_path}"])
+    with pytest.raises(HarnessError) as error:
+        run(cfg)
+    message = str(error.value)
+    assert re.match(expected, message) and "\n" not in message, message
+    if override.startswith(("scoring.", "pricing.")):  # the report and the scorer say the same
+        with pytest.raises(HarnessError) as again:
+            current_settings([override])
+        assert str(again.value) == message
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_zero_price_is_accepted_and_a_negative_one_refused_by_the_builder_too() -> None:
+    runner.check_settings(compose_config(["pricing.hardware_usd_per_hour=0"]))
+    with pytest.raises(HarnessError, match=r"^pricing\.hardware_usd_per_hour=-1: "):
+        build_pricing("VM", -1, "2026-12-01")  # the notebook's path to the prices
+
+
 # --- Reports: labels from users and models, damaged run files ---------------------------------
 
 
@@ -623,6 +669,14 @@ def _score(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, st
 
 # (the second row's changed fields, what the one-line error says after "line 2: ")
 HOSTILE_ANSWER_FIELDS = [
+    ({"latency_seconds": 1e308},
+     "field 'latency_seconds' is 1e+308; give a number >= 0 and below 1e+06, or leave the field"),
+    ({"cost_usd": 1e308}, "field 'cost_usd' is 1e+308; give a number >= 0 and below 1e+06"),
+    ({"prompt_tokens": 10**30}, f"field 'prompt_tokens' is {10**30}; give a number >= 0 and below "
+                                "1e+09"),
+    ({"completion_tokens": -1}, "field 'completion_tokens' is -1; give a number >= 0"),
+    ({"latency_seconds": float("nan")}, "field 'latency_seconds' is nan; give a number >= 0"),
+    ({"cost_usd": float("-inf")}, "field 'cost_usd' is -inf; give a number >= 0"),
     ({"note": "caf\ud800"}, "field 'note' holds '\\ud800', half of a surrogate pair"),
     ({"trace": {"steps": ["\udfff"]}}, "field 'trace' holds '\\udfff', half of a surrogate pair"),
     ({"score": float("nan")}, "field 'score' holds NaN or Infinity, which is not JSON"),
@@ -643,6 +697,30 @@ def test_hostile_answers_file_fields_are_one_line_naming_line_and_field(
     assert code == 2 and out == "", err
     assert err.startswith(f"error: {source} line 2: {expected}") and err.count("\n") == 1, err
     assert not (tmp_path / "answers-scored").exists()
+
+
+def test_scored_summary_is_valid_json_even_at_the_limits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = {"latency_seconds": 999_999.0, "prompt_tokens": 10**9 - 1, "completion_tokens": 10**9 - 1}
+    rows = [{**ANSWER, "id": str(i), **big, **({"cost_usd": 999_999.0} if i % 2 else {})}
+            for i in range(6)]  # fmt: skip
+    source = write_jsonl(tmp_path / "answers.jsonl", rows)
+    code, _, err = _score([str(source), "--model", "gpt-4o"], capsys)  # priced per token
+    assert code == 0, err
+
+    def not_json(constant: str) -> None:
+        raise AssertionError(f"summary.json holds {constant}")
+
+    summary = json.loads((tmp_path / "answers-scored" / "summary.json").read_text(),
+                         parse_constant=not_json)  # fmt: skip
+    assert summary["metrics"]["prompt_tokens_total"] == 6 * (10**9 - 1)
+    # and a figure that is not finite, however it arose, is never written as JSON
+    bad = Evaluation(rows=[], metrics={"latency_mean_seconds": float("inf")}, cost={},
+                     forgetting=None)  # fmt: skip
+    with pytest.raises(HarnessError, match=r"summary's metrics\.latency_mean_seconds is not a fin"):
+        write_scores(tmp_path / "out", source, "m", [], bad)
+    assert not (tmp_path / "out").exists()
 
 
 def test_score_out_naming_a_file_and_no_arguments_are_one_line(

@@ -148,6 +148,7 @@ def current_settings(overrides: list[str] | None = None) -> tuple[ScoringRules, 
     from hydra.utils import instantiate
 
     from harness.config import CONF_DIR, register_configs
+    from harness.costs import pricing_problems
     from harness.evaluate import scoring_rules
 
     register_configs()
@@ -158,6 +159,9 @@ def current_settings(overrides: list[str] | None = None) -> tuple[ScoringRules, 
         lines = [line.strip(" .") for line in str(error).splitlines() if line.strip(" .")]
         cause = str(error.__cause__).splitlines()[0] if error.__cause__ else ""
         raise HarnessError("; ".join([*lines, cause] if cause else lines)) from None
+    # every bad setting at once, as the runner reports them, before any row is judged
+    if problems := pricing_problems(cfg.pricing):
+        raise HarnessError("; ".join(problems))
     return scoring_rules(cfg.scoring, cfg.paths.cache_dir), instantiate(cfg.pricing)
 
 

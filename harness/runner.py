@@ -28,7 +28,7 @@ from harness.caches import file_lock, file_sha256
 from harness.costs import Pricing, pricing_problems
 from harness.datasets import SPLITS, Question, check_split
 from harness.errors import HarnessError
-from harness.evaluate import evaluate, scoring_rules
+from harness.evaluate import evaluate, scoring_problems, scoring_rules
 from harness.files import write_json_atomic, write_text_atomic
 from harness.models import DTYPES, SERVING_SETTINGS, ChatModel, resolve_device, resolve_dtype
 from harness.results import RunSummary
@@ -172,7 +172,7 @@ def check_settings(cfg: DictConfig) -> None:
             resolve_device(cfg.model.device)
         except HarnessError as error:
             problems.append(str(error))
-    problems += pricing_problems(cfg.pricing)
+    problems += scoring_problems(cfg.scoring) + pricing_problems(cfg.pricing)
     if problems:
         raise HarnessError("; ".join(problems))
 

@@ -33,7 +33,7 @@ from harness.datasets import MAX_CHARS, MAX_DOCUMENT_CHARS, QUESTION_FIELDS, Que
 from harness.distillation import configuration_key, read_teacher
 from harness.embedders import load_embedder
 from harness.errors import HarnessError
-from harness.evaluate import Evaluation
+from harness.evaluate import Evaluation, scoring_rules
 from harness.files import write_text_atomic
 from harness.models.openai_compatible import load_openai_compatible
 from harness.report import current_settings, recommendation, write_report
@@ -361,6 +361,12 @@ def test_cli_mistyped_or_unknown_setting_names_it_without_a_traceback(
 # (override, what the one-line error must say); each is refused by the config check, before a
 # dataset or a model loads
 MEANINGLESS_SETTINGS = [
+    ("scoring.max_answer_words=-1", r"scoring\.max_answer_words=-1: use a whole number >= 1"),
+    ("scoring.max_answer_words=0", r"scoring\.max_answer_words=0: use a whole number >= 1"),
+    ('scoring.extra_abstain_phrases=[""]',
+     r"scoring\.extra_abstain_phrases holds '', which has no letter or digit once normalised"),
+    ("scoring.extra_abstain_phrases=[' ']", r"scoring\.extra_abstain_phrases holds ' '"),
+    ('scoring.extra_abstain_phrases=[ok,"?!"]', r"scoring\.extra_abstain_phrases holds '\?!'"),
     ("pricing.hardware_usd_per_hour=-5",
      r"pricing\.hardware_usd_per_hour=-5\.0: use a finite number >= 0 \(USD per hour\)"),
     ("pricing.hardware_usd_per_hour=nan", r"pricing\.hardware_usd_per_hour=nan: use a finite"),
@@ -391,6 +397,15 @@ def test_settings_that_make_figures_meaningless_are_refused_before_anything_load
             current_settings([override])
         assert str(again.value) == message
     assert not (tmp_path / "runs").exists()
+
+
+def test_scoring_settings_at_the_edge_of_their_ranges_are_accepted() -> None:
+    runner.check_settings(compose_config(["scoring.max_answer_words=1",
+                                          'scoring.extra_abstain_phrases=["n/a"]']))  # fmt: skip
+    rules = scoring_rules({"extra_abstain_phrases": ["  Not   IN my Notes "]})
+    assert rules.extra_abstain_phrases == ("not in my notes",)  # as predictions are compared
+    with pytest.raises(HarnessError, match=r"^scoring\.max_answer_words=0: "):
+        scoring_rules({"max_answer_words": 0})  # the notebook's path to the rules
 
 
 def test_a_zero_price_is_accepted_and_a_negative_one_refused_by_the_builder_too() -> None:

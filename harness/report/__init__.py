@@ -149,7 +149,7 @@ def current_settings(overrides: list[str] | None = None) -> tuple[ScoringRules, 
 
     from harness.config import CONF_DIR, register_configs
     from harness.costs import pricing_problems
-    from harness.evaluate import scoring_rules
+    from harness.evaluate import scoring_problems, scoring_rules
 
     register_configs()
     try:
@@ -160,7 +160,7 @@ def current_settings(overrides: list[str] | None = None) -> tuple[ScoringRules, 
         cause = str(error.__cause__).splitlines()[0] if error.__cause__ else ""
         raise HarnessError("; ".join([*lines, cause] if cause else lines)) from None
     # every bad setting at once, as the runner reports them, before any row is judged
-    if problems := pricing_problems(cfg.pricing):
+    if problems := scoring_problems(cfg.scoring) + pricing_problems(cfg.pricing):
         raise HarnessError("; ".join(problems))
     return scoring_rules(cfg.scoring, cfg.paths.cache_dir), instantiate(cfg.pricing)
 

@@ -23,7 +23,7 @@ from harness.errors import HarnessError
 from harness.scoring import ScoringRules, judge
 from harness.scoring.abstention import abstain_phrase
 from harness.scoring.behaviour import Check, compliance
-from harness.scoring.model_judge import asks, load_judge
+from harness.scoring.model_judge import asks, load_judge, unknown_judge
 
 
 @dataclass
@@ -110,6 +110,8 @@ def scoring_problems(scoring: Any) -> list[str]:
                 "once normalised and would count answers as refusals; use phrases with words in "
                 "them, e.g. ['not in my notes']"
             )
+    if problem := unknown_judge(scoring.get("judge")):
+        problems.append(problem)
     return problems
 
 

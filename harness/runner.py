@@ -195,6 +195,9 @@ def _answer(
         model = instantiate(cfg.model)
     strategy = instantiate(cfg.strategy, model=model if needs_model else None)
     setup = strategy.prepare(train, dataset.corpus)
+    # a strategy may check what it prepared against the whole dataset (strategy=external's file)
+    if (check_dataset := getattr(strategy, "check_dataset", None)) is not None:
+        check_dataset(dataset)
     setup_path = run_dir / results.SETUP
     here = machine.describe(getattr(model, "device", None) if needs_model else None)
     if not setup_path.is_file():  # the first preparation is the one whose cost was paid

@@ -374,6 +374,8 @@ MEANINGLESS_SETTINGS = [
     ("pricing.token_prices.gpt-4o.output=-1",
      r"pricing\.token_prices\.gpt-4o\.output=-1: use a finite number >= 0 \(USD per million"),
     ("pricing.token_prices.gpt-4o.input=nan", r"pricing\.token_prices\.gpt-4o\.input=nan: use"),
+    ("scoring.judge=gpt-4o-mni",
+     r"scoring\.judge='gpt-4o-mni': no such model config\. Did you mean: gpt-4o-mini\?"),
 ]  # fmt: skip
 
 
@@ -757,6 +759,38 @@ def test_score_out_naming_a_file_and_no_arguments_are_one_line(
 
 
 # --- strategy=external and distillation: files that disagree with the dataset (issue 26) -----
+
+
+def test_an_answers_file_with_extra_ids_or_other_gold_says_so_in_one_line_each(
+    tiny_dataset: tuple[Path, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    questions, corpus = tiny_dataset
+    rows = [
+        {"id": "q1", "question": "what is the pro plan upload limit ?", "answers": ["38 gb"],
+         "prediction": "37"},
+        {"id": "q2", "question": "how many days retention ?", "answers": ["14 Days."],
+         "prediction": "14 days"},  # the same gold, as scoring compares it
+        {"id": "q3", "question": "what is the capital of france ?", "prediction": "Paris"},
+        {"id": "q4", "question": "who is the acme ceo ?", "answers": [], "prediction": "unknown"},
+        {"id": "x1", "question": "a question of another dataset", "prediction": "x"},
+        {"id": "x2", "question": "and another", "prediction": "y"},
+    ]  # fmt: skip
+    answers = write_jsonl(tmp_path / "answers.jsonl", rows)
+    overrides = ["strategy=external", f"strategy.answers_file={answers}", "model=hf",
+                 f"model.pretrained={tmp_path / 'no-such-model'}", "model.name=prod",
+                 "dataset=jsonl", f"dataset.questions={questions}", f"dataset.corpus={corpus}",
+                 f"paths.results_dir={tmp_path / 'results'}"]  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="strategies.external"):
+        summary = run(compose_config(overrides))
+    said = [r.getMessage() for r in caplog.records if r.name == "strategies.external"]
+    assert said == [
+        f"strategy.answers_file: {answers} has 2 rows whose ids are not in dataset 'jsonl' "
+        "(first: 'x1'); they are not scored",
+        f"strategy.answers_file: {answers} has 1 rows whose answers differ from the dataset's "
+        "gold (first: id 'q1', ['38 gb'], the dataset's ['37 gb']); they are scored against the "
+        "dataset's gold",
+    ]
+    assert summary["metrics"]["answerable_accuracy"] == 1.0  # "37" against the dataset's "37 gb"
 
 
 TEACHER_TRAIN = [Question(f"t{i}", f"train question {i} ?", ("x",), "train") for i in range(4)]

@@ -374,6 +374,8 @@ MEANINGLESS_SETTINGS = [
     ("pricing.token_prices.gpt-4o.output=-1",
      r"pricing\.token_prices\.gpt-4o\.output=-1: use a finite number >= 0 \(USD per million"),
     ("pricing.token_prices.gpt-4o.input=nan", r"pricing\.token_prices\.gpt-4o\.input=nan: use"),
+    ("strategy.few_shot=-1", r"strategy\.few_shot=-1: use 0 \(no examples\) or more"),
+    ("run.threads=999", r"run\.threads=999: this machine lets the run use \d+ cores; use 1 to"),
     ("scoring.judge=gpt-4o-mni",
      r"scoring\.judge='gpt-4o-mni': no such model config\. Did you mean: gpt-4o-mini\?"),
 ]  # fmt: skip
@@ -414,6 +416,57 @@ def test_a_zero_price_is_accepted_and_a_negative_one_refused_by_the_builder_too(
     runner.check_settings(compose_config(["pricing.hardware_usd_per_hour=0"]))
     with pytest.raises(HarnessError, match=r"^pricing\.hardware_usd_per_hour=-1: "):
         build_pricing("VM", -1, "2026-12-01")  # the notebook's path to the prices
+
+
+def test_no_few_shot_examples_and_every_usable_core_are_accepted() -> None:
+    cores = f"run.threads={runner.usable_cores()}"
+    runner.check_settings(compose_config(["strategy=prompt", "strategy.few_shot=0", cores]))
+
+
+def test_more_few_shot_examples_than_train_questions_is_one_line_before_the_model_loads(
+    tiny_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    questions, corpus = tiny_dataset  # one train question
+    overrides = ["strategy=prompt", "strategy.few_shot=100000", "model=hf",
+                 f"model.pretrained={tmp_path / 'no-such-model'}",  # loading it would fail
+                 "dataset=jsonl", f"dataset.questions={questions}", f"dataset.corpus={corpus}",
+                 f"paths.results_dir={tmp_path / 'results'}"]  # fmt: skip
+    with pytest.raises(HarnessError) as error:
+        run(compose_config(overrides))
+    assert str(error.value) == (
+        "strategy.few_shot=100000: dataset 'jsonl' with run.split=test has 1 train questions to "
+        "take examples from; use 0 to 1"
+    )
+
+
+def test_few_shot_examples_past_the_context_window_are_refused_with_the_numbers() -> None:
+    from strategies.prompt import build
+    from tests.fakes import FakeChatModel
+
+    train = [Question(f"t{i}", f"question number {i} about the plan ?", ("seven gb",), "train")
+             for i in range(40)]  # fmt: skip
+    model = FakeChatModel(context_window=120, max_new_tokens=20)
+
+    def prepared(few_shot: int) -> None:
+        strategy = build(model, system_prompt="answer briefly .", abstain_answer="I don't know.",
+                         few_shot=few_shot)  # fmt: skip
+        strategy.prepare(train, [])
+
+    with pytest.raises(HarnessError) as error:
+        prepared(40)
+    message = str(error.value)
+    found = re.fullmatch(
+        r"strategy\.few_shot=40: the system prompt and 40 examples take ([\d,]+) tokens, and "
+        r"model fake's 120-token window less model\.max_new_tokens=20 leaves 100 for the whole "
+        r"prompt; use at most (\d+) examples",
+        message,
+    )
+    assert found, message
+    fits = int(found.group(2))
+    assert int(found.group(1).replace(",", "")) >= 100 and 0 < fits < 40
+    prepared(fits)  # the count it names fits, with room for a question
+    with pytest.raises(HarnessError, match=rf"^strategy\.few_shot={fits + 1}: "):
+        prepared(fits + 1)
 
 
 # --- Reports: labels from users and models, damaged run files ---------------------------------

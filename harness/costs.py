@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,27 @@ class Pricing:
         return (prompt_tokens * price.input + completion_tokens * price.output) / 1e6
 
 
+def pricing_problems(pricing: Any) -> list[str]:
+    """Each price in the `pricing` node (a DictConfig or a mapping) that is not a finite number
+    >= 0, as `key=value: use ...`: a negative or NaN price makes every cost figure meaningless.
+    Checked with the run's other settings, before any model loads, and by `build_pricing`."""
+    problems = []
+    prices = [("pricing.hardware_usd_per_hour", pricing.get("hardware_usd_per_hour"), "per hour")]
+    for name, price in (pricing.get("token_prices") or {}).items():
+        for key in ("input", "output"):
+            if hasattr(price, "get") and price.get(key) is not None:
+                unit = "per million tokens"
+                prices.append((f"pricing.token_prices.{name}.{key}", price.get(key), unit))
+    for key, value, unit in prices:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if isinstance(value, bool) or not (math.isfinite(number) and number >= 0):
+            problems.append(f"{key}={value}: use a finite number >= 0 (USD {unit})")
+    return problems
+
+
 def build_pricing(
     hardware_name: str,
     hardware_usd_per_hour: float,
@@ -60,6 +82,9 @@ def build_pricing(
     token_prices: dict[str, dict[str, float]] | None = None,
 ) -> Pricing:
     """Builder for `conf/pricing/*.yaml`."""
+    given = {"hardware_usd_per_hour": hardware_usd_per_hour, "token_prices": token_prices}
+    if problems := pricing_problems(given):
+        raise HarnessError("; ".join(problems))
     prices = {}
     for name, price in (token_prices or {}).items():
         missing = [key for key in ("input", "output", "taken") if key not in price]

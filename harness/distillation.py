@@ -97,6 +97,8 @@ def read_teacher(folder: str, train: list[Question]) -> Teacher:
             f"the teacher's predictions (first: {differing[0]!r}), so the teacher answered "
             f"another dataset; run the teacher on this one with run.split={TEACHER_SPLIT}"
         )
+    replies = {q.id: answered[q.id]["prediction"] for q in train}
+    _check_replies(replies, where)
     record = {
         "folder": str(path.resolve()),
         "strategy": _name(config, "strategy"),
@@ -109,7 +111,24 @@ def read_teacher(folder: str, train: list[Question]) -> Teacher:
     }
     log.info("distilling from %s: %d answers of %s/%s", path, len(train), record["strategy"],
              record["model"])  # fmt: skip
-    return Teacher({q.id: answered[q.id]["prediction"] for q in train}, record)
+    return Teacher(replies, record)
+
+
+def _check_replies(replies: dict[str, str], where: str) -> None:
+    """A teacher that mostly said nothing (more than half of its replies empty) is refused: the
+    student would learn to reply with nothing. Fewer empty replies are trained on, warned of."""
+    empty = [key for key, reply in replies.items() if not reply.strip()]
+    if not empty:
+        return
+    share = f"{len(empty)} of the teacher's {len(replies)} answers to the student's train questions"
+    if len(empty) * 2 > len(replies):
+        raise HarnessError(
+            f"{where}: {share} are empty (first: {empty[0]!r}), so the student would learn to say "
+            f"nothing; fix the teacher (its prompt, model.max_new_tokens) and run it again with "
+            f"run.split={TEACHER_SPLIT}"
+        )
+    log.warning("%s: %s are empty (first: %r); the student learns to reply with nothing to them",
+                where, share, empty[0])  # fmt: skip
 
 
 def configuration_key(config: dict[str, Any]) -> str:

@@ -10,6 +10,7 @@ included) without generating anything again.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -18,9 +19,11 @@ import numpy as np
 
 from harness import stats
 from harness.costs import Pricing
+from harness.errors import HarnessError
 from harness.scoring import ScoringRules, judge
+from harness.scoring.abstention import abstain_phrase
 from harness.scoring.behaviour import Check, compliance
-from harness.scoring.model_judge import asks, load_judge
+from harness.scoring.model_judge import asks, load_judge, unknown_judge
 
 
 @dataclass
@@ -74,15 +77,42 @@ def scoring_rules(scoring: Any, cache_dir: str | None = None) -> ScoringRules:
 
     `cache_dir` holds the judge's verdicts (`paths.cache_dir`; default `$RAGBENCH_CACHE`).
     """
+    if problems := scoring_problems(scoring):
+        raise HarnessError("; ".join(problems))
     if cache_dir is None:
         cache_dir = os.environ.get("RAGBENCH_CACHE", "~/.cache/ragbench")
+    phrases = scoring.get("extra_abstain_phrases") or []
     return ScoringRules(
-        extra_abstain_phrases=tuple(p.lower() for p in scoring.get("extra_abstain_phrases", [])),
+        extra_abstain_phrases=tuple(abstain_phrase(phrase) for phrase in phrases),
         max_answer_words=scoring.get("max_answer_words"),
         model_judge=load_judge(
             scoring.get("judge"), list(scoring.get("judge_overrides") or []), cache_dir
         ),
     )
+
+
+def scoring_problems(scoring: Any) -> list[str]:
+    """Each `scoring.*` setting that would make every figure meaningless, as `key=value: use ...`:
+    checked with the run's other settings, before any model loads, and by `harness.report` and
+    `harness.score` before any row is judged."""
+    problems = []
+    words = scoring.get("max_answer_words")
+    if words is not None and (isinstance(words, bool) or not isinstance(words, int) or words < 1):
+        problems.append(
+            f"scoring.max_answer_words={words}: use a whole number >= 1 (answers longer than "
+            "that many words count as wrong), or null for no cap"
+        )
+    for phrase in scoring.get("extra_abstain_phrases") or []:
+        # matched as a substring of the normalised prediction: "" or "?!" is in every answer
+        if not isinstance(phrase, str) or not re.search(r"[^\W_]", abstain_phrase(phrase)):
+            problems.append(
+                f"scoring.extra_abstain_phrases holds {phrase!r}, which has no letter or digit "
+                "once normalised and would count answers as refusals; use phrases with words in "
+                "them, e.g. ['not in my notes']"
+            )
+    if problem := unknown_judge(scoring.get("judge")):
+        problems.append(problem)
+    return problems
 
 
 def verdict(row: dict[str, Any], rules: ScoringRules) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import os
 import random
 import re
 import shutil
@@ -25,10 +26,10 @@ from tqdm import tqdm
 
 from harness import machine, results
 from harness.caches import file_lock, file_sha256
-from harness.costs import Pricing
+from harness.costs import Pricing, pricing_problems
 from harness.datasets import SPLITS, Question, check_split
 from harness.errors import HarnessError
-from harness.evaluate import evaluate, scoring_rules
+from harness.evaluate import evaluate, scoring_problems, scoring_rules
 from harness.files import write_json_atomic, write_text_atomic
 from harness.models import DTYPES, SERVING_SETTINGS, ChatModel, resolve_device, resolve_dtype
 from harness.results import RunSummary
@@ -61,6 +62,7 @@ def run(cfg: DictConfig, model: ChatModel | None = None) -> RunSummary:
     plain: dict[str, Any] = OmegaConf.to_container(cfg, resolve=True)  # type: ignore[assignment]
     dataset = instantiate(cfg.dataset)
     questions, train = split_questions(cfg, dataset)
+    check_against_data(cfg, train)
     run_dir = _run_dir(cfg, plain, dataset)
     try:
         summary = _run_in(run_dir, cfg, plain, dataset, questions[: cfg.run.limit], train, model)
@@ -163,6 +165,14 @@ def check_settings(cfg: DictConfig) -> None:
         problems.append(f"run.seed={cfg.run.seed}: use 0 or a positive number")
     if cfg.run.threads is not None and cfg.run.threads < 1:
         problems.append(f"run.threads={cfg.run.threads}: use a positive number or null")
+    elif cfg.run.threads is not None and cfg.run.threads > (cores := usable_cores()):
+        # oversubscribed threads made generation about 20x slower here (README)
+        problems.append(f"run.threads={cfg.run.threads}: this machine lets the run use {cores} "
+                        f"cores; use 1 to {cores}, or null")  # fmt: skip
+    few_shot = cfg.strategy.get("few_shot")
+    if few_shot is not None and few_shot < 0:
+        problems.append(f"strategy.few_shot={few_shot}: use 0 (no examples) or more, up to the "
+                        "number of train questions")  # fmt: skip
     if cfg.model.max_new_tokens < 1:
         problems.append(f"model.max_new_tokens={cfg.model.max_new_tokens}: use a positive number")
     if cfg.model.get("dtype") not in (None, *DTYPES):
@@ -172,8 +182,28 @@ def check_settings(cfg: DictConfig) -> None:
             resolve_device(cfg.model.device)
         except HarnessError as error:
             problems.append(str(error))
+    problems += scoring_problems(cfg.scoring) + pricing_problems(cfg.pricing)
     if problems:
         raise HarnessError("; ".join(problems))
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, else every core)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def check_against_data(cfg: DictConfig, train: list[Question]) -> None:
+    """The settings that depend on the dataset, checked once it loads and before any model does."""
+    few_shot = cfg.strategy.get("few_shot")
+    if few_shot is not None and few_shot > len(train):
+        raise HarnessError(
+            f"strategy.few_shot={few_shot}: dataset {cfg.dataset.name!r} with run.split="
+            f"{cfg.run.split} has {len(train)} train questions to take examples from; use 0 to "
+            f"{len(train)}"
+        )
 
 
 def _answer(
@@ -194,6 +224,9 @@ def _answer(
         model = instantiate(cfg.model)
     strategy = instantiate(cfg.strategy, model=model if needs_model else None)
     setup = strategy.prepare(train, dataset.corpus)
+    # a strategy may check what it prepared against the whole dataset (strategy=external's file)
+    if (check_dataset := getattr(strategy, "check_dataset", None)) is not None:
+        check_dataset(dataset)
     setup_path = run_dir / results.SETUP
     here = machine.describe(getattr(model, "device", None) if needs_model else None)
     if not setup_path.is_file():  # the first preparation is the one whose cost was paid

@@ -60,6 +60,14 @@ REQUIRED_FIELDS = {
     "answers": "give the gold answers as a list of strings ([] if the question is unanswerable)",
     "prediction": 'give the system\'s answer as a string ("" if it gave none)',
 }
+# The largest value each measured field may hold: past these a file's figures are not measurements
+# (1e308 seconds summed to infinity, and summary.json got `Infinity`, which is not JSON).
+LIMITS = {
+    "latency_seconds": 10**6,  # 11.6 days for one question
+    "prompt_tokens": 10**9,
+    "completion_tokens": 10**9,
+    "cost_usd": 10**6,  # for one question
+}
 VERDICT_FIELDS = ("outcome", "correct", "exact_match", "f1", "failure", "cost_usd")
 VERDICTS = "verdicts.jsonl"
 SUMMARY = "summary.json"
@@ -114,14 +122,35 @@ def _parse_answer(raw: dict[str, Any], where: str, require_answers: bool) -> dic
         ("cost_usd", (int, float)),
     ):
         value = field(raw, key, kind, where, required=False)
-        if value is not None and not (math.isfinite(value) and value >= 0):
+        if value is not None and not (math.isfinite(value) and 0 <= value < LIMITS[key]):
             raise HarnessError(
-                f"{where}: field {key!r} is {value}; give a number >= 0 or leave the field out"
+                f"{where}: field {key!r} is {value}; give a number >= 0 and below "
+                f"{LIMITS[key]:.0e}, or leave the field out"
             )
     for key in ("doc_ids", "retrieved_doc_ids"):
         if key in raw:
             row[key] = list(string_list(raw, key, where, required=False))
+    for key in sorted(raw.keys() - set(ANSWER_FIELDS)):  # copied into verdicts.jsonl as given
+        _check_writable(key, raw[key], where)
     return row
+
+
+def _check_writable(key: str, value: Any, where: str) -> None:
+    """An unknown field, copied to verdicts.jsonl, must be writable as UTF-8 JSON: a lone
+    surrogate ("\\ud800") or a NaN reads from JSON but cannot be written back out."""
+    try:
+        json.dumps({key: value}, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    except UnicodeEncodeError as error:
+        text = json.dumps({key: value}, ensure_ascii=False)
+        raise HarnessError(
+            f"{where}: field {key!r} holds {text[error.start]!r}, half of a surrogate pair, "
+            "which is not text; fix the string's escape sequences or drop the field"
+        ) from None
+    except ValueError:
+        raise HarnessError(
+            f"{where}: field {key!r} holds NaN or Infinity, which is not JSON; give a number "
+            "or drop the field"
+        ) from None
 
 
 def score(
@@ -177,21 +206,47 @@ def write_scores(
     folder: Path, source: Path, model_name: str, verdicts: list[dict[str, Any]], ev: Evaluation
 ) -> None:
     """Write `verdicts.jsonl` and `summary.json` into `folder`."""
+    if folder.exists() and not folder.is_dir():
+        raise HarnessError(f"--out {folder}: is a file; give a folder (created if missing)")
     text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in verdicts)
-    write_text_atomic(folder / VERDICTS, text)
     summary = {"answers_file": str(source), "model": model_name, "metrics": ev.metrics,
                "cost": ev.cost}  # fmt: skip
-    write_json_atomic(folder / SUMMARY, summary)
+    if where := _not_finite(summary):  # what the checks above keep out; never written as JSON
+        raise HarnessError(f"{source}: the summary's {where} is not a finite number; check the "
+                           "file's latency_seconds, token and cost_usd fields")  # fmt: skip
+    try:
+        write_text_atomic(folder / VERDICTS, text)
+        write_json_atomic(folder / SUMMARY, summary)
+    except OSError as error:
+        raise HarnessError(
+            f"--out {folder}: cannot write {error.filename or folder} ({error.strerror}); give "
+            "--out a writable folder"
+        ) from None
+
+
+def _not_finite(node: Any, where: str = "") -> str | None:
+    """The dotted key of the first NaN or infinite number in `node`, else None."""
+    if isinstance(node, float) and not math.isfinite(node):
+        return where
+    items = node.items() if isinstance(node, dict) else []
+    if isinstance(node, list):
+        items = enumerate(node)
+    for key, value in items:
+        if found := _not_finite(value, f"{where}.{key}" if where else str(key)):
+            return found
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
     """CLI entry: score one answers file."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.score", description="Score predictions made elsewhere."
+    )
     parser.add_argument("answers", type=Path, help="JSONL of predictions made elsewhere")
     parser.add_argument("--out", type=Path, help="output folder (default: <stem>-scored/)")
     parser.add_argument("--model", default="external", help="model name for per-token prices")
     parser.add_argument(
-        "overrides", nargs="*", help="scoring.* / pricing.* settings, e.g. "
+        "overrides", nargs="*", default=[], help="scoring.* / pricing.* settings, e.g. "
         "scoring.max_answer_words=30 pricing.hardware_usd_per_hour=1.0",
     )  # fmt: skip
     args = parser.parse_intermixed_args(argv)

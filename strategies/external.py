@@ -7,6 +7,7 @@ The file has the format `python -m harness.score` reads (`harness.score.read_ans
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,7 +17,10 @@ from omegaconf import MISSING
 from harness.datasets import Document, Question
 from harness.errors import HarnessError
 from harness.score import read_answers
+from harness.scoring.exact import normalize
 from strategies import Answer, SetupReport
+
+log = logging.getLogger(__name__)
 
 CONFIG_KEY = "strategy.answers_file"
 
@@ -56,6 +60,30 @@ class ExternalStrategy:
         path = str(Path(self.answers_file).resolve())
         return SetupReport(details={"answers_file": path, "rows": len(rows)})
 
+    def check_dataset(self, dataset: Any) -> None:
+        """One warning line for rows whose id the dataset lacks (never scored) and one for rows
+        whose `answers` contradict the dataset's gold (scored against the dataset's gold);
+        the runner calls it after `prepare`, before any question is answered."""
+        gold = {question.id: question.answers for question in dataset.questions}
+        extra = [key for key in self.rows if key not in gold]
+        if extra:
+            log.warning(
+                "%s: %s has %d rows whose ids are not in dataset %r (first: %r); they are not "
+                "scored", CONFIG_KEY, self.answers_file, len(extra), dataset.name, extra[0],
+            )  # fmt: skip
+        differing = [
+            key for key, row in self.rows.items()
+            if key in gold and "answers" in row and _golds(row["answers"]) != _golds(gold[key])
+        ]  # fmt: skip
+        if differing:
+            first = differing[0]
+            given, golds = list(self.rows[first]["answers"]), list(gold[first])
+            log.warning(
+                "%s: %s has %d rows whose answers differ from the dataset's gold (first: id %r, "
+                "%s, the dataset's %s); they are scored against the dataset's gold", CONFIG_KEY,
+                self.answers_file, len(differing), first, _clip(str(given)), _clip(str(golds)),
+            )  # fmt: skip
+
     def answer(self, batch: list[Question]) -> list[Answer]:
         """The file's prediction for each question, checked to answer the same question."""
         return [self._answer(question) for question in batch]
@@ -82,6 +110,11 @@ class ExternalStrategy:
             latency_seconds=row.get("latency_seconds"),
             cost_usd=row.get("cost_usd"),
         )
+
+
+def _golds(answers: Any) -> set[str]:
+    """Gold answers as scoring compares them (case, punctuation and articles folded)."""
+    return {normalize(answer) for answer in answers}
 
 
 def _squash(text: str) -> str:

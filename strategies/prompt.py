@@ -60,11 +60,42 @@ class PromptStrategy:
         started = time.perf_counter()
         chosen = pick_examples(train, self.config.few_shot, self.config.seed)
         self.examples = [(q.question, answer_text(q, self.config.abstain_answer)) for q in chosen]
+        self._check_examples_fit()
         seconds = time.perf_counter() - started
         return SetupReport(
             seconds=seconds,
             build_seconds=seconds,
             details={"few_shot_ids": [q.id for q in chosen]},
+        )
+
+    def _check_examples_fit(self) -> None:
+        """The system prompt and the few-shot examples, before any question, must leave room in
+        the model's context window for a question and the answer (`model.max_new_tokens`)."""
+        if not self.examples:
+            return
+        system, template = self.system_prompt(), self.config.user_template
+
+        def tokens(count: int) -> int:
+            turns = conversation(system, template, "", self.examples[:count])
+            return self.model.prompt_tokens(turns)
+
+        budget = self.model.context_window - self.model.max_new_tokens
+        taken = tokens(len(self.examples))
+        if taken < budget:
+            return
+        fits, low, high = 0, 0, len(self.examples)  # the most examples that fit, by bisection
+        while low <= high:
+            middle = (low + high) // 2
+            if tokens(middle) < budget:
+                fits, low = middle, middle + 1
+            else:
+                high = middle - 1
+        raise HarnessError(
+            f"strategy.few_shot={self.config.few_shot}: the system prompt and "
+            f"{len(self.examples)} examples take {taken:,} tokens, and model {self.model.name}'s "
+            f"{self.model.context_window:,}-token window less model.max_new_tokens="
+            f"{self.model.max_new_tokens} leaves {budget:,} for the whole prompt; use at most "
+            f"{fits} examples"
         )
 
     def answer(self, batch: list[Question]) -> list[Answer]:

@@ -14,6 +14,7 @@ import logging
 import os
 import random
 import re
+import shutil
 import stat
 import subprocess
 import sys
@@ -23,19 +24,23 @@ from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 
-from harness import runner
+from harness import results, runner
 from harness.__main__ import release_memory
 from harness.costs import build_pricing
-from harness.datasets import MAX_CHARS, MAX_DOCUMENT_CHARS, QUESTION_FIELDS, load_jsonl
-from harness.distillation import configuration_key
+from harness.datasets import MAX_CHARS, MAX_DOCUMENT_CHARS, QUESTION_FIELDS, Question, load_jsonl
+from harness.distillation import configuration_key, read_teacher
 from harness.embedders import load_embedder
 from harness.errors import HarnessError
+from harness.evaluate import Evaluation, scoring_rules
 from harness.files import write_text_atomic
 from harness.models.openai_compatible import load_openai_compatible
-from harness.report import recommendation, write_report
+from harness.report import current_settings, recommendation, write_report
 from harness.retrieval import load_or_build
 from harness.runner import run
+from harness.score import main as score_main
+from harness.score import write_scores
 from harness.scoring import ScoringRules
 from tests.fakes import CORPUS, FakeEmbedder, write_fake_run
 from tests.helpers import compose_config, write_jsonl
@@ -350,6 +355,120 @@ def test_cli_mistyped_or_unknown_setting_names_it_without_a_traceback(
     assert override.split("=")[0] in done.stderr
 
 
+# --- Settings that would make every figure meaningless (issue 26) ------------------------------
+
+
+# (override, what the one-line error must say); each is refused by the config check, before a
+# dataset or a model loads
+MEANINGLESS_SETTINGS = [
+    ("scoring.max_answer_words=-1", r"scoring\.max_answer_words=-1: use a whole number >= 1"),
+    ("scoring.max_answer_words=0", r"scoring\.max_answer_words=0: use a whole number >= 1"),
+    ('scoring.extra_abstain_phrases=[""]',
+     r"scoring\.extra_abstain_phrases holds '', which has no letter or digit once normalised"),
+    ("scoring.extra_abstain_phrases=[' ']", r"scoring\.extra_abstain_phrases holds ' '"),
+    ('scoring.extra_abstain_phrases=[ok,"?!"]', r"scoring\.extra_abstain_phrases holds '\?!'"),
+    ("pricing.hardware_usd_per_hour=-5",
+     r"pricing\.hardware_usd_per_hour=-5\.0: use a finite number >= 0 \(USD per hour\)"),
+    ("pricing.hardware_usd_per_hour=nan", r"pricing\.hardware_usd_per_hour=nan: use a finite"),
+    ("pricing.hardware_usd_per_hour=inf", r"pricing\.hardware_usd_per_hour=inf: use a finite"),
+    ("pricing.token_prices.gpt-4o.output=-1",
+     r"pricing\.token_prices\.gpt-4o\.output=-1: use a finite number >= 0 \(USD per million"),
+    ("pricing.token_prices.gpt-4o.input=nan", r"pricing\.token_prices\.gpt-4o\.input=nan: use"),
+    ("strategy.few_shot=-1", r"strategy\.few_shot=-1: use 0 \(no examples\) or more"),
+    ("run.threads=999", r"run\.threads=999: this machine lets the run use \d+ cores; use 1 to"),
+    ("scoring.judge=gpt-4o-mni",
+     r"scoring\.judge='gpt-4o-mni': no such model config\. Did you mean: gpt-4o-mini\?"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"), MEANINGLESS_SETTINGS, ids=[c[0] for c in MEANINGLESS_SETTINGS]
+)
+def test_settings_that_make_figures_meaningless_are_refused_before_anything_loads(
+    override: str, expected: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def nothing_may_load(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a dataset, model or strategy was built before the config check")
+
+    monkeypatch.setattr(runner, "instantiate", nothing_may_load)
+    cfg = compose_config(["strategy=prompt", override, f"paths.results_dir={tmp_path}"])
+    with pytest.raises(HarnessError) as error:
+        run(cfg)
+    message = str(error.value)
+    assert re.match(expected, message) and "\n" not in message, message
+    if override.startswith(("scoring.", "pricing.")):  # the report and the scorer say the same
+        with pytest.raises(HarnessError) as again:
+            current_settings([override])
+        assert str(again.value) == message
+    assert not (tmp_path / "runs").exists()
+
+
+def test_scoring_settings_at_the_edge_of_their_ranges_are_accepted() -> None:
+    runner.check_settings(compose_config(["scoring.max_answer_words=1",
+                                          'scoring.extra_abstain_phrases=["n/a"]']))  # fmt: skip
+    rules = scoring_rules({"extra_abstain_phrases": ["  Not   IN my Notes "]})
+    assert rules.extra_abstain_phrases == ("not in my notes",)  # as predictions are compared
+    with pytest.raises(HarnessError, match=r"^scoring\.max_answer_words=0: "):
+        scoring_rules({"max_answer_words": 0})  # the notebook's path to the rules
+
+
+def test_a_zero_price_is_accepted_and_a_negative_one_refused_by_the_builder_too() -> None:
+    runner.check_settings(compose_config(["pricing.hardware_usd_per_hour=0"]))
+    with pytest.raises(HarnessError, match=r"^pricing\.hardware_usd_per_hour=-1: "):
+        build_pricing("VM", -1, "2026-12-01")  # the notebook's path to the prices
+
+
+def test_no_few_shot_examples_and_every_usable_core_are_accepted() -> None:
+    cores = f"run.threads={runner.usable_cores()}"
+    runner.check_settings(compose_config(["strategy=prompt", "strategy.few_shot=0", cores]))
+
+
+def test_more_few_shot_examples_than_train_questions_is_one_line_before_the_model_loads(
+    tiny_dataset: tuple[Path, Path], tmp_path: Path
+) -> None:
+    questions, corpus = tiny_dataset  # one train question
+    overrides = ["strategy=prompt", "strategy.few_shot=100000", "model=hf",
+                 f"model.pretrained={tmp_path / 'no-such-model'}",  # loading it would fail
+                 "dataset=jsonl", f"dataset.questions={questions}", f"dataset.corpus={corpus}",
+                 f"paths.results_dir={tmp_path / 'results'}"]  # fmt: skip
+    with pytest.raises(HarnessError) as error:
+        run(compose_config(overrides))
+    assert str(error.value) == (
+        "strategy.few_shot=100000: dataset 'jsonl' with run.split=test has 1 train questions to "
+        "take examples from; use 0 to 1"
+    )
+
+
+def test_few_shot_examples_past_the_context_window_are_refused_with_the_numbers() -> None:
+    from strategies.prompt import build
+    from tests.fakes import FakeChatModel
+
+    train = [Question(f"t{i}", f"question number {i} about the plan ?", ("seven gb",), "train")
+             for i in range(40)]  # fmt: skip
+    model = FakeChatModel(context_window=120, max_new_tokens=20)
+
+    def prepared(few_shot: int) -> None:
+        strategy = build(model, system_prompt="answer briefly .", abstain_answer="I don't know.",
+                         few_shot=few_shot)  # fmt: skip
+        strategy.prepare(train, [])
+
+    with pytest.raises(HarnessError) as error:
+        prepared(40)
+    message = str(error.value)
+    found = re.fullmatch(
+        r"strategy\.few_shot=40: the system prompt and 40 examples take ([\d,]+) tokens, and "
+        r"model fake's 120-token window less model\.max_new_tokens=20 leaves 100 for the whole "
+        r"prompt; use at most (\d+) examples",
+        message,
+    )
+    assert found, message
+    fits = int(found.group(2))
+    assert int(found.group(1).replace(",", "")) >= 100 and 0 < fits < 40
+    prepared(fits)  # the count it names fits, with room for a question
+    with pytest.raises(HarnessError, match=rf"^strategy\.few_shot={fits + 1}: "):
+        prepared(fits + 1)
+
+
 # --- Reports: labels from users and models, damaged run files ---------------------------------
 
 
@@ -415,6 +534,26 @@ def test_a_damaged_metrics_file_skips_that_run_only(
     markdown = (fake_results / "report.md").read_text()
     assert "| rag/m " in markdown and "prompt/m" not in markdown
     assert "metrics.json or setup.json is unreadable" in caplog.text
+
+
+@pytest.mark.parametrize("damage", ["no predictions file", "empty predictions file"])
+def test_a_run_without_predictions_is_skipped_in_one_line(
+    fake_results: Path, caplog: pytest.LogCaptureFixture, damage: str
+) -> None:
+    broken = fake_results / "acme-finetune"
+    shutil.copytree(fake_results / "acme-prompt", broken)
+    if damage == "no predictions file":
+        (broken / "predictions.jsonl").unlink()
+    else:
+        (broken / "predictions.jsonl").write_text("")
+    with caplog.at_level(logging.WARNING, logger="harness.report"):
+        write_report(fake_results, rules=RULES, pricing=PRICING)
+    assert sorted(pd.read_csv(fake_results / "report.csv")["cell"]) == ["prompt/m", "rag/m"]
+    (skipped,) = [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()]
+    assert skipped.startswith(f"skipped {broken}: no predictions (its predictions.jsonl is")
+    assert "\n" not in skipped
+    with pytest.raises(HarnessError, match=r"^no readable runs under .*acme-finetune; run"):
+        write_report(broken, rules=RULES, pricing=PRICING)  # alone: one line, not a KeyError
 
 
 # --- Paths: where runs are written, and folders that cannot be used ---------------------------
@@ -579,3 +718,172 @@ def test_an_embedder_saved_as_a_pickle_is_refused(tmp_path: Path) -> None:
     with pytest.raises(HarnessError, match=r"^strategy\.embedder=.+could not load it") as error:
         load_embedder(str(folder))
     assert "\n" not in str(error.value)
+
+
+# --- harness.score: answers files and command lines (issue 26) --------------------------------
+
+
+ANSWER = {"id": "a", "question": "q ?", "answers": ["x"], "prediction": "x"}
+
+
+def _score(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run `python -m harness.score` in-process; its exit code, stdout and stderr."""
+    try:
+        score_main(argv)
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+# (the second row's changed fields, what the one-line error says after "line 2: ")
+HOSTILE_ANSWER_FIELDS = [
+    ({"latency_seconds": 1e308},
+     "field 'latency_seconds' is 1e+308; give a number >= 0 and below 1e+06, or leave the field"),
+    ({"cost_usd": 1e308}, "field 'cost_usd' is 1e+308; give a number >= 0 and below 1e+06"),
+    ({"prompt_tokens": 10**30}, f"field 'prompt_tokens' is {10**30}; give a number >= 0 and below "
+                                "1e+09"),
+    ({"completion_tokens": -1}, "field 'completion_tokens' is -1; give a number >= 0"),
+    ({"latency_seconds": float("nan")}, "field 'latency_seconds' is nan; give a number >= 0"),
+    ({"cost_usd": float("-inf")}, "field 'cost_usd' is -inf; give a number >= 0"),
+    ({"note": "caf\ud800"}, "field 'note' holds '\\ud800', half of a surrogate pair"),
+    ({"trace": {"steps": ["\udfff"]}}, "field 'trace' holds '\\udfff', half of a surrogate pair"),
+    ({"score": float("nan")}, "field 'score' holds NaN or Infinity, which is not JSON"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"), HOSTILE_ANSWER_FIELDS, ids=[next(iter(c)) + "=" + repr(
+        next(iter(c.values())))[:20] for c, _ in HOSTILE_ANSWER_FIELDS]
+)  # fmt: skip
+def test_hostile_answers_file_fields_are_one_line_naming_line_and_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], changes: dict[str, Any], expected: str
+) -> None:
+    source = tmp_path / "answers.jsonl"
+    second = {**ANSWER, "id": "b", **changes}
+    source.write_text(json.dumps(ANSWER) + "\n" + json.dumps(second) + "\n")
+    code, out, err = _score([str(source)], capsys)
+    assert code == 2 and out == "", err
+    assert err.startswith(f"error: {source} line 2: {expected}") and err.count("\n") == 1, err
+    assert not (tmp_path / "answers-scored").exists()
+
+
+def test_scored_summary_is_valid_json_even_at_the_limits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    big = {"latency_seconds": 999_999.0, "prompt_tokens": 10**9 - 1, "completion_tokens": 10**9 - 1}
+    rows = [{**ANSWER, "id": str(i), **big, **({"cost_usd": 999_999.0} if i % 2 else {})}
+            for i in range(6)]  # fmt: skip
+    source = write_jsonl(tmp_path / "answers.jsonl", rows)
+    code, _, err = _score([str(source), "--model", "gpt-4o"], capsys)  # priced per token
+    assert code == 0, err
+
+    def not_json(constant: str) -> None:
+        raise AssertionError(f"summary.json holds {constant}")
+
+    summary = json.loads((tmp_path / "answers-scored" / "summary.json").read_text(),
+                         parse_constant=not_json)  # fmt: skip
+    assert summary["metrics"]["prompt_tokens_total"] == 6 * (10**9 - 1)
+    # and a figure that is not finite, however it arose, is never written as JSON
+    bad = Evaluation(rows=[], metrics={"latency_mean_seconds": float("inf")}, cost={},
+                     forgetting=None)  # fmt: skip
+    with pytest.raises(HarnessError, match=r"summary's metrics\.latency_mean_seconds is not a fin"):
+        write_scores(tmp_path / "out", source, "m", [], bad)
+    assert not (tmp_path / "out").exists()
+
+
+def test_score_out_naming_a_file_and_no_arguments_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_jsonl(tmp_path / "answers.jsonl", [ANSWER])
+    in_the_way = tmp_path / "taken.txt"
+    in_the_way.write_text("mine")
+    code, out, err = _score([str(source), "--out", str(in_the_way)], capsys)
+    assert code == 2 and out == ""
+    assert err == f"error: --out {in_the_way}: is a file; give a folder (created if missing)\n"
+    assert in_the_way.read_text() == "mine"
+    code, out, err = _score([], capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("usage: python -m harness.score ")
+    assert err.strip().splitlines()[-1] == (
+        "python -m harness.score: error: the following arguments are required: answers"
+    )  # overrides are optional
+
+
+# --- strategy=external and distillation: files that disagree with the dataset (issue 26) -----
+
+
+def test_an_answers_file_with_extra_ids_or_other_gold_says_so_in_one_line_each(
+    tiny_dataset: tuple[Path, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    questions, corpus = tiny_dataset
+    rows = [
+        {"id": "q1", "question": "what is the pro plan upload limit ?", "answers": ["38 gb"],
+         "prediction": "37"},
+        {"id": "q2", "question": "how many days retention ?", "answers": ["14 Days."],
+         "prediction": "14 days"},  # the same gold, as scoring compares it
+        {"id": "q3", "question": "what is the capital of france ?", "prediction": "Paris"},
+        {"id": "q4", "question": "who is the acme ceo ?", "answers": [], "prediction": "unknown"},
+        {"id": "x1", "question": "a question of another dataset", "prediction": "x"},
+        {"id": "x2", "question": "and another", "prediction": "y"},
+    ]  # fmt: skip
+    answers = write_jsonl(tmp_path / "answers.jsonl", rows)
+    overrides = ["strategy=external", f"strategy.answers_file={answers}", "model=hf",
+                 f"model.pretrained={tmp_path / 'no-such-model'}", "model.name=prod",
+                 "dataset=jsonl", f"dataset.questions={questions}", f"dataset.corpus={corpus}",
+                 f"paths.results_dir={tmp_path / 'results'}"]  # fmt: skip
+    with caplog.at_level(logging.WARNING, logger="strategies.external"):
+        summary = run(compose_config(overrides))
+    said = [r.getMessage() for r in caplog.records if r.name == "strategies.external"]
+    assert said == [
+        f"strategy.answers_file: {answers} has 2 rows whose ids are not in dataset 'jsonl' "
+        "(first: 'x1'); they are not scored",
+        f"strategy.answers_file: {answers} has 1 rows whose answers differ from the dataset's "
+        "gold (first: id 'q1', ['38 gb'], the dataset's ['37 gb']); they are scored against the "
+        "dataset's gold",
+    ]
+    assert summary["metrics"]["answerable_accuracy"] == 1.0  # "37" against the dataset's "37 gb"
+
+
+TEACHER_TRAIN = [Question(f"t{i}", f"train question {i} ?", ("x",), "train") for i in range(4)]
+
+
+def _teacher_run(tmp_path: Path, replies: list[str]) -> Path:
+    """A teacher's run folder, as a run with run.split=train leaves it, with these replies."""
+    folder = tmp_path / "teacher"
+    folder.mkdir()
+    config = {"run": {"split": "train"}, "strategy": {"name": "prompt"}, "model": {"name": "m"},
+              "dataset": {"name": "d"}}  # fmt: skip
+    (folder / results.CONFIG).write_text(yaml.safe_dump(config))
+    write_jsonl(folder / results.PREDICTIONS, [
+        {"id": q.id, "question": q.question, "prediction": reply}
+        for q, reply in zip(TEACHER_TRAIN, replies, strict=True)
+    ])  # fmt: skip
+    return folder
+
+
+@pytest.mark.parametrize(("replies", "empty"), [(["", "", "", ""], 4), (["", " ", "\n", "x"], 3)])
+def test_a_teacher_that_mostly_said_nothing_is_refused_before_training(
+    tmp_path: Path, replies: list[str], empty: int
+) -> None:
+    folder = _teacher_run(tmp_path, replies)
+    with pytest.raises(HarnessError) as error:
+        read_teacher(str(folder), TEACHER_TRAIN)
+    assert str(error.value) == (
+        f"strategy.teacher_run={folder}: {empty} of the teacher's 4 answers to the student's "
+        "train questions are empty (first: 't0'), so the student would learn to say nothing; "
+        "fix the teacher (its prompt, model.max_new_tokens) and run it again with run.split=train"
+    )
+
+
+def test_a_teacher_with_a_few_empty_answers_is_used_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = _teacher_run(tmp_path, ["a", "", "b", "c"])
+    with caplog.at_level(logging.WARNING, logger="harness.distillation"):
+        teacher = read_teacher(str(folder), TEACHER_TRAIN)
+    assert teacher.replies == {"t0": "a", "t1": "", "t2": "b", "t3": "c"}
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning.startswith(f"strategy.teacher_run={folder}: 1 of the teacher's 4 answers to "
+                              "the student's train questions are empty (first: 't1')")  # fmt: skip

@@ -13,6 +13,7 @@ from harness import stats
 from harness.costs import build_pricing
 from harness.report import (
     comparison_table,
+    dataset_of,
     load_runs,
     recommendation,
     significance_table,
@@ -149,3 +150,24 @@ def test_a_run_on_another_split_is_named_but_not_compared(fake_results: Path) ->
     assert sorted(table["cell"]) == ["prompt/m", "rag/m"]
     assert "Not compared, as they answered another split than the test split" in report
     assert "finetune_rag/m" in report  # named in the note
+
+
+def test_runs_of_another_dataset_are_named_but_not_ranked_with_the_others(
+    fake_results: Path,
+) -> None:
+    # every question right: ranked with acme's cells it would decide the advice on its own
+    other = write_fake_run(fake_results, "finetune", [True] * 11, seconds=0.1, setup=1.0)
+    write_summary(other, [json.loads(line) for line in (other / "predictions.jsonl").open()],
+                  ["strategy=finetune", "model.name=m", "dataset=jsonl",
+                   "dataset.questions=/data/other.jsonl"])  # fmt: skip
+    report = write_report(fake_results, rules=RULES, pricing=PRICING).read_text()
+    table = pd.read_csv(fake_results / "report.csv")
+    assert sorted(table["cell"]) == ["prompt/m", "rag/m"]
+    assert (
+        "Not compared, as they answered another dataset than the acme dataset the others "
+        "answered: finetune/m."
+    ) in report
+    # every dataset=jsonl run is called jsonl: its questions file tells them apart
+    one, two = ({"dataset": "jsonl", "config": {"dataset": {"questions": f"{name}.jsonl"}}}
+                for name in ("a", "b"))  # fmt: skip
+    assert dataset_of(one) == "jsonl (a.jsonl)" != dataset_of(two)

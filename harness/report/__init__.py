@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -86,24 +88,48 @@ def write_report(
 def one_split(
     runs: pd.DataFrame, predictions: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """The runs on the split most of them answered (test on a tie), and a note naming the others.
+    """The runs on the dataset, then the split, most of them answered (on a tie: the first name,
+    and the test split), and a note naming the others.
 
-    A cell that answered its own train questions (a distillation teacher) would otherwise be
-    ranked beside cells answering held-out ones.
+    Runs of another dataset asked other questions, and a cell that answered its own train
+    questions (a distillation teacher) would otherwise be ranked beside cells answering held-out
+    ones.
     """
-    splits = runs["summary"].map(lambda summary: summary["split"])
-    counts = splits.value_counts()
+    runs, predictions, datasets = _keep_most(runs, predictions, "dataset", dataset_of)
+    runs, predictions, splits = _keep_most(
+        runs, predictions, "split", lambda summary: summary["split"], preferred="test"
+    )
+    return runs, predictions, [*datasets, *splits]
+
+
+def dataset_of(summary: dict[str, Any]) -> str:
+    """A run's dataset: its name, and the file or source it was read from where it names one
+    (every `dataset=jsonl` run is called jsonl)."""
+    node = summary.get("config", {}).get("dataset", {})
+    source = (node.get("questions") or node.get("path")) if isinstance(node, dict) else None
+    return f"{summary['dataset']} ({source})" if source else str(summary["dataset"])
+
+
+def _keep_most(
+    runs: pd.DataFrame,
+    predictions: pd.DataFrame,
+    what: str,
+    value: Callable[[dict[str, Any]], str],
+    preferred: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    values = runs["summary"].map(value)
+    counts = values.value_counts()
     if len(counts) < 2:
         return runs, predictions, []
-    kept = max(counts.index, key=lambda split: (counts[split], split == "test"))
-    others = runs[splits != kept]
+    kept = max(sorted(counts.index), key=lambda v: (counts[v], v == preferred))
+    others = runs[values != kept]
     note = (
-        f"Not compared, as they answered another split than the {kept} split the others "
+        f"Not compared, as they answered another {what} than the {kept} {what} the others "
         f"answered: {', '.join(others['cell'])}."
     )
     log.info("%s", note)
-    kept_runs = runs[splits == kept].reset_index(drop=True)
-    # labelled again among themselves: the split no longer tells any of them apart
+    kept_runs = runs[values == kept].reset_index(drop=True)
+    # labelled again among themselves: the dropped runs no longer tell any of them apart
     kept_runs["cell"] = cell_labels(list(kept_runs["summary"]))
     kept_predictions = predictions[predictions["folder"].isin(kept_runs["folder"])]
     kept_predictions = kept_predictions.drop(columns="cell").merge(
@@ -122,7 +148,8 @@ def current_settings(overrides: list[str] | None = None) -> tuple[ScoringRules, 
     from hydra.utils import instantiate
 
     from harness.config import CONF_DIR, register_configs
-    from harness.evaluate import scoring_rules
+    from harness.costs import pricing_problems
+    from harness.evaluate import scoring_problems, scoring_rules
 
     register_configs()
     try:
@@ -132,6 +159,9 @@ def current_settings(overrides: list[str] | None = None) -> tuple[ScoringRules, 
         lines = [line.strip(" .") for line in str(error).splitlines() if line.strip(" .")]
         cause = str(error.__cause__).splitlines()[0] if error.__cause__ else ""
         raise HarnessError("; ".join([*lines, cause] if cause else lines)) from None
+    # every bad setting at once, as the runner reports them, before any row is judged
+    if problems := scoring_problems(cfg.scoring) + pricing_problems(cfg.pricing):
+        raise HarnessError("; ".join(problems))
     return scoring_rules(cfg.scoring, cfg.paths.cache_dir), instantiate(cfg.pricing)
 
 
@@ -171,12 +201,17 @@ def load_runs(
             log.warning("skipped %s: its metrics.json or setup.json is unreadable; run its "
                         "command again to rewrite them", path.parent)  # fmt: skip
             continue
+        # read-only: the run may be live, and only its owner repairs a torn last line
+        raw = results.read_predictions(path.parent / results.PREDICTIONS, repair=False)
+        if not raw:
+            log.warning("skipped %s: no predictions (its %s is missing or empty); run its "
+                        "command again to answer its questions", path.parent,
+                        results.PREDICTIONS)  # fmt: skip
+            continue
         if setup and not any(key in setup for key in results.CAPABILITIES):
             log.warning("%s was run before strategies declared what they are; the advice counts "
                         "it as prompting; run its command again for a run that declares it",
                         path.parent)  # fmt: skip
-        # read-only: the run may be live, and only its owner repairs a torn last line
-        raw = results.read_predictions(path.parent / results.PREDICTIONS, repair=False)
         evaluation = evaluate(raw, setup, rules, pricing, summary["model"])
         runs.append({"folder": str(path.parent), "summary": summary, "setup": setup,
                      "evaluation": evaluation})  # fmt: skip

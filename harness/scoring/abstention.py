@@ -115,6 +115,12 @@ _GUESS = re.compile(
 )
 
 
+def abstain_phrase(phrase: str) -> str:
+    """An extra refusal phrase (`scoring.extra_abstain_phrases`) as predictions are compared with
+    it: Unicode look-alikes folded, lower case, runs of spaces as one."""
+    return " ".join(clean(phrase).split())
+
+
 def is_abstention(prediction: str, extra_phrases: Sequence[str] = ()) -> bool:
     """Whether the prediction declines to answer (see the module docstring)."""
     text = " ".join(clean(prediction).split())

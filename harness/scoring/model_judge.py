@@ -173,6 +173,19 @@ def load_judge(name: str | None, overrides: list[str], cache_dir: str) -> ModelJ
     return ModelJudge(model, str(cfg.model.name), name, folder, settings)
 
 
+def unknown_judge(name: str | None) -> str | None:
+    """The problem with `scoring.judge=<name>` when no `conf/model/<name>.yaml` exists, else None;
+    the runner checks it with the other settings, before any question is answered."""
+    from harness.config import available
+
+    choices = available("model")
+    if not name or name in choices:
+        return None
+    near = difflib.get_close_matches(name, choices, n=1)
+    hint = f" Did you mean: {near[0]}?" if near else ""
+    return f"scoring.judge={name!r}: no such model config.{hint} Available: {', '.join(choices)}"
+
+
 def compose_judge_config(name: str, overrides: list[str]) -> Any:
     """The whole config with `model=<name>` and the judge's overrides (Hydra's compose API)."""
     from hydra import compose, initialize_config_dir
@@ -180,15 +193,10 @@ def compose_judge_config(name: str, overrides: list[str]) -> Any:
     from hydra.errors import HydraException
     from omegaconf.errors import OmegaConfBaseException
 
-    from harness.config import CONF_DIR, available, register_configs
+    from harness.config import CONF_DIR, register_configs
 
-    choices = available("model")
-    if name not in choices:
-        near = difflib.get_close_matches(name, choices, n=1)
-        hint = f" Did you mean: {near[0]}?" if near else ""
-        raise HarnessError(
-            f"scoring.judge={name!r}: no such model config.{hint} Available: {', '.join(choices)}"
-        )
+    if problem := unknown_judge(name):
+        raise HarnessError(problem)
     register_configs()
     outer = GlobalHydra.instance().hydra  # set inside a running app (`python -m harness`)
     GlobalHydra.instance().clear()

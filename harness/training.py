@@ -120,6 +120,8 @@ def fit(
     peft_model = get_peft_model(model, lora)
     encoded = [encode(tokenizer, c, reply, settings.max_seq_length) for c, reply in examples]
     train_set, validation_set, counts = _split(encoded, settings)
+    if not train_set:
+        raise HarnessError(_nothing_left(encoded, settings))
     trained = train(peft_model, train_set, validation_set, settings, tokenizer.pad_token_id)
     trainable = sum(p.numel() for p in peft_model.parameters() if p.requires_grad)
     return peft_model, {**counts, "trainable_parameters": trainable, **trained}
@@ -253,6 +255,21 @@ def check_target_modules(model: Any, targets: list[str]) -> None:
             f"strategy.training.target_modules: {', '.join(missing)} not in this model; its "
             f"linear layers are {', '.join(sorted(linear)[:12])} (or use [all-linear])"
         )
+
+
+def _nothing_left(encoded: list[Encoded], settings: TrainingSettings) -> str:
+    """Why no example is left to train on, naming the knob that caused it."""
+    if not encoded:
+        return "no training examples: the train split is empty"
+    if not any(any(t != IGNORE for t in e.labels) for e in encoded):
+        return (
+            f"strategy.training.max_seq_length={settings.max_seq_length} cuts every example "
+            f"before its reply; raise it above the prompts' length"
+        )
+    return (
+        f"strategy.training.validation_fraction={settings.validation_fraction} holds out every "
+        f"one of the {len(encoded)} examples; lower it (e.g. 0.1) or set it to 0"
+    )
 
 
 def _split(

@@ -102,13 +102,17 @@ def test_precast_weights_change_no_arithmetic_and_are_put_back(
     weights = {n: p for n, p in model.named_parameters()}
     with torch.no_grad():
         recast = batch_loss(model, examples, pad, bf16=True).loss.item()
-        with training_kernels(model, "eager", precast=True):
+        with training_kernels(model, "model", precast=True):  # the loaded attention: sdpa
             linear = model.model.layers[0].self_attn.q_proj.weight
             assert linear.dtype == torch.bfloat16
             assert model.model.embed_tokens.weight.dtype == torch.float32  # tied, left alone
-            assert model.config._attn_implementation == "eager"
             precast = batch_loss(model, examples, pad, bf16=True).loss.item()
+        with training_kernels(model, "auto", precast=False):  # eager on CPU
+            assert model.config._attn_implementation == "eager"
+            eager = batch_loss(model, examples, pad).loss.item()
+        plain = batch_loss(model, examples, pad).loss.item()
     assert precast == recast  # autocast rounds the float32 weights the same way
+    assert eager == pytest.approx(plain, rel=1e-5)  # another kernel, the same attention
     after = dict(model.named_parameters())
     assert all(after[n] is p and p.dtype == torch.float32 for n, p in weights.items())
     assert model.config._attn_implementation != "eager"  # as it was loaded (sdpa)
@@ -120,3 +124,22 @@ def test_an_unknown_attention_setting_is_one_line() -> None:
 
     with pytest.raises(HarnessError, match=r"strategy.training.attention='flash': use one of"):
         TrainingSettings(attention="flash").check()
+
+
+@pytest.mark.parametrize(
+    ("knobs", "message"),
+    [
+        ({"validation_fraction": 0.99}, r"validation_fraction=0.99 holds out every one of the"),
+        ({"max_seq_length": 1}, r"max_seq_length=1 cuts every example before its reply"),
+    ],
+)
+def test_knobs_that_leave_nothing_to_train_are_named(
+    tiny: TransformersChatModel, tmp_path: Path, knobs: dict[str, float], message: str
+) -> None:
+    from harness.errors import HarnessError
+    from harness.training import TrainingSettings, fit
+    from tests.fakes import examples
+
+    settings = TrainingSettings(target_modules=["q_proj"], max_steps=1, **knobs)
+    with pytest.raises(HarnessError, match=rf"^strategy\.training\.{message}"):
+        fit(tiny.model, tiny.tokenizer, examples(), settings)

@@ -18,7 +18,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig
 
-from harness.config import check_group_choices, register_configs
+from harness.config import check_group_choices, check_overrides, register_configs
 from harness.errors import HarnessError
 from harness.report import sweep_callback
 
@@ -79,6 +79,9 @@ def main() -> None:
     register_configs()
     try:
         check_group_choices(sys.argv[1:])
+        overrides = [a for a in sys.argv[1:] if a not in ("-m", "--multirun")]
+        if not any(a.startswith("-") for a in overrides):  # --cfg, --help...: Hydra's own
+            check_overrides(overrides)
     except HarnessError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)

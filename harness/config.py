@@ -173,3 +173,127 @@ def check_group_choices(overrides: list[str]) -> None:
                 raise HarnessError(
                     f"Unknown {key} {choice!r}.{hint} Available: {', '.join(choices)}"
                 )
+
+
+_CONVERTED_TO = {"Integer": "an integer", "Float": "a number", "Boolean": "true or false"}
+_MAX_CELLS_CHECKED = 16  # a larger grid is checked one swept value at a time
+
+
+def check_overrides(overrides: list[str]) -> None:
+    """Fail with one line, before anything loads, on an override Hydra would refuse with a block
+    of text, or accept and leave for a builder to trip on: a setting or key no schema has (also
+    with `+`), a value of the wrong type, an override that does not parse. Each message names the
+    key, the bad value and the fix. In a grid (`-m`) every cell is checked, or each swept value
+    once where the grid is larger than `_MAX_CELLS_CHECKED` cells."""
+    from hydra import compose, initialize_config_dir
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.errors import HydraException
+    from omegaconf.errors import OmegaConfBaseException
+
+    parser = OverridesParser.create()
+    options: list[list[str]] = []
+    for override in overrides:
+        try:
+            (parsed,) = parser.parse_overrides([override])
+        except HydraException as error:
+            raise HarnessError(f"{override!r}: {_first_line(error)}") from None
+        key = parsed.get_key_element()
+        if parsed.is_sweep_override():
+            try:
+                values = list(parsed.sweep_string_iterator())
+            except HydraException:  # an interval, for a sweeper plugin: left to it
+                values = []
+            options.append([f"{key}={value}" for value in values] or [override])
+        else:
+            options.append([override])
+    extra_dirs = _searchpath_dirs(overrides)
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        for cell in _cells(options):
+            groups = [o for o in cell if _is_group_override(o, extra_dirs)]
+            try:
+                base = compose(config_name="config", overrides=groups, return_hydra_config=True)
+                for override in cell:
+                    _check_key(override, base, extra_dirs)
+                compose(config_name="config", overrides=cell)
+            except (HydraException, OmegaConfBaseException) as error:
+                raise HarnessError(_one_line(error, cell)) from None
+
+
+def _cells(options: list[list[str]]) -> list[list[str]]:
+    import itertools
+    import math
+
+    if math.prod(len(o) for o in options) <= _MAX_CELLS_CHECKED:
+        return [list(cell) for cell in itertools.product(*options)]
+    first = [o[0] for o in options]
+    return [[*first[:i], value, *first[i + 1 :]] for i, o in enumerate(options) for value in o]
+
+
+def _key_of(override: str) -> str:
+    return override.partition("=")[0].lstrip("+~")
+
+
+def _groups(extra_dirs: tuple[Path, ...]) -> set[str]:
+    folders = [folder for folder in (CONF_DIR, *extra_dirs) if folder.is_dir()]
+    return {path.name for folder in folders for path in folder.iterdir() if path.is_dir()}
+
+
+def _is_group_override(override: str, extra_dirs: tuple[Path, ...]) -> bool:
+    key = _key_of(override)
+    return key == "hydra" or key.startswith("hydra.") or "/" in key or key in _groups(extra_dirs)
+
+
+def _check_key(override: str, base: DictConfig, extra_dirs: tuple[Path, ...]) -> None:
+    """A `key=value` (or `+key=value`) names a setting the composed config's schemas have."""
+    import dataclasses
+
+    key = _key_of(override)
+    if override.startswith("~") or _is_group_override(override, extra_dirs):
+        return
+    parts = key.split(".")
+    node: Any = base
+    for depth, part in enumerate(parts):
+        if not isinstance(node, DictConfig):
+            return  # a list index or a value below: left to the full compose
+        keys = [str(k) for k in node if k != "hydra"]
+        structured = dataclasses.is_dataclass(OmegaConf.get_type(node))
+        if part not in keys and structured:
+            prefix = ".".join(parts[:depth])
+            if not prefix:
+                names = sorted({*keys, *(_groups(extra_dirs) - {"hydra"})})
+                near = difflib.get_close_matches(part, names, n=1)
+                hint = f"; did you mean {near[0]}?" if near else ""
+                raise HarnessError(
+                    f"{key}: no such config group or setting{hint} (top level: {', '.join(names)})"
+                )
+            choice = base.hydra.runtime.choices.get(prefix) if depth == 1 else None
+            where = f"for {prefix}={choice}" if choice else f"in {prefix}"
+            near = difflib.get_close_matches(part, keys, n=1)
+            hint = f"; did you mean {prefix}.{near[0]}?" if near else ""
+            settings = ", ".join(k for k in keys if not k.startswith("_"))
+            raise HarnessError(f"{key}: no such setting {where}{hint} (settings: {settings})")
+        if part not in keys:
+            return  # a new entry of a plain mapping (pricing.token_prices.<model>)
+        node = node._get_node(part)
+
+
+def _one_line(error: Exception, overrides: list[str]) -> str:
+    """Hydra's or OmegaConf's complaint about a composed config, as `key='value': the fix`."""
+    cause = error.__cause__ or error
+    key = getattr(cause, "full_key", None)
+    if key:
+        values = [o.partition("=")[2] for o in overrides if _key_of(o) == key]
+        shown = f"{key}={values[-1]!r}" if values else key
+        message = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        for word, kind in _CONVERTED_TO.items():
+            if message.endswith(f"converted to {word}"):
+                return f"{shown}: use {kind}"
+        if " is not a valid bool " in message:
+            return f"{shown}: use true or false"
+        return f"{shown}: {message}"
+    return " ".join(line.strip() for line in str(error).splitlines() if line.strip())
+
+
+def _first_line(error: Exception) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__

@@ -26,6 +26,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from harness import __main__ as harness_main
 from harness import results, runner
 from harness.__main__ import release_memory
 from harness.costs import build_pricing
@@ -353,6 +354,75 @@ def test_cli_mistyped_or_unknown_setting_names_it_without_a_traceback(
     assert done.returncode != 0
     assert "Traceback" not in done.stderr
     assert override.split("=")[0] in done.stderr
+
+
+# Overrides Hydra answered with a block of text ending in HYDRA_FULL_ERROR, or accepted and left
+# for a builder to trip on after the model loaded (issue 26 item 13): (override, the one line)
+BAD_OVERRIDES = [
+    (["strategy=rag", "strategy.top_kk=3"],
+     r"error: strategy\.top_kk: no such setting for strategy=rag; did you mean strategy\.top_k\? "
+     r"\(settings: .*top_k"),
+    (["strategy=rag", "+strategy.top_kk=3"],
+     r"error: strategy\.top_kk: no such setting for strategy=rag; did you mean strategy\.top_k\?"),
+    (["dataset.pages=abc"], r"error: dataset\.pages='abc': use an integer$"),
+    (["run.seed=abc"], r"error: run\.seed='abc': use an integer$"),
+    (["run.limit=abc"], r"error: run\.limit='abc': use an integer$"),
+    (["run.validation_fraction=half"], r"error: run\.validation_fraction='half': use a number$"),
+    (["run.force=maybe"], r"error: run\.force='maybe': use true or false$"),
+    (["foo=1"], r"error: foo: no such config group or setting \(top level: .*run, scoring, "),
+    (["+foo=1"], r"error: foo: no such config group or setting \(top level: "),
+    (["+stratgy=1"], r"error: stratgy: no such config group or setting; did you mean strategy\?"),
+    (["run.sed=1"], r"error: run\.sed: no such setting in run; did you mean run\.seed\?"),
+    (["model.dtyp=float32"],
+     r"error: model\.dtyp: no such setting for model=smollm2-135m; did you mean model\.dtype\?"),
+    (["-m", "strategy=rag", "strategy.top_k=1,x"], r"error: strategy\.top_k='x': use an integer$"),
+    (["-m", "strategy=prompt,rag", "strategy.top_kk=1,2"],
+     r"error: strategy\.top_kk: no such setting for strategy=prompt \(settings: name"),
+    (["run.seed=[1"], r"error: 'run\.seed=\[1': "),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"), BAD_OVERRIDES, ids=[" ".join(c[0]) for c in BAD_OVERRIDES]
+)
+def test_a_bad_override_is_one_line_before_hydra_or_a_model_starts(
+    argv: list[str], expected: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    def nothing_may_start() -> None:
+        raise AssertionError("Hydra started the run before the overrides were checked")
+
+    monkeypatch.setattr(harness_main, "_run_cell", nothing_may_start)
+    monkeypatch.setattr(sys, "argv", ["harness", *argv])
+    with pytest.raises(SystemExit) as exited:
+        harness_main.main()
+    assert exited.value.code == 2
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and re.match(expected, lines[0]), lines
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["strategy=rag", "strategy.top_k=2", "+pricing.token_prices.new-model.input=1"],
+     ["-m", "+sweep=rag_grid"], ["-m", "strategy=prompt,rag", "model=smollm2-135m,smollm2-360m"],
+     ["++run.seed=4", "run.limit=null", "hydra.run.dir=/tmp/x", "hydra/launcher=joblib"]],
+)  # fmt: skip
+def test_good_overrides_pass_the_check(argv: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    started = []
+    monkeypatch.setattr(harness_main, "_run_cell", lambda: started.append(True))
+    monkeypatch.setattr(sys, "argv", ["harness", *argv])
+    harness_main.main()
+    assert started == [True]
+
+
+@pytest.mark.slow  # a CLI subprocess each
+@pytest.mark.parametrize(
+    "overrides", [["strategy=rag", "+strategy.top_kk=3"], ["run.seed=abc"], ["+foo=1"]]
+)
+def test_cli_bad_override_is_one_line_on_stderr_and_exit_2(overrides: list[str]) -> None:
+    done = _cli(*overrides)
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 2 and len(lines) == 1, done.stderr[-2000:]
+    assert lines[0].startswith("error: ") and "HYDRA_FULL_ERROR" not in done.stderr
 
 
 # --- Settings that would make every figure meaningless (issue 26) ------------------------------

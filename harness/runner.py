@@ -204,6 +204,17 @@ def check_against_data(cfg: DictConfig, train: list[Question]) -> None:
             f"{cfg.run.split} has {len(train)} train questions to take examples from; use 0 to "
             f"{len(train)}"
         )
+    for path in ("strategy.training", "strategy.finetune.training"):
+        knobs = OmegaConf.select(cfg, path)
+        trained_on = OmegaConf.select(cfg, f"{path.rsplit('.', 1)[0]}.train_questions")
+        if knobs is None or trained_on or not train:  # another file's train split: counted later
+            continue
+        fraction = knobs.get("validation_fraction") or 0
+        if round(fraction * len(train)) >= len(train):
+            raise HarnessError(
+                f"{path}.validation_fraction={fraction} holds out every one of the {len(train)} "
+                f"train questions; lower it (e.g. 0.1) or set it to 0"
+            )
 
 
 def _answer(

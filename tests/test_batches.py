@@ -4,6 +4,7 @@ run alone; the training kernels change no arithmetic and leave the model as they
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -143,3 +144,23 @@ def test_knobs_that_leave_nothing_to_train_are_named(
     settings = TrainingSettings(target_modules=["q_proj"], max_steps=1, **knobs)
     with pytest.raises(HarnessError, match=rf"^strategy\.training\.{message}"):
         fit(tiny.model, tiny.tokenizer, examples(), settings)
+
+
+def test_a_validation_fraction_holding_out_every_train_question_is_refused_before_the_model(
+    tiny_run_overrides: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness import runner
+    from harness.errors import HarnessError
+    from tests.helpers import compose_config
+
+    built = runner.instantiate
+
+    def no_model(node: Any, **kwargs: Any) -> Any:
+        assert ".models." not in str(node.get("_target_")), "a model loaded"
+        return built(node, **kwargs)
+
+    monkeypatch.setattr(runner, "instantiate", no_model)
+    cfg = compose_config([*tiny_run_overrides, "strategy=finetune_rag",
+                          "strategy.finetune.training.validation_fraction=0.99"])  # fmt: skip
+    with pytest.raises(HarnessError, match=r"^strategy\.finetune\.training\.validation_fraction"):
+        runner.run(cfg)

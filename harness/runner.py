@@ -204,6 +204,11 @@ def check_against_data(cfg: DictConfig, train: list[Question]) -> None:
             f"{cfg.run.split} has {len(train)} train questions to take examples from; use 0 to "
             f"{len(train)}"
         )
+    teacher = OmegaConf.select(cfg, "strategy.teacher_run")
+    if teacher and not OmegaConf.select(cfg, "strategy.train_questions"):
+        from harness import distillation
+
+        distillation.read_teacher(teacher, train)  # its problems, empty replies included
     for path in ("strategy.training", "strategy.finetune.training"):
         knobs = OmegaConf.select(cfg, path)
         trained_on = OmegaConf.select(cfg, f"{path.rsplit('.', 1)[0]}.train_questions")

@@ -947,6 +947,34 @@ def test_a_teacher_that_mostly_said_nothing_is_refused_before_training(
     )
 
 
+def test_an_empty_teacher_is_refused_before_the_student_model_loads(
+    tiny_run_overrides: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness import runner
+
+    cfg = compose_config([*tiny_run_overrides, "strategy=finetune"])
+    train = runner.instantiate(cfg.dataset).split("train")
+    folder = tmp_path / "teacher"
+    folder.mkdir()
+    config = {"run": {"split": "train"}, "strategy": {"name": "prompt"}, "model": {"name": "m"},
+              "dataset": {"name": "d"}}  # fmt: skip
+    (folder / results.CONFIG).write_text(yaml.safe_dump(config))
+    empty = [{"id": q.id, "question": q.question, "prediction": ""} for q in train]
+    write_jsonl(folder / results.PREDICTIONS, empty)
+    built = runner.instantiate
+
+    def no_model(node: Any, **kwargs: Any) -> Any:
+        assert ".models." not in str(node.get("_target_")), "the student model loaded"
+        return built(node, **kwargs)
+
+    monkeypatch.setattr(runner, "instantiate", no_model)
+    cell = compose_config(
+        [*tiny_run_overrides, "strategy=finetune", f"strategy.teacher_run={folder}"]
+    )
+    with pytest.raises(HarnessError, match=r"answers to the student's train questions are empty"):
+        runner.run(cell)
+
+
 def test_a_teacher_with_a_few_empty_answers_is_used_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

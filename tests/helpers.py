@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from hydra import compose, initialize_config_dir
 from omegaconf import DictConfig
@@ -22,3 +23,16 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     """Write rows as JSON lines."""
     path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     return path
+
+
+def run_score(argv: list[str], capsys: Any) -> tuple[int, str, str]:
+    """Run `python -m harness.score` in-process; its exit code, stdout and stderr."""
+    from harness.score import main
+
+    try:
+        main(argv)
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

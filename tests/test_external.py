@@ -9,8 +9,8 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.runner import run
-from harness.score import main, read_answers
-from tests.helpers import compose_config, write_jsonl
+from harness.score import read_answers
+from tests.helpers import compose_config, run_score, write_jsonl
 
 ROWS = [
     # a bare number for a gold with a unit: correct
@@ -29,23 +29,12 @@ ROWS = [
 ]  # fmt: skip
 
 
-def _score(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run the CLI; return its exit code, stdout and stderr."""
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def test_score_judges_prices_and_writes_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = write_jsonl(tmp_path / "prod.jsonl", ROWS)
     # 3600 $/h makes a row without cost_usd cost its latency in dollars
-    code, out, err = _score([str(source), "pricing.hardware_usd_per_hour=3600"], capsys)
+    code, out, err = run_score([str(source), "pricing.hardware_usd_per_hour=3600"], capsys)
     assert code == 0, err
     folder = tmp_path / "prod-scored"
     verdicts = [json.loads(line) for line in (folder / "verdicts.jsonl").read_text().splitlines()]
@@ -79,7 +68,7 @@ def test_score_out_folder_and_token_prices(
     prices = ["+pricing.token_prices.prod.input=1000000", "+pricing.token_prices.prod.output=0",
               "+pricing.token_prices.prod.taken=2025-01-01"]  # fmt: skip
     out = tmp_path / "elsewhere"
-    code, _, err = _score([str(source), "--out", str(out), "--model", "prod", *prices], capsys)
+    code, _, err = run_score([str(source), "--out", str(out), "--model", "prod", *prices], capsys)
     assert code == 0, err
     summary = json.loads((out / "summary.json").read_text())
     assert summary["cost"]["query_usd"] == pytest.approx(40.0)  # 40 prompt tokens at $1 each
@@ -119,7 +108,7 @@ def test_bad_answers_file_fails_in_one_line(
     with pytest.raises(HarnessError, match=expected) as caught:
         read_answers(source)
     assert "\n" not in str(caught.value)
-    code, out, err = _score([str(source)], capsys)
+    code, out, err = run_score([str(source)], capsys)
     assert code == 2 and out == ""
     assert err == f"error: {caught.value}\n"
     assert not (tmp_path / "bad-scored").exists()
@@ -127,9 +116,9 @@ def test_bad_answers_file_fails_in_one_line(
 
 def test_score_refuses_other_overrides(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = write_jsonl(tmp_path / "prod.jsonl", ROWS)
-    code, _, err = _score([str(source), "run.limit=2"], capsys)
+    code, _, err = run_score([str(source), "run.limit=2"], capsys)
     assert code == 2 and "only scoring.* and pricing.* settings" in err
-    code, _, err = _score([str(source), "scoring.max_answer_word=2"], capsys)
+    code, _, err = run_score([str(source), "scoring.max_answer_word=2"], capsys)
     assert code == 2 and err.count("\n") == 1 and "max_answer_word" in err
 
 

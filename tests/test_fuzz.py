@@ -40,11 +40,10 @@ from harness.models.openai_compatible import load_openai_compatible
 from harness.report import current_settings, recommendation, write_report
 from harness.retrieval import load_or_build
 from harness.runner import run
-from harness.score import main as score_main
 from harness.score import write_scores
 from harness.scoring import ScoringRules
 from tests.fakes import CORPUS, FakeEmbedder, write_fake_run
-from tests.helpers import compose_config, write_jsonl
+from tests.helpers import compose_config, run_score, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ScoringRules()
@@ -796,17 +795,6 @@ def test_an_embedder_saved_as_a_pickle_is_refused(tmp_path: Path) -> None:
 ANSWER = {"id": "a", "question": "q ?", "answers": ["x"], "prediction": "x"}
 
 
-def _score(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """Run `python -m harness.score` in-process; its exit code, stdout and stderr."""
-    try:
-        score_main(argv)
-        code = 0
-    except SystemExit as exit_:
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 # (the second row's changed fields, what the one-line error says after "line 2: ")
 HOSTILE_ANSWER_FIELDS = [
     ({"latency_seconds": 1e308},
@@ -833,7 +821,7 @@ def test_hostile_answers_file_fields_are_one_line_naming_line_and_field(
     source = tmp_path / "answers.jsonl"
     second = {**ANSWER, "id": "b", **changes}
     source.write_text(json.dumps(ANSWER) + "\n" + json.dumps(second) + "\n")
-    code, out, err = _score([str(source)], capsys)
+    code, out, err = run_score([str(source)], capsys)
     assert code == 2 and out == "", err
     assert err.startswith(f"error: {source} line 2: {expected}") and err.count("\n") == 1, err
     assert not (tmp_path / "answers-scored").exists()
@@ -846,7 +834,7 @@ def test_scored_summary_is_valid_json_even_at_the_limits(
     rows = [{**ANSWER, "id": str(i), **big, **({"cost_usd": 999_999.0} if i % 2 else {})}
             for i in range(6)]  # fmt: skip
     source = write_jsonl(tmp_path / "answers.jsonl", rows)
-    code, _, err = _score([str(source), "--model", "gpt-4o"], capsys)  # priced per token
+    code, _, err = run_score([str(source), "--model", "gpt-4o"], capsys)  # priced per token
     assert code == 0, err
 
     def not_json(constant: str) -> None:
@@ -869,11 +857,11 @@ def test_score_out_naming_a_file_and_no_arguments_are_one_line(
     source = write_jsonl(tmp_path / "answers.jsonl", [ANSWER])
     in_the_way = tmp_path / "taken.txt"
     in_the_way.write_text("mine")
-    code, out, err = _score([str(source), "--out", str(in_the_way)], capsys)
+    code, out, err = run_score([str(source), "--out", str(in_the_way)], capsys)
     assert code == 2 and out == ""
     assert err == f"error: --out {in_the_way}: is a file; give a folder (created if missing)\n"
     assert in_the_way.read_text() == "mine"
-    code, out, err = _score([], capsys)
+    code, out, err = run_score([], capsys)
     assert code == 2 and out == ""
     assert err.startswith("usage: python -m harness.score ")
     assert err.strip().splitlines()[-1] == (

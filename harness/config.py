@@ -259,6 +259,8 @@ def _check_key(override: str, base: DictConfig, extra_dirs: tuple[Path, ...]) ->
         structured = dataclasses.is_dataclass(OmegaConf.get_type(node))
         if part not in keys and structured:
             prefix = ".".join(parts[:depth])
+            if not prefix and extra_dirs and override.startswith("+"):
+                return  # a new top-level key that configs on hydra.searchpath may read
             if not prefix:
                 names = sorted({*keys, *(_groups(extra_dirs) - {"hydra"})})
                 near = difflib.get_close_matches(part, names, n=1)

@@ -71,7 +71,7 @@ class PromptStrategy:
     def _check_examples_fit(self) -> None:
         """The system prompt and the few-shot examples, before any question, must leave room in
         the model's context window for a question and the answer (`model.max_new_tokens`)."""
-        if not self.examples:
+        if not self.examples or self.model is None:
             return
         system, template = self.system_prompt(), self.config.user_template
 

@@ -77,7 +77,7 @@ def train_once(settings: Settings, kind: str, variant: str) -> dict[str, Any]:
     from benchmarks.common import compose
     from harness import training
 
-    model, examples, knobs = _examples(compose(settings, EXAMPLES[kind]))
+    model, examples, knobs = training_examples(compose(settings, EXAMPLES[kind]))
     knobs = dataclasses.replace(
         knobs.resolved(model.device),
         max_steps=settings.lora_steps,
@@ -133,7 +133,7 @@ def peak_flops(dtype: str, size: int = 4096) -> float:
     return 2 * size**3 / best
 
 
-def _examples(cfg: Any) -> tuple[Any, list[Any], Any]:
+def training_examples(cfg: Any) -> tuple[Any, list[Any], Any]:
     """The loaded model, the strategy's training examples exactly as it builds them, its knobs."""
     from harness.runner import instantiate
 

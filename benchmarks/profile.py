@@ -16,7 +16,7 @@ from multiprocessing import get_context
 from typing import Any
 
 from benchmarks.common import Settings
-from benchmarks.lora import TODAY, _examples
+from benchmarks.lora import TODAY, training_examples
 
 CATEGORIES = {  # an operator's name -> its category; the first match wins, else "other ops"
     "matmuls (linear layers, LoRA, attention scores)": ("aten::mm", "aten::bmm", "aten::addmm"),
@@ -116,7 +116,7 @@ def profile_once(settings: Settings, trainer: str) -> dict[str, Any]:
     from harness.batches import batch_loss, training_kernels
     from harness.training import encode
 
-    model, examples, knobs = _examples(compose(settings, "strategy=finetune"))
+    model, examples, knobs = training_examples(compose(settings, "strategy=finetune"))
     knobs = dataclasses.replace(knobs.resolved(model.device), **TRAINERS[trainer])
     steps = 2 if settings.quick else PROFILED_STEPS
     encoded = [encode(model.tokenizer, c, r, knobs.max_seq_length) for c, r in examples]

@@ -22,26 +22,18 @@ value of the wrong kind, a regular expression that does not compile, or an `ends
 `fallback` phrase that the comparison reduces to nothing (`ends_with "."`, `fallback "?!"`: every
 answer, or only a blank one, would keep it).
 
-Checks come from dataset files a user may not have written, and judging one must stay offline: a
-schema's `$ref` / `$dynamicRef` / `$recursiveRef` must point inside it (`#...`, e.g.
-`#/$defs/item`) and its `$schema` must name a dialect jsonschema knows; any other
-(`http://...`, `file:///...`, a relative path) is refused at load. The validator is also built on
-a registry that retrieves nothing, so even a check stored in an older run folder (judged again
-without loading its dataset) cannot fetch a URL or read a file: such a check, or a reference to
-a part of the schema that is not there, counts as not kept, with a warning.
+A `json_schema` check is judged offline (no URL fetched, no file read, even for a check stored in
+an old run folder): see `harness/scoring/json_schema.py`.
 
 Judging must also end: every search by a check's regular expression (a `regex` check, a schema's
 `pattern` and `patternProperties`, and `additionalProperties` beside them) stops after
 `REGEX_TIMEOUT_SECONDS`. Nested repeats such as `(a+)+$` take exponential time on an answer like
 `"aaa…a!"`; when a search is stopped, the answer counts as not keeping that check (it cannot be
 shown to keep it), one warning line names the check and the pattern, and evaluation goes on.
-jsonschema searches `patternProperties` with `re`, which cannot be stopped, where it looks for
-the properties `unevaluatedProperties` has not seen, so a schema with both is refused at load.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Callable
@@ -59,7 +51,6 @@ log = logging.getLogger(__name__)
 REGEX_TIMEOUT_SECONDS = 1.0
 
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
-_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -188,167 +179,18 @@ def _ending(text: str) -> str:
     return text.strip().removesuffix(".").lower()
 
 
-def _json_value(answer: str) -> Any:
-    text = answer.strip()
-    fenced = _FENCE.match(text)
-    return json.loads(fenced.group(1) if fenced else text)
-
-
 def _valid_json(answer: str, schema: dict[str, Any]) -> bool:
-    from referencing.exceptions import Unresolvable
+    # Imported where used: jsonschema is heavy, and json_schema builds on _search above.
+    from harness.scoring.json_schema import valid_json
 
-    problem = _unsafe(schema)  # checked at load, but a stored row's checks are judged again
-    if problem:
-        log.warning("behaviour check json_schema: %s; the answer counts as not keeping it", problem)
-        return False
-    try:
-        return _validator(schema).is_valid(_json_value(answer))
-    except (ValueError, RecursionError):  # not JSON (json's errors are ValueErrors), too deep
-        return False
-    except _GaveUp as gave_up:
-        return _gave_up("json_schema", gave_up)
-    except Unresolvable as error:  # a local reference to nothing: nothing is ever fetched
-        log.warning(
-            "behaviour check json_schema: reference %s is not in the schema; the answer counts "
-            "as not keeping it",
-            _shown(f"#{error.ref}" if error.ref.startswith("/") else error.ref),  # a pointer
-        )
-        return False
+    return valid_json(answer, schema)
 
 
 def _validator(schema: dict[str, Any]) -> Any:
-    """A validator of `schema` on a registry that retrieves nothing: a reference to anything but
-    the schema itself (and the metaschemas jsonschema ships) is Unresolvable, never fetched."""
-    import jsonschema
-    import referencing
+    """The json_schema check's validator of `schema`: it retrieves nothing (see json_schema)."""
+    from harness.scoring.json_schema import validator
 
-    kind = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    if kind not in _BOUNDED:  # the keywords that search with a pattern, searching with _search
-        _BOUNDED[kind] = jsonschema.validators.extend(
-            kind,
-            {
-                "pattern": _pattern,
-                "patternProperties": _pattern_properties,
-                "additionalProperties": _additional_properties,
-            },
-        )
-    return _BOUNDED[kind](schema, registry=referencing.Registry())
-
-
-_BOUNDED: dict[type, type] = {}
-
-
-def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
-    from jsonschema.exceptions import ValidationError
-
-    if validator.is_type(instance, "string") and not _search(pattern, instance):
-        yield ValidationError(f"the string does not match {pattern!r}")
-
-
-def _pattern_properties(
-    validator: Any, patterns: dict[str, Any], instance: Any, schema: dict[str, Any]
-) -> Any:
-    if not validator.is_type(instance, "object"):
-        return
-    for pattern, subschema in patterns.items():
-        for key, value in instance.items():
-            if _search(pattern, key):
-                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
-
-
-def _additional_properties(
-    validator: Any, additional: Any, instance: Any, schema: dict[str, Any]
-) -> Any:
-    """jsonschema's own, but matching `patternProperties` with _search."""
-    from jsonschema.exceptions import ValidationError
-
-    if not validator.is_type(instance, "object"):
-        return
-    named, patterns = schema.get("properties", {}), list(schema.get("patternProperties", {}))
-    extras = [
-        key
-        for key in instance
-        if key not in named and not any(_search(pattern, key) for pattern in patterns)
-    ]
-    if validator.is_type(additional, "object"):
-        for extra in extras:
-            yield from validator.descend(instance[extra], additional, path=extra)
-    elif not additional and extras:
-        yield ValidationError(f"additional properties are not allowed ({extras!r} unexpected)")
-
-
-# The keywords that point at a schema: only a fragment of this one (#...) may be looked up.
-_REFERENCES = ("$ref", "$dynamicRef", "$recursiveRef")
-
-
-def _unsafe(schema: dict[str, Any]) -> str | None:
-    """Why `schema` would reach outside itself (a URL, a file, a dialect jsonschema does not
-    ship) or could not be judged in bounded time, or None. Every object in it is looked at, data
-    under `const` or `enum` too: a refusal there costs a rewrite, a miss would fetch. (A
-    property may be named `$ref` or `$schema`: its value is then a schema, walked like the rest.)
-    """
-    if "$schema" in schema and not _known_dialect(schema["$schema"]):
-        return _unknown_dialect(schema["$schema"])
-    stack: list[Any] = [schema]
-    seen: set[str] = set()  # the keywords among unevaluatedProperties and patternProperties
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-        elif isinstance(node, dict):
-            for key, value in node.items():
-                if key in _REFERENCES and isinstance(value, str) and not value.startswith("#"):
-                    return (
-                        f"{key} {_shown(value)} points outside the schema, and a check fetches no "
-                        f"URL and reads no file; copy what it refers to under $defs and write "
-                        f'"{key}": "#/$defs/<name>"'
-                    )
-                if key == "$schema" and isinstance(value, str) and not _known_dialect(value):
-                    return _unknown_dialect(value)
-                problem = _patterns_problem(key, value)
-                if problem:
-                    return problem
-                if key in ("unevaluatedProperties", "patternProperties"):
-                    seen.add(key)
-                stack.append(value)
-    if len(seen) == 2:
-        return (
-            "unevaluatedProperties beside patternProperties cannot be judged in bounded time "
-            "(jsonschema matches those patterns with re, which cannot be stopped); name the "
-            "properties under properties, or use additionalProperties"
-        )
-    return None
-
-
-def _patterns_problem(key: str, value: Any) -> str | None:
-    """A `pattern` or `patternProperties` that the `regex` package cannot compile."""
-    patterns = [value] if key == "pattern" and isinstance(value, str) else []
-    if key == "patternProperties" and isinstance(value, dict):
-        patterns = list(value)
-    for pattern in patterns:
-        try:
-            regex.compile(pattern)
-        except regex.error as error:
-            return f"{key} {_shown(pattern)} is not a valid regular expression ({error})"
-    return None
-
-
-def _unknown_dialect(uri: Any) -> str:
-    return (
-        f"$schema {_shown(uri)} is not a JSON Schema dialect jsonschema ships; write e.g. "
-        '"https://json-schema.org/draft/2020-12/schema" or drop it'
-    )
-
-
-def _known_dialect(uri: Any) -> bool:
-    import jsonschema
-
-    try:
-        return isinstance(uri, str) and bool(
-            jsonschema.validators.validator_for({"$schema": uri}, default=None)
-        )
-    except ValueError:  # not even a URI ("http://[")
-        return False
+    return validator(schema)
 
 
 _RULES: dict[str, Callable[[str, Any], bool]] = {
@@ -413,20 +255,9 @@ def _fallback_problem(value: Any) -> str | None:
 
 
 def _schema_problem(value: Any) -> str | None:
-    import jsonschema
+    from harness.scoring.json_schema import schema_problem
 
-    if not isinstance(value, dict):
-        return "value must be a JSON Schema object"
-    unsafe = _unsafe(value)
-    if unsafe:
-        return unsafe
-    try:
-        jsonschema.validators.validator_for(value).check_schema(value)
-    except jsonschema.SchemaError as error:
-        return f"value is not a valid JSON Schema ({error.message})"
-    except RecursionError:
-        return "value is nested too deeply to check; flatten the schema (use $defs and $ref)"
-    return None
+    return schema_problem(value)
 
 
 _ARGUMENTS: dict[str, Callable[[Any], str | None]] = {

@@ -8,7 +8,7 @@ EXTRAS_INSTALLED := $(VENV)/.installed-extras
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF \
 	-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: help setup setup-extras run compare bench test lint format clean-cache
+.PHONY: help setup setup-extras run compare bench docs test lint format clean-cache
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,7 +37,10 @@ compare: setup  ## the same comparison at full size (all 67 acme pages; ~25 min 
 bench: setup  ## time the harness and its parts into results/bench/ (ARGS=--quick: a smoke test)
 	$(BIN)/python -m benchmarks $(ARGS)
 
-test: setup-extras  ## lint, then the whole test suite (slow end-to-end, llama.cpp and Ray included)
+docs: setup  ## build the docs site into site/ (mkdocs build --strict, offline)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+test: setup-extras docs  ## lint, the docs build, then the whole test suite (slow end-to-end, llama.cpp and Ray included)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

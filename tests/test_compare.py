@@ -60,3 +60,11 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
 
     with path.open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
+
+
+def test_a_hostile_question_stays_text_in_every_file(sweeps: tuple[Path, Path]) -> None:
+    before, after = sweeps
+    main([str(before), "--compare", str(after), "--out", str(after / "cmp")])
+    for name in ("compare.md", "compare.html"):
+        text = (after / "cmp" / name).read_text()
+        assert "<img" not in text and "&lt;img" in text, name

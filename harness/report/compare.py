@@ -22,7 +22,7 @@ from harness.errors import HarnessError
 from harness.files import write_text_atomic
 from harness.report import load_runs
 from harness.report.answers import answers_page
-from harness.report.render import csv_safe
+from harness.report.render import csv_safe, markdown_safe, markdown_text
 from harness.report.tables import SIGNIFICANCE, comparison_table, dataset_label
 from harness.scoring import ScoringRules
 
@@ -175,14 +175,19 @@ def _shown(changes: pd.DataFrame) -> pd.DataFrame:
 
 def _markdown(comparison: Comparison, title: str) -> str:
     def text(frame: pd.DataFrame) -> str:
-        # a model's answer may hold pipes and newlines; a Markdown table cell may not
-        safe = frame.map(lambda v: str(v).replace("|", "\\|").replace("\n", " "))
-        return safe.to_markdown(index=False) if len(safe) else "(none)"
+        return markdown_safe(frame).to_markdown(index=False) if len(frame) else "(none)"
 
-    parts = [f"# Comparison: {title}", "", "## Changes", "", text(_shown(comparison.changes))]
+    parts = [
+        f"# Comparison: {markdown_text(title)}",
+        "",
+        "## Changes",
+        "",
+        text(_shown(comparison.changes)),
+    ]
     parts += ["", f"## Flipped verdicts ({len(comparison.flips)})", "", text(comparison.flips)]
     if comparison.unmatched:
-        parts += ["", "Not compared (in one sweep only): " + ", ".join(comparison.unmatched)]
+        unmatched = markdown_text(", ".join(comparison.unmatched))
+        parts += ["", f"Not compared (in one sweep only): {unmatched}"]
     return "\n".join(parts) + "\n"
 
 

@@ -196,3 +196,23 @@ def test_five_cells_by_a_thousand_questions_stay_usable(browser: Any, tmp_path: 
     assert _shown(page) == expected
     # generous bounds for 2 shared cores; the README quotes the measured figures
     assert path.stat().st_size < 5_000_000 and loaded < 20 and filtered < 5
+
+
+def test_with_many_cells_plot_points_are_numbered_and_keyed(monkeypatch, tmp_path: Path) -> None:
+    from harness.report import plots
+
+    drawn: list[Any] = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: drawn.append(fig) or path)
+    cells = [f"finetune_rag/model-{i}" for i in range(7)]
+    table = pd.DataFrame({
+        "cell": cells, "cost_per_1k_questions_usd": [0.1] * 7,  # all on one spot
+        "answerable_accuracy": [0.5] * 7, "accuracy_ci_low": [0.4] * 7,
+        "accuracy_ci_high": [0.6] * 7,
+    })  # fmt: skip
+    plots.accuracy_vs_cost(table, tmp_path / "a.png")
+    texts = [t.get_text() for t in drawn[0].axes[0].texts]
+    assert sorted(t for t in texts if t.isdigit()) == sorted(str(n) for n in range(1, 8))
+    key = next(t for t in texts if "\n" in t)
+    assert all(f"{n}: {cell}" in key for n, cell in enumerate(cells, start=1))
+    plots.accuracy_vs_cost(table.head(3), tmp_path / "b.png")  # few cells: named at the points
+    assert sorted(t.get_text() for t in drawn[1].axes[0].texts) == sorted(cells[:3])

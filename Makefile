@@ -8,7 +8,7 @@ EXTRAS_INSTALLED := $(VENV)/.installed-extras
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF \
 	-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: help setup setup-extras run compare bench docs test lint format clean-cache
+.PHONY: help setup setup-extras browser run compare bench docs test lint format clean-cache
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ $(EXTRAS_INSTALLED): $(INSTALLED)
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -e '.[dev,llamacpp,ray]'
 	touch $(EXTRAS_INSTALLED)
 
+browser:  ## Debian's chromium for the answers-page tests (apt-get: needs root; Playwright drives it)
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
 run: setup  ## the main job: prompt, rag, finetune and finetune_rag compared on a quick acme
 	$(BIN)/python -m harness -m +sweep=quick
 
@@ -40,7 +43,7 @@ bench: setup  ## time the harness and its parts into results/bench/ (ARGS=--quic
 docs: setup  ## build the docs site into site/ (mkdocs build --strict, offline)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 
-test: setup-extras docs  ## lint, the docs build, then the whole test suite (slow end-to-end, llama.cpp and Ray included)
+test: setup-extras browser docs  ## lint, the docs build, then every test (slow ones, llama.cpp, Ray and the browser included)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest

@@ -26,6 +26,7 @@ from harness.costs import Pricing
 from harness.errors import HarnessError
 from harness.evaluate import evaluate
 from harness.files import write_text_atomic
+from harness.report.answers import answers_page
 from harness.report.distillation import distillation_section
 from harness.report.plots import make_plots
 from harness.report.recommendation import recommendation, verdict
@@ -80,6 +81,7 @@ def write_report(
                 distillation_section(runs, table))  # fmt: skip
     write_text_atomic(folder / "report.md", markdown_page(page))
     write_text_atomic(folder / "report.html", html_page(page))
+    write_text_atomic(folder / "answers.html", answers_page(predictions, list(runs["cell"])))
     if decided := verdict(advice):  # the line a sweep prints at its end
         log.info("recommendation: %s", decided)
     return folder / "report.md"

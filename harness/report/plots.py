@@ -29,8 +29,7 @@ def accuracy_vs_cost(table: pd.DataFrame, path: Path) -> Path:
         (100 * table["accuracy_ci_high"] - accuracy).clip(lower=0),
     ]
     ax.errorbar(cost, accuracy, yerr=errors, fmt="o", capsize=4, color="tab:blue")
-    for x, y, label in zip(cost, accuracy, table["cell"], strict=True):
-        ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, 6), fontsize=8)
+    _label_points(ax, cost, accuracy, table["cell"])
     front = table[stats.pareto_front(cost.tolist(), accuracy.tolist())]
     front = front.sort_values("cost_per_1k_questions_usd")
     ax.plot(front["cost_per_1k_questions_usd"], 100 * front["answerable_accuracy"], "--",
@@ -99,11 +98,7 @@ def recall_vs_accuracy(table: pd.DataFrame, path: Path) -> Path:
     shown = table[table["recall_at_k"].notna()]
     fig, ax = plt.subplots(figsize=(7, 5))
     ax.scatter(100 * shown["recall_at_k"], 100 * shown["answerable_accuracy"])
-    for row in shown.itertuples():
-        right_half = row.recall_at_k > 0.5  # label to the left there, so it stays inside the axes
-        ax.annotate(row.cell, (100 * row.recall_at_k, 100 * row.answerable_accuracy),
-                    textcoords="offset points", xytext=(-5 if right_half else 5, 5),
-                    ha="right" if right_half else "left", fontsize=8)  # fmt: skip
+    _label_points(ax, 100 * shown["recall_at_k"], 100 * shown["answerable_accuracy"], shown["cell"])
     ax.set_xlabel("recall@k of gold documents (%)")
     ax.set_ylabel("accuracy on answerable questions (%)")
     ax.set_xlim(0, 105)
@@ -123,8 +118,7 @@ def knowledge_vs_behaviour(table: pd.DataFrame, path: Path) -> Path:
               100 * shown["accuracy_ci_high"].fillna(0) - x],
         yerr=[y - 100 * shown["behaviour_ci_low"], 100 * shown["behaviour_ci_high"] - y],
     )  # fmt: skip
-    for row, px, py in zip(shown.itertuples(), x, y, strict=True):
-        ax.annotate(row.cell, (px, py), textcoords="offset points", xytext=(5, 5), fontsize=8)
+    _label_points(ax, x, y, shown["cell"])
     ax.set_xlabel("knowledge: accuracy on answerable questions (%)")
     ax.set_ylabel("behaviour: answers keeping every check (%)")
     ax.set_xlim(-5, 105)
@@ -152,6 +146,28 @@ def loss_curves(curves: dict[str, Any], path: Path) -> Path:
     ax.set_ylabel("loss on answer tokens")
     ax.legend(fontsize=8)
     return _save(fig, path)
+
+
+# up to this many points are labelled with their cell's name; more would overlap, so they are
+# numbered and the numbers are explained in a key beside the axes
+NAMED_POINTS = 4
+
+
+def _label_points(ax: Any, xs: Any, ys: Any, cells: Any) -> None:
+    points = list(zip(xs, ys, cells, strict=True))
+    if len(points) <= NAMED_POINTS:
+        middle = (min(xs) + max(xs)) / 2
+        for x, y, cell in points:
+            right = x > middle  # labelled leftwards there, so the name stays inside the axes
+            ax.annotate(cell, (x, y), textcoords="offset points", xytext=(-6 if right else 6, 6),
+                        ha="right" if right else "left", fontsize=8)  # fmt: skip
+        return
+    for number, (x, y, _) in enumerate(points, start=1):
+        ax.annotate(str(number), (x, y), textcoords="offset points", xytext=(5, 4), fontsize=8,
+                    fontweight="bold")  # fmt: skip
+    key = "\n".join(f"{number}: {cell}" for number, (_, _, cell) in enumerate(points, start=1))
+    ax.figure.set_size_inches(ax.figure.get_size_inches()[0] + 3, ax.figure.get_size_inches()[1])
+    ax.text(1.03, 1.0, key, transform=ax.transAxes, va="top", ha="left", fontsize=8)
 
 
 def _save(fig: Any, path: Path) -> Path:

@@ -207,3 +207,13 @@ def _markdown_safe(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.apply(
         lambda column: column.map(lambda v: _markdown_text(v) if isinstance(v, str) else v)
     )
+
+
+def markdown_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell of `frame` as one line of Markdown shown as text (no HTML, no links)."""
+    return _markdown_safe(frame)
+
+
+def markdown_text(text: str) -> str:
+    """`text` as one line of Markdown shown as text (no table breaks, no HTML, no links)."""
+    return _markdown_text(text)

@@ -49,7 +49,8 @@ def render_html() -> bytes:
     return page.encode("utf-8")
 
 
-def render_pdf() -> bytes:
+def render_pdf(bookmarks: bool = True) -> bytes:
+    """Headings set larger than the text, and (with `bookmarks`) in the PDF's outline too."""
     from fpdf import FPDF
 
     pdf = FPDF()
@@ -57,7 +58,8 @@ def render_pdf() -> bytes:
     pdf.add_page()
     for level, heading, fact in SECTIONS:
         pdf.set_font("helvetica", style="B", size=18 - 2 * level)
-        pdf.start_section(heading, level=level - 1)
+        if bookmarks:
+            pdf.start_section(heading, level=level - 1)
         pdf.cell(text=heading, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("helvetica", size=11)
         pdf.multi_cell(0, 6, fact, new_x="LMARGIN", new_y="NEXT")
@@ -86,6 +88,7 @@ RENDERERS = {
     "md": render_markdown,
     "html": render_html,
     "pdf": render_pdf,
+    "unbookmarked.pdf": lambda: render_pdf(bookmarks=False),  # headings from the font sizes
     "docx": render_docx,
     "txt": render_text,
 }
@@ -112,11 +115,12 @@ def test_every_type_comes_back_with_its_facts_and_headings(
 ) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / f"manual.{suffix}").write_bytes(RENDERERS[suffix]())
+    name = f"manual.{suffix}"
+    (docs / name).write_bytes(RENDERERS[suffix]())
     code, out, err = run_cli([str(docs), "--out", str(tmp_path / "out")], capsys)
     assert code == 0, err
     rows = read_corpus(tmp_path / "out")
-    assert all(row["id"].startswith(f"manual.{suffix}#") for row in rows)
+    assert all(row["id"].startswith(f"{name}#") for row in rows)
     for _, _, fact in SECTIONS:
         assert sum(fact in row["text"] for row in rows) == 1, (fact, rows)
     assert all(row["title"].startswith(TITLE) for row in rows)

@@ -6,6 +6,8 @@ A file that cannot be read raises `HarnessError` with the reason; the caller ski
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +19,12 @@ _PAGE_NUMBER = re.compile(r"^(page )?\d+( of \d+)?$", re.IGNORECASE)
 # A line shorter than this share of the page's longest line, ending a sentence, ends a paragraph
 # (the text layer has lines, not paragraphs).
 _SHORT_LINE = 0.85
+_HEADING_SCALE = 1.15
 
 
 def parse_pdf(path: Path) -> ParsedDocument:
-    """A PDF's text layer: the metadata title, headings from its outline (bookmarks) where it
-    has one, and paragraphs rebuilt from the lines."""
+    """A PDF's text layer: the metadata title, headings from its outline (bookmarks), else from
+    lines set larger than the body text, and paragraphs rebuilt from the lines."""
     from pypdf import PdfReader
     from pypdf.errors import DependencyError
 
@@ -30,8 +33,8 @@ def parse_pdf(path: Path) -> ParsedDocument:
         if reader.is_encrypted and not reader.decrypt(""):
             raise HarnessError("encrypted (it needs a password); save an unprotected copy")
         title = reader.metadata.title if reader.metadata else None
-        outline = _outline(reader, reader.outline)
-        pages = [page.extract_text() or "" for page in reader.pages]
+        outline = _outline(reader.outline)
+        pages = [_page_lines(page) for page in reader.pages]
     except HarnessError:
         raise
     except DependencyError:
@@ -40,28 +43,94 @@ def parse_pdf(path: Path) -> ParsedDocument:
         ) from None
     except Exception as error:  # pypdf raises many types on damaged files; skip, don't crash
         raise HarnessError(f"not a readable PDF ({type(error).__name__}: {error})") from None
-    if not any(c.isalnum() for page in pages for c in page):
+    if not any(c.isalnum() for page in pages for line, _ in page for c in line):
         raise HarnessError("no text layer (a scanned or image-only PDF); run OCR on it first")
-    return ParsedDocument(str(title) if title else None, _pdf_blocks(pages, outline))
+    if outline:
+        blocks = _pdf_blocks(pages, _outline_levels(outline), wrapped=False)
+    else:  # a heading set large may wrap onto a second line
+        blocks = _pdf_blocks(pages, _size_levels(pages), wrapped=True)
+    return ParsedDocument(str(title) if title else None, blocks)
 
 
-def _outline(reader: Any, items: list[Any], level: int = 1) -> list[tuple[int, str]]:
+def _outline(items: list[Any], level: int = 1) -> list[tuple[int, str]]:
     """The outline's (level, title) entries in order; a nested list is one level deeper."""
     entries: list[tuple[int, str]] = []
     for item in items:
         if isinstance(item, list):
-            entries.extend(_outline(reader, item, min(level + 1, 6)))
+            entries.extend(_outline(item, min(level + 1, 6)))
         elif getattr(item, "title", None):
             entries.append((level, str(item.title)))
     return entries
 
 
-def _pdf_blocks(pages: list[str], outline: list[tuple[int, str]]) -> list[Block]:
-    """Lines matching the next outline titles become headings; the others are joined into
-    paragraphs, ended by a short line closing a sentence."""
+def _page_lines(page: Any) -> list[tuple[str, float]]:
+    """A page's lines as pypdf extracts them, each with the largest font size on it (0 where
+    the sizes seen while extracting do not line up with the lines)."""
+    seen: list[list[Any]] = [["", 0.0]]
+
+    def visit(text: str, cm: list[float], tm: list[float], font: Any, size: float) -> None:
+        for number, piece in enumerate(text.split("\n")):
+            if number:
+                seen.append(["", 0.0])
+            seen[-1][0] += piece
+            if piece.strip():
+                seen[-1][1] = max(seen[-1][1], size * _scale(tm) * _scale(cm))
+
+    lines = [line.strip() for line in (page.extract_text(visitor_text=visit) or "").splitlines()]
+    lines = [line for line in lines if line and not _PAGE_NUMBER.match(line)]
+    sized = [(text.strip(), size) for text, size in seen if text.strip()]
+    if [_squeeze(t) for t in lines] == [_squeeze(t) for t, _ in sized if not _PAGE_NUMBER.match(t)]:
+        sizes = [size for text, size in sized if not _PAGE_NUMBER.match(text)]
+        return list(zip(lines, sizes, strict=True))
+    return [(line, 0.0) for line in lines]
+
+
+def _scale(matrix: list[float]) -> float:
+    return abs(matrix[0] * matrix[3] - matrix[1] * matrix[2]) ** 0.5
+
+
+def _squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def _outline_levels(outline: list[tuple[int, str]]) -> Callable[[str, float], int]:
+    """A line is a heading when it matches one of the outline's titles not yet met, in order."""
     pending = [(level, _key(title)) for level, title in outline]
+
+    def level(line: str, size: float) -> int:
+        match = next((i for i, (_, key) in enumerate(pending) if key == _key(line)), None)
+        if match is None:
+            return 0
+        found = pending[match][0]
+        del pending[: match + 1]
+        return found
+
+    return level
+
+
+def _size_levels(pages: list[list[tuple[str, float]]]) -> Callable[[str, float], int]:
+    """Without an outline, a short line set at least 15% larger than the body text (the size
+    of most characters) is a heading; the largest such size is level 1."""
+    weight: Counter[float] = Counter()
+    for page in pages:
+        for line, size in page:
+            weight[round(size, 1)] += len(line)
+    if not weight or 0.0 in weight:
+        return lambda line, size: 0
+    body = weight.most_common(1)[0][0]
+    larger = sorted({s for s in weight if s >= _HEADING_SCALE * body}, reverse=True)
+    levels = {size: min(rank, 6) for rank, size in enumerate(larger, start=1)}
+    return lambda line, size: levels.get(round(size, 1), 0) if len(line) <= 120 else 0
+
+
+def _pdf_blocks(
+    pages: list[list[tuple[str, float]]], level: Callable[[str, float], int], wrapped: bool
+) -> list[Block]:
+    """Heading lines as headings (with `wrapped`, consecutive ones of one level are one); the
+    other lines joined into paragraphs, each ended by a short line closing a sentence."""
     blocks: list[Block] = []
     paragraph: list[str] = []
+    previous_was_heading = False
 
     def flush() -> None:
         if paragraph:
@@ -69,16 +138,17 @@ def _pdf_blocks(pages: list[str], outline: list[tuple[int, str]]) -> list[Block]
             paragraph.clear()
 
     for page in pages:
-        lines = [line.strip() for line in page.splitlines()]
-        lines = [line for line in lines if line and not _PAGE_NUMBER.match(line)]
-        longest = max((len(line) for line in lines), default=0)
-        for line in lines:
-            match = next((i for i, (_, key) in enumerate(pending) if key == _key(line)), None)
-            if match is not None:
+        longest = max((len(line) for line, _ in page), default=0)
+        for line, size in page:
+            if heading := level(line, size):
                 flush()
-                blocks.append(Block(pending[match][0], line))
-                del pending[: match + 1]
+                if wrapped and previous_was_heading and blocks[-1].level == heading:
+                    blocks[-1] = Block(heading, f"{blocks[-1].text} {line}")
+                else:
+                    blocks.append(Block(heading, line))
+                previous_was_heading = True
                 continue
+            previous_was_heading = False
             paragraph.append(line)
             if line[-1] in ".!?:" and len(line) < _SHORT_LINE * longest:
                 flush()

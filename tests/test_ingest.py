@@ -157,6 +157,16 @@ def encrypted_pdf() -> bytes:
     return buffer.getvalue()
 
 
+def zip_bomb_docx() -> bytes:
+    """A small DOCX holding a part that unpacks to 1 MB of zeros."""
+    import zipfile
+
+    buffer = io.BytesIO(render_docx())
+    with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/media/padding.bin", bytes(1_000_000))
+    return buffer.getvalue()
+
+
 def test_every_unreadable_file_is_skipped_with_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -168,6 +178,7 @@ def test_every_unreadable_file_is_skipped_with_one_line(
     (docs / "photo.bin").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 10)
     (docs / "sub" / "nul.txt").write_bytes(b"looks like text\x00\x01\x02 but is not")
     (docs / "big.md").write_bytes(b"# Big\n\n" + b"word " * 12_000)
+    (docs / "bomb.docx").write_bytes(zip_bomb_docx())
     garbage = random.Random(0).randbytes(3000).replace(b"\x00", b"\x01")
     (docs / "garbage.txt").write_bytes(garbage)
     (tmp_path / "secret.md").write_text("# Secret\n\nThe vault code is 4711.\n")
@@ -180,6 +191,7 @@ def test_every_unreadable_file_is_skipped_with_one_line(
         "photo.bin": "binary",
         "sub/nul.txt": "binary",
         "big.md": "too large",
+        "bomb.docx": "too large unpacked",
         "garbage.txt": "not UTF-8",
         "escape.md": "outside DIR",
         "sub/up.md": "outside DIR",
@@ -227,6 +239,16 @@ def test_identical_documents_are_kept_once(
     }
     assert [d["path"] for d in summary["documents"]] == ["manual.html", "other.md"]
     assert err.count("duplicate ") == 2 and "2 duplicates kept once" in out
+
+
+def test_out_inside_dir_is_not_read_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "manual.md").write_bytes(render_markdown())
+    for _ in range(2):  # the second run finds the first run's output inside DIR
+        code, _, err = run_cli([str(tmp_path), "--out", str(tmp_path / "corpus")], capsys)
+        assert code == 0 and "corpus" not in err, err
+    assert len(read_corpus(tmp_path / "corpus")) == len(SECTIONS)
 
 
 def test_long_sections_are_cut_into_parts_within_the_limit() -> None:

@@ -168,17 +168,27 @@ def _join(lines: list[str]) -> str:
     return text
 
 
-def parse_docx(path: Path) -> ParsedDocument:
+def parse_docx(path: Path, max_unpacked: int) -> ParsedDocument:
     """A DOCX body in order: the core properties' title (else the Title paragraph), headings
     from the Heading 1-6 styles, paragraphs, list items and tables; headers and footers left out.
     """
+    import zipfile
+
     import docx
     from docx.table import Table
 
     try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > max_unpacked:
+            raise HarnessError(
+                f"too large unpacked ({unpacked / 1e6:.1f} MB; the limit is 10 times --max-mb)"
+            )
         document = docx.Document(str(path))
         title = document.core_properties.title or None
         items = list(document.iter_inner_content())
+    except HarnessError:
+        raise
     except Exception as error:  # a zip that is no DOCX, a damaged part, a password-locked file
         raise HarnessError(f"not a readable DOCX ({type(error).__name__}: {error})") from None
     blocks: list[Block] = []

@@ -16,8 +16,13 @@ from harness.ingest.office import parse_docx, parse_pdf
 from harness.ingest.sections import ParsedDocument
 from harness.ingest.text import decode, parse_html, parse_markdown, parse_plain
 
-TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown"}
-SUFFIXES = {**TEXT_SUFFIXES, ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
+SUFFIXES = {
+    ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+    ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx",
+}  # fmt: skip
+# A DOCX is a zip: its parts may unpack to at most this many times the size limit (a zip bomb
+# would otherwise fill the memory).
+_UNPACKED_FACTOR = 10
 
 
 @dataclass(frozen=True)
@@ -105,15 +110,16 @@ def read_file(found: Found, max_bytes: int) -> ParsedDocument:
             supported = ", ".join(sorted(SUFFIXES))
             raise HarnessError(f"unsupported type {found.path.suffix or '(none)'!r}; "
                                f"the types read are {supported}")  # fmt: skip
-        return _PARSERS[kind](found.path)
+        return _PARSERS[kind](found.path, max_bytes)
     except OSError as error:
         raise HarnessError(f"cannot read it ({error.strerror or error})") from None
 
 
-_PARSERS: dict[str, Callable[[Path], ParsedDocument]] = {
-    "text": lambda path: parse_plain(decode(path.read_bytes())),
-    "markdown": lambda path: parse_markdown(decode(path.read_bytes())),
-    "html": lambda path: parse_html(decode(path.read_bytes())),
-    "pdf": parse_pdf,
-    "docx": parse_docx,
+# each takes the path and the size limit
+_PARSERS: dict[str, Callable[[Path, int], ParsedDocument]] = {
+    "text": lambda path, _: parse_plain(decode(path.read_bytes())),
+    "markdown": lambda path, _: parse_markdown(decode(path.read_bytes())),
+    "html": lambda path, _: parse_html(decode(path.read_bytes())),
+    "pdf": lambda path, _: parse_pdf(path),
+    "docx": lambda path, max_bytes: parse_docx(path, _UNPACKED_FACTOR * max_bytes),
 }

@@ -187,6 +187,7 @@ def parse_docx(path: Path, max_unpacked: int) -> ParsedDocument:
         document = docx.Document(str(path))
         title = document.core_properties.title or None
         items = list(document.iter_inner_content())
+        names = {style.style_id: style.name or "" for style in document.styles}
     except HarnessError:
         raise
     except Exception as error:  # a zip that is no DOCX, a damaged part, a password-locked file
@@ -199,7 +200,9 @@ def parse_docx(path: Path, max_unpacked: int) -> ParsedDocument:
         text = item.text
         if not text.strip():
             continue
-        style = (item.style.name if item.style is not None else "") or ""
+        # the style id straight from the XML: `item.style` looks up the default style for every
+        # unstyled paragraph, which made DOCX 10 times slower to read than any other format
+        style = names.get(item._p.style or "", "")
         if style == "Title":
             title = title or text
         elif heading := _DOCX_HEADING.match(style):

@@ -185,6 +185,8 @@ def test_every_unreadable_file_is_skipped_with_one_line(
     (docs / "escape.md").symlink_to(tmp_path / "secret.md")
     (docs / "sub" / "up.md").symlink_to(Path("..") / ".." / "secret.md")
     (docs / "linked").symlink_to(tmp_path, target_is_directory=True)
+    (docs / "loop.md").symlink_to(docs / "loop.md")
+    (docs / "empty.md").write_text("# Only a heading\n")
     reasons = {
         "scan.pdf": "no text layer",
         "locked.pdf": "encrypted",
@@ -196,6 +198,8 @@ def test_every_unreadable_file_is_skipped_with_one_line(
         "escape.md": "outside DIR",
         "sub/up.md": "outside DIR",
         "linked": "outside DIR",
+        "loop.md": "cannot be resolved",
+        "empty.md": "no text",
     }
     code, _, err = run_cli([str(docs), "--out", str(tmp_path / "out"), "--max-mb", "0.05"], capsys)
     assert code == 0, err

@@ -114,7 +114,7 @@ def _read(
         parsed = read_file(found, int(max_mb * 1_000_000))
         title, sections = split_sections(found.rel, found.path.stem, parsed, max_section_chars)
         if not sections:
-            raise HarnessError("no text in it")
+            raise HarnessError("no text in it (nothing but headings, or empty)")
     except HarnessError as error:
         result.skipped.append(Skipped(found.rel, str(error)))
         _say(f"skipped {found.rel}: {error}")

@@ -48,17 +48,22 @@ def find_files(root: Path, exclude: Path | None = None) -> tuple[list[Found], li
     found: list[Found] = []
     skipped: list[Skipped] = []
     hidden = 0
-    for folder, dirnames, filenames in os.walk(root, followlinks=False):
+
+    def unlistable(error: OSError) -> None:  # os.walk would pass over it in silence
+        where = _rel(Path(error.filename), root) if error.filename else str(root)
+        skipped.append(Skipped(where, f"cannot list the folder ({error.strerror or error})"))
+
+    for folder, dirnames, filenames in os.walk(root, onerror=unlistable, followlinks=False):
         base = Path(folder)
         kept = []
         for name in sorted(dirnames):
             path = base / name
             if name.startswith("."):
                 hidden += 1
-            elif exclude is not None and path.resolve() == exclude:
-                continue  # the output folder inside DIR: not a document
             elif path.is_symlink():
                 skipped.append(Skipped(_rel(path, root), _link_reason(path, real_root, True)))
+            elif exclude is not None and path.resolve() == exclude:
+                continue  # the output folder inside DIR: not a document
             else:
                 kept.append(name)
         dirnames[:] = kept
@@ -80,7 +85,10 @@ def _rel(path: Path, root: Path) -> str:
 
 def _link_reason(path: Path, real_root: Path, folder: bool) -> str | None:
     """Why a symbolic link is not read, or None for a link to a file inside DIR."""
-    target = path.resolve()
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        return "symbolic link that cannot be resolved (a loop?)"
     if not target.is_relative_to(real_root):
         return f"symbolic link leads outside DIR (to {target}); copy the file into DIR"
     if not target.exists():

@@ -117,6 +117,7 @@ def _schemas() -> list[tuple[str, str, type]]:
     from harness.costs import PricingConfig
     from harness.datasets import AcmeDatasetConfig, JsonlDatasetConfig
     from harness.datasets.hf import HfDatasetConfig
+    from harness.ingest.dataset import DocumentsDatasetConfig
     from harness.models.llamacpp import LlamaCppModelConfig
     from harness.models.openai_compatible import OpenAICompatibleModelConfig
     from harness.models.transformers import TransformersModelConfig
@@ -138,6 +139,7 @@ def _schemas() -> list[tuple[str, str, type]]:
         ("dataset", "base_acme", AcmeDatasetConfig),
         ("dataset", "base_jsonl", JsonlDatasetConfig),
         ("dataset", "base_hf", HfDatasetConfig),
+        ("dataset", "base_documents", DocumentsDatasetConfig),
         ("pricing", "base_pricing", PricingConfig),
     ]
 

@@ -149,3 +149,14 @@ def test_every_outcome_agrees_with_hand_labels_on_house_format_replies() -> None
     judged = [outcome(row["prediction"], row["answers"], row["question"]) for row in rows]
     differ = [row["id"] for row, said in zip(rows, judged, strict=True) if said != row["label"]]
     assert len(differ) <= 0.02 * len(rows), differ
+
+
+def test_the_row_verdict_carries_the_uncertain_flag_and_its_reason() -> None:
+    from harness.evaluate import verdict
+
+    row = {"question": "Where did the club move?", "answers": ["Riverside Park"]}
+    negated = verdict({**row, "prediction": "The club did not move to Riverside Park."}, RULES)
+    assert negated["outcome"] == "wrong" and negated["uncertain"] is True
+    assert "negation" in negated["uncertain_why"]
+    plain = verdict({**row, "prediction": "It moved to Riverside Park."}, RULES)
+    assert plain["outcome"] == "correct" and plain["uncertain"] is False

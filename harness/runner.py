@@ -1,16 +1,15 @@
 """One run: a strategy answers a dataset's questions; predictions, setup and metrics land on disk.
 
-A run resumes: its folder is keyed by a hash of the config that decides the predictions, every
-finished batch is flushed to `predictions.jsonl`, and a rerun answers only what is missing.
+A run resumes: its folder is keyed by what decides the predictions (`harness.run_key`), every
+finished batch of rows (`harness.rows`) is flushed to `predictions.jsonl`, and a rerun answers only
+what is missing. The settings are checked before anything loads (`harness.run_settings`).
 """
 
 from __future__ import annotations
 
-import errno
 import json
 import logging
 import random
-import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -22,7 +21,7 @@ from hydra.utils import instantiate as hydra_instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from harness import machine, results, rows
+from harness import machine, results, rows, run_folder
 from harness.caches import file_lock
 from harness.costs import Pricing
 from harness.datasets import Dataset, Question
@@ -63,7 +62,7 @@ def run(cfg: DictConfig, model: ChatModel | None = None) -> RunSummary:
     try:
         summary = _run_in(run_dir, cfg, plain, dataset, questions[: cfg.run.limit], train, model)
     except OSError as error:
-        raise _unusable_folder(error, cfg) from None
+        raise run_folder.unusable_folder(error, cfg) from None
     print(results.format_summary(summary))
     return summary
 
@@ -84,7 +83,7 @@ def _run_in(
     # unhashed settings) waits, then finds the predictions made and only recomputes the metrics.
     with file_lock(run_dir / results.LOCK, f"running {run_dir.name}"):
         if cfg.run.force:
-            _clear(run_dir)
+            run_folder.clear(run_dir)
         write_text_atomic(run_dir / results.CONFIG, OmegaConf.to_yaml(cfg, resolve=True))
         written = rows.read(predictions_path)
         done = {row.id for row in written}
@@ -101,26 +100,6 @@ def _run_in(
         summary = summarize(cfg, plain, run_dir, answered, expected=len(questions))
         write_json_atomic(run_dir / results.METRICS, summary)
     return summary
-
-
-# What an unusable folder raises: a file in the way, no permission, a read-only or full disk.
-_FOLDER_ERRORS = {errno.EEXIST, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM,
-                  errno.EROFS, errno.ENOSPC, errno.EDQUOT}  # fmt: skip
-
-
-def _unusable_folder(error: OSError, cfg: DictConfig) -> Exception:
-    """A folder ragbench writes to is unusable: one line naming the setting that picks it."""
-    if error.errno not in _FOLDER_ERRORS:
-        return error
-    path = str(error.filename or "")
-    in_cache = path.startswith(str(Path(cfg.paths.cache_dir).expanduser()))
-    key = "paths.cache_dir" if in_cache else "paths.results_dir"
-    full = error.errno in (errno.ENOSPC, errno.EDQUOT)
-    kept = " (the answers written so far are kept)" if full else ""
-    return HarnessError(
-        f"{key}: cannot write {path or 'the folder'} ({error.strerror}){kept}; set "
-        f"{key}=<a writable folder> or free the disk, then run again"
-    )
 
 
 def _answer(
@@ -245,15 +224,6 @@ def instantiate(node: DictConfig, **kwargs: Any) -> Any:
         if isinstance(error.__cause__, HarnessError):
             raise error.__cause__ from None
         raise
-
-
-def _clear(run_dir: Path) -> None:
-    """Empty the run folder for `run.force`, keeping the lock file this process holds."""
-    for path in run_dir.iterdir():
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.name != results.LOCK:
-            path.unlink()
 
 
 def _warn_if_another_machine(

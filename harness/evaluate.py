@@ -1,10 +1,10 @@
 """The one evaluation path: stored raw generations + current scoring rules + prices -> every figure.
 
 A run stores what the strategy produced (prediction, tokens, latency, retrieved documents) and what
-preparing it cost, never a verdict or a price. `evaluate` turns those into row verdicts, metrics,
-costs and the forgetting check, and the runner, the report and the notebook all call it, so a
-change of `scoring.*` or `pricing.*` moves every figure (intervals, paired tests, break-even volumes
-included) without generating anything again.
+preparing it cost, never a verdict or a price (`harness.rows`). `evaluate` turns those into row
+verdicts, the metrics of `harness.metrics`, costs and the forgetting check, and the runner, the
+report and the notebook all call it, so a change of `scoring.*` or `pricing.*` moves every figure
+(intervals, paired tests, break-even volumes included) without generating anything again.
 """
 
 from __future__ import annotations

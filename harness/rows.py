@@ -75,7 +75,7 @@ def from_json(raw: Mapping[str, Any], where: str = "a prediction row") -> Predic
             f"{name}: schema_version {version!r} is newer than this ragbench reads "
             f"({SCHEMA_VERSION}); update ragbench, or answer again with run.force=true"
         )
-    if missing := [key for key in _REQUIRED if key not in raw]:
+    if missing := [key for key in _REQUIRED if raw.get(key) is None]:
         raise HarnessError(
             f"{name}: lacks {', '.join(missing)} (not a ragbench prediction row, or an older "
             "one); run its cell again with run.force=true to answer afresh"

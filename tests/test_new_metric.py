@@ -85,6 +85,7 @@ def test_a_metric_from_the_docs_page_reaches_every_output(
     for page in ("report.md", "report.html"):
         text = (report / page).read_text()
         assert MODULE in text and shown in text, page
+        assert re.search(rf"Higher is better: [^.]*\b{MODULE}\b", text), page  # its direction
 
 
 def test_a_per_run_metric_and_its_unit_reach_the_summary(metric_folder: Path) -> None:

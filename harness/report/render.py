@@ -33,6 +33,17 @@ def _display(table: pd.DataFrame) -> pd.DataFrame:
     return shown.drop(columns=hidden, errors="ignore").round(3)
 
 
+def direction_note(shown: pd.DataFrame) -> str:
+    """Which way is better for each metric column of the shown table (`higher_is_better`)."""
+    better: dict[bool, list[str]] = {True: [], False: []}
+    for metric in metrics():
+        if metric.higher_is_better is not None and metric.column_name in shown:
+            better[metric.higher_is_better].append(metric.column_name)
+    parts = [f"{word} is better: {', '.join(better[way])}"
+             for word, way in (("Higher", True), ("Lower", False)) if better[way]]  # fmt: skip
+    return "; ".join(parts) + "." if parts else ""
+
+
 def _display_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     shown = pairs.round(4)
     shown["difference"] = [
@@ -95,8 +106,9 @@ def markdown_page(page: Page) -> str:
     """The report as Markdown, every label and advice line escaped."""
     table, pairs, advice, plots = page.table, page.pairs, page.advice, page.plots
     scorer, behaviour_pairs = page.scorer, page.behaviour_pairs
-    shown = _markdown_safe(_display(table)).to_markdown(index=False)
-    parts = ["# Comparison", "", shown, "", "## Recommendation"]
+    shown = _display(table)
+    parts = ["# Comparison", "", _markdown_safe(shown).to_markdown(index=False), ""]
+    parts += [_markdown_text(direction_note(shown)), "", "## Recommendation"]
     parts += [f"- {_markdown_text(line)}" for line in advice]
     if not pairs.empty:
         parts += ["", "## Paired differences (answerable questions)", ""]
@@ -117,6 +129,7 @@ def markdown_page(page: Page) -> str:
 def html_page(page: Page) -> str:
     """The report as one self-contained HTML page (plots inlined), everything escaped."""
     table, pairs, advice, plots = page.table, page.pairs, page.advice, page.plots
+    shown = _display(table)
     scorer, behaviour_pairs = page.scorer, page.behaviour_pairs
     images = "".join(
         f"<h3>{title}</h3><img alt='{title}' src='data:image/png;base64,"
@@ -147,7 +160,7 @@ def html_page(page: Page) -> str:
         "<!doctype html><meta charset='utf-8'><title>ragbench report</title>"
         "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style>"
-        f"<h1>Comparison</h1>{_display(table).to_html(index=False)}"
+        f"<h1>Comparison</h1>{shown.to_html(index=False)}<p>{html.escape(direction_note(shown))}</p>"
         f"<h2>Recommendation</h2><ul>{items}</ul>"
         f"<h2>Paired differences</h2>{significance}{distilled}<h2>Plots</h2>{images}"
     )

@@ -17,7 +17,7 @@ import numpy as np
 from tqdm import tqdm
 
 from benchmarks.common import Settings, compose, embedder, figure, timed
-from harness.evaluate import percentile
+from harness.metrics import percentile
 
 TOP_K = 10
 RECALL_GOAL = 0.95

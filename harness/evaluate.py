@@ -1,25 +1,24 @@
 """The one evaluation path: stored raw generations + current scoring rules + prices -> every figure.
 
 A run stores what the strategy produced (prediction, tokens, latency, retrieved documents) and what
-preparing it cost, never a verdict or a price. `evaluate` turns those into row verdicts, metrics,
-costs and the forgetting check, and the runner, the report and the notebook all call it, so a
-change of `scoring.*` or `pricing.*` moves every figure (intervals, paired tests, break-even volumes
-included) without generating anything again.
+preparing it cost, never a verdict or a price (`harness.rows`). `evaluate` turns those into row
+verdicts, the metrics of `harness.metrics`, costs and the forgetting check, and the runner, the
+report and the notebook all call it, so a change of `scoring.*` or `pricing.*` moves every figure
+(intervals, paired tests, break-even volumes included) without generating anything again.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
-
-import numpy as np
 
 from harness import stats
 from harness.costs import Pricing
 from harness.errors import HarnessError
+from harness.metrics import compute_all, mean
+from harness.rows import PredictionRow, as_rows
 from harness.scoring import ScoringRules, judge
 from harness.scoring.abstention import abstain_phrase
 from harness.scoring.behaviour import Check, compliance
@@ -37,31 +36,33 @@ class Evaluation:
 
 
 def evaluate(
-    rows: list[dict[str, Any]],
+    rows: list[PredictionRow] | list[dict[str, Any]],
     setup: dict[str, Any],
     rules: ScoringRules,
     pricing: Pricing,
     model_name: str,
 ) -> Evaluation:
     """Judge, price and aggregate a run's raw rows (see the module docstring)."""
-    judged = [{**row, **verdict(row, rules), "scored_by": "rules"} for row in rows]
+    typed = as_rows(rows)
+    judged = [{**row.to_json(), **verdict(row, rules), "scored_by": "rules"} for row in typed]
     scorer, extra = "rules", {}
     if rules.model_judge is not None:  # it re-judges what the rules call correct or wrong
-        scorer, asked = rules.model_judge.name, [row for row in judged if asks(row)]
-        items = [(r.get("question", ""), r["answers"], r["prediction"]) for r in asked]
-        said = rules.model_judge.grade(items)
-        for row, correct in zip(asked, said, strict=True):
+        scorer = rules.model_judge.name
+        asked = [(row, raw) for row, raw in zip(judged, typed, strict=True) if asks(row)]
+        said = rules.model_judge.grade([(raw.question, raw.answers, raw.prediction)
+                                        for _, raw in asked])  # fmt: skip
+        for (row, raw), correct in zip(asked, said, strict=True):
             if correct is not None:  # None: an unparsed reply, the rules' verdict stands
                 row.update(outcome="correct" if correct else "wrong", correct=correct)
-                row.update(failure=_failure(row, row["outcome"]), scored_by=scorer)
+                row.update(failure=_failure(raw, row["outcome"]), scored_by=scorer)
         extra = {"judge_unparsed": said.count(None)}
-    for row in judged:
-        own = row.get("external_cost_usd")  # an external system's own measured cost
+    for row, raw in zip(judged, typed, strict=True):
+        own = raw.external_cost_usd  # an external system's own measured cost
         row["cost_usd"] = (
             own
             if own is not None
             else pricing.query_cost(
-                model_name, row["latency_seconds"], row["prompt_tokens"], row["completion_tokens"]
+                model_name, raw.latency_seconds, raw.prompt_tokens, raw.completion_tokens
             )
         )
     return Evaluation(
@@ -115,12 +116,12 @@ def scoring_problems(scoring: Any) -> list[str]:
     return problems
 
 
-def verdict(row: dict[str, Any], rules: ScoringRules) -> dict[str, Any]:
+def verdict(row: PredictionRow, rules: ScoringRules) -> dict[str, Any]:
     """A row's verdict, why it is wrong where the strategy retrieved context, and which of the
     question's behaviour checks it keeps (the second axis; None without checks)."""
-    result = judge(row["prediction"], row["answers"], row.get("question", ""), rules)
-    checks = [Check(**check) for check in row.get("checks", [])]
-    kept = compliance(checks, row["prediction"]) if checks else None
+    result = judge(row.prediction, row.answers, row.question, rules)
+    checks = [Check(**check) for check in row.checks]
+    kept = compliance(checks, row.prediction) if checks else None
     return {
         **result,
         "failure": _failure(row, result["outcome"]),
@@ -129,63 +130,18 @@ def verdict(row: dict[str, Any], rules: ScoringRules) -> dict[str, Any]:
     }
 
 
-def _failure(row: dict[str, Any], outcome: str) -> str | None:
+def _failure(row: PredictionRow, outcome: str) -> str | None:
     """For a retrieving strategy's missed answer: was a gold document among those shown?"""
-    shown = row.get("shown_doc_ids", row.get("retrieved_doc_ids"))
-    if not row["answers"] or outcome == "correct" or shown is None:
+    shown = row.context_doc_ids
+    if not row.answers or outcome == "correct" or shown is None or not row.doc_ids:
         return None
-    if row.get("doc_ids"):
-        seen = bool(set(row["doc_ids"]) & set(shown))
-    else:
-        return None
-    return "reading_error" if seen else "retrieval_miss"
+    return "reading_error" if set(row.doc_ids) & set(shown) else "retrieval_miss"
 
 
 def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Quality, latency and token figures over judged rows."""
-    answerable = [r for r in rows if r["answers"]]
-    unanswerable = [r for r in rows if not r["answers"]]
-    correct = sum(r["outcome"] == "correct" for r in answerable)
-    low, high = stats.wilson_interval(correct, len(answerable))
-    accuracy = correct / len(answerable) if answerable else None
-    latencies = np.array([r["latency_seconds"] for r in rows], dtype=float)
-    batch_seconds = _batch_seconds(rows)
-    failures = [r["failure"] for r in rows if r.get("failure")]
-    retrieves = any(r.get("shown_doc_ids", r.get("retrieved_doc_ids")) is not None for r in rows)
-    return {
-        "questions": len(rows),
-        "answerable": len(answerable),
-        "unanswerable": len(unanswerable),
-        "answerable_accuracy": accuracy,
-        "accuracy_ci_low": None if accuracy is None else low,
-        "accuracy_ci_high": None if accuracy is None else high,
-        # at the run's size, for two cells that disagree as two independent coin flips at 50 %
-        # would (the worst case); a pair's own figure, from its real disagreement, is in the report
-        "minimum_detectable_difference": (
-            None if accuracy is None else stats.minimum_detectable_difference(len(answerable), 0.5)
-        ),
-        "answerable_exact_match": _mean(r["exact_match"] for r in answerable),
-        "answerable_f1": _mean(r["f1"] for r in answerable),
-        "abstention_rate": _mean(r["outcome"] == "abstained" for r in unanswerable),
-        "false_abstention_rate": _mean(r["outcome"] == "abstained" for r in answerable),
-        "empty_rate": _mean(r["outcome"] == "empty" for r in rows),
-        "hallucination_rate": _mean(r["outcome"] == "wrong" for r in rows),
-        "unanswerable_hallucination_rate": _mean(r["outcome"] == "wrong" for r in unanswerable),
-        "retrieval_misses": failures.count("retrieval_miss") if retrieves else None,
-        "reading_errors": failures.count("reading_error") if retrieves else None,
-        "latency_p50_seconds": percentile(latencies, 50),
-        "latency_p95_seconds": percentile(latencies, 95),
-        "latency_mean_seconds": float(latencies.mean()) if len(rows) else None,
-        "batch_p50_seconds": percentile(batch_seconds, 50),
-        "batch_p95_seconds": percentile(batch_seconds, 95),
-        "questions_per_second": len(rows) / batch_seconds.sum() if batch_seconds.sum() else None,
-        "prompt_tokens_mean": _mean(r["prompt_tokens"] for r in rows),
-        "completion_tokens_mean": _mean(r["completion_tokens"] for r in rows),
-        "prompt_tokens_total": sum(r["prompt_tokens"] for r in rows),
-        "completion_tokens_total": sum(r["completion_tokens"] for r in rows),
-        "measures": measure_means(rows),
-        "behaviour": behaviour(rows),
-    }
+    """Every registered metric over judged rows (`harness.metrics`), with the strategies' own
+    measures and the behaviour checks by type."""
+    return {**compute_all(rows), "measures": measure_means(rows), "behaviour": behaviour(rows)}
 
 
 def behaviour(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -210,7 +166,7 @@ def measure_means(rows: list[dict[str, Any]]) -> dict[str, float | None]:
     over the rows that have a value (recall is None for a question without gold documents)."""
     names = sorted({name for row in rows for name in row.get("measures", {})})
     return {
-        name: _mean(
+        name: mean(
             row["measures"][name] for row in rows
             if row.get("measures", {}).get(name) is not None
         )
@@ -261,20 +217,3 @@ def forgetting(setup: dict[str, Any], rules: ScoringRules) -> dict[str, Any] | N
         "lost": [i for i, b, a in zip(ids, before, after, strict=True) if b and not a],
         "gained": [i for i, b, a in zip(ids, before, after, strict=True) if a and not b],
     }
-
-
-def percentile(values: np.ndarray, q: float) -> float | None:
-    """The q-th percentile (0-100, linear interpolation), or None for no values."""
-    return float(np.percentile(values, q)) if len(values) else None
-
-
-def _batch_seconds(rows: list[dict[str, Any]]) -> np.ndarray:
-    seen: dict[int, float] = {}
-    for row in rows:
-        seen.setdefault(row["batch"], row["batch_seconds"])
-    return np.array(list(seen.values()), dtype=float)
-
-
-def _mean(values: Iterable[Any]) -> float | None:
-    numbers = [float(v) for v in values]
-    return sum(numbers) / len(numbers) if numbers else None

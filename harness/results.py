@@ -17,6 +17,7 @@ from typing import Any, TypedDict
 
 from harness import machine
 from harness.files import write_text_atomic
+from harness.metrics import format_value, metrics
 
 PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
@@ -135,28 +136,19 @@ def library_versions() -> dict[str, str]:
 
 
 def format_summary(summary: RunSummary) -> str:
-    """A one-screen table of the figures a reader looks at first."""
-    metrics, cost, setup = summary["metrics"], summary["cost"], summary["setup"]
-    lines = [
-        ("run", summary["run"]),
-        *_model(summary),
-        ("questions", f"{metrics['questions']} ({metrics['answerable']} answerable)"),
-        ("answerable accuracy (correct)", _accuracy(metrics)),
-        ("exact format: EM / F1", _pair(metrics, "answerable_exact_match", "answerable_f1")),
-        ("abstention on unanswerable", _percent(metrics["abstention_rate"])),
-        ("false abstention", _percent(metrics["false_abstention_rate"])),
-        ("empty answers", _percent(metrics["empty_rate"])),
-        ("confident wrong answers", _percent(metrics["hallucination_rate"])),
-        *_behaviour(metrics),
-        *_failures(metrics),
-        ("latency p50 / p95", _seconds_pair(metrics)),
-        ("questions per second", _number(metrics["questions_per_second"], 2)),
+    """A one-screen table: every metric meant for the summary (`harness.metrics`), then costs."""
+    figures, cost, setup = summary["metrics"], summary["cost"], summary["setup"]
+    lines = [("run", summary["run"]), *_model(summary)]
+    for metric in metrics():
+        value, ends = figures.get(metric.name), metric.interval_keys or ()
+        if metric.summary and not (metric.optional and value is None):
+            lines.append((metric.label, metric.text(value, *(figures.get(e) for e in ends))))
+    lines += [
         *([("measured on", machine.label(setup["machine"]))] if "machine" in setup else []),
-        ("tokens per question", _tokens(metrics)),
         ("setup", f"{setup.get('seconds', 0):.1f}s, ${cost['setup_usd']:.6f}"),
         ("cost per 1k questions", _usd(cost["per_1k_questions_usd"], 4)),
         ("cost per correct answer", _usd(cost["per_correct_answer_usd"], 6)),
-        *[(f"{name} (mean)", _number(value, 3)) for name, value in metrics["measures"].items()],
+        *[(f"{name} (mean)", format_value(v, "number")) for name, v in figures["measures"].items()],
     ]
     width = max(len(name) for name, _ in lines)
     return "\n".join(f"{name:<{width}}  {value}" for name, value in lines)
@@ -170,51 +162,5 @@ def _model(summary: RunSummary) -> list[tuple[str, str]]:
     return [("model", f"{summary['model']} ({dtype})" if dtype else summary["model"])]
 
 
-def _percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.1f}%"
-
-
-def _accuracy(metrics: dict[str, Any]) -> str:
-    accuracy, low, high = (metrics[k] for k in ("answerable_accuracy", "accuracy_ci_low",
-                                                "accuracy_ci_high"))  # fmt: skip
-    if accuracy is None:
-        return "n/a"
-    return f"{_percent(accuracy)} [{_percent(low)}, {_percent(high)}] (95 % Wilson)"
-
-
-def _behaviour(metrics: dict[str, Any]) -> list[tuple[str, str]]:
-    shown = metrics.get("behaviour")
-    if not shown:
-        return []
-    interval = f"[{_percent(shown['ci_low'])}, {_percent(shown['ci_high'])}]"
-    return [("behaviour: all checks kept", f"{_percent(shown['compliance'])} {interval} of "
-             f"{shown['questions']} questions with checks")]  # fmt: skip
-
-
-def _failures(metrics: dict[str, Any]) -> list[tuple[str, str]]:
-    if metrics.get("retrieval_misses") is None:
-        return []
-    misses, reading = metrics["retrieval_misses"], metrics["reading_errors"]
-    return [("missed answers: retrieval / reading", f"{misses} / {reading}")]
-
-
 def _usd(value: float | None, digits: int) -> str:
     return "n/a" if value is None else f"${value:.{digits}f}"
-
-
-def _number(value: float | None, digits: int) -> str:
-    return "n/a" if value is None else f"{value:.{digits}f}"
-
-
-def _pair(metrics: dict[str, Any], first: str, second: str) -> str:
-    return f"{_percent(metrics[first])} / {_percent(metrics[second])}"
-
-
-def _seconds_pair(metrics: dict[str, Any]) -> str:
-    p50, p95 = metrics["latency_p50_seconds"], metrics["latency_p95_seconds"]
-    return f"{_number(p50, 3)}s / {_number(p95, 3)}s per question"
-
-
-def _tokens(metrics: dict[str, Any]) -> str:
-    prompt, completion = metrics["prompt_tokens_mean"], metrics["completion_tokens_mean"]
-    return f"{_number(prompt, 1)} prompt + {_number(completion, 1)} completion"

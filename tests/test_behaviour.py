@@ -18,7 +18,8 @@ from harness.costs import build_pricing
 from harness.datasets import Question, load_jsonl
 from harness.errors import HarnessError
 from harness.evaluate import evaluate
-from harness.runner import _content, run
+from harness.run_key import content as _content
+from harness.runner import run
 from harness.scoring import ScoringRules, judge
 from harness.scoring.behaviour import CHECK_TYPES, Check, _validator, compliance, parse_checks
 from tests.helpers import compose_config, write_jsonl

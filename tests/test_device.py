@@ -122,7 +122,8 @@ def test_rag_loads_its_embedder_on_the_device_set(
 
 
 def test_run_folders_are_keyed_without_the_devices(tiny_run_overrides: list[str]) -> None:
-    from harness.runner import _run_dir, instantiate
+    from harness.run_key import run_dir as _run_dir
+    from harness.runner import instantiate
 
     def folder(*extra: str) -> Path:
         cfg = compose_config([*tiny_run_overrides, *extra])

@@ -27,7 +27,7 @@ import pytest
 import yaml
 
 from harness import __main__ as harness_main
-from harness import results, runner
+from harness import results, run_settings, runner
 from harness.__main__ import release_memory
 from harness.costs import build_pricing
 from harness.datasets import MAX_CHARS, MAX_DOCUMENT_CHARS, QUESTION_FIELDS, Question, load_jsonl
@@ -488,7 +488,7 @@ def test_a_zero_price_is_accepted_and_a_negative_one_refused_by_the_builder_too(
 
 
 def test_no_few_shot_examples_and_every_usable_core_are_accepted() -> None:
-    cores = f"run.threads={runner.usable_cores()}"
+    cores = f"run.threads={run_settings.usable_cores()}"
     runner.check_settings(compose_config(["strategy=prompt", "strategy.few_shot=0", cores]))
 
 

@@ -198,7 +198,7 @@ def test_the_validation_split_answers_train_questions_preparation_never_saw(
 def test_validation_fraction_keys_only_validation_runs(
     tiny_run_overrides: list[str], tmp_path: Path
 ) -> None:
-    from harness.runner import _run_dir as run_folder
+    from harness.run_key import run_dir as run_folder
     from harness.runner import instantiate
 
     def folder(*extra: str) -> Path:

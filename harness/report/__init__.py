@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from harness import results
+from harness import results, rows
 from harness.costs import Pricing
 from harness.errors import HarnessError
 from harness.evaluate import evaluate
@@ -193,7 +193,7 @@ def load_runs(
         raise HarnessError(
             f"no runs under {folder}: expected */metrics.json; run the harness first"
         )
-    runs, rows = [], []
+    runs, judged = [], []
     for path in summaries:
         try:
             summary = json.loads(path.read_text(encoding="utf-8"))
@@ -204,7 +204,7 @@ def load_runs(
                         "command again to rewrite them", path.parent)  # fmt: skip
             continue
         # read-only: the run may be live, and only its owner repairs a torn last line
-        raw = results.read_predictions(path.parent / results.PREDICTIONS, repair=False)
+        raw = rows.read(path.parent / results.PREDICTIONS, repair=False)
         if not raw:
             log.warning("skipped %s: no predictions (its %s is missing or empty); run its "
                         "command again to answer its questions", path.parent,
@@ -217,10 +217,10 @@ def load_runs(
         evaluation = evaluate(raw, setup, rules, pricing, summary["model"])
         runs.append({"folder": str(path.parent), "summary": summary, "setup": setup,
                      "evaluation": evaluation})  # fmt: skip
-        rows += [{"folder": str(path.parent), **row} for row in evaluation.rows]
+        judged += [{"folder": str(path.parent), **row} for row in evaluation.rows]
     if not runs:
         raise HarnessError(f"no readable runs under {folder}; run the harness again")
     frame = pd.DataFrame(runs)
     frame["cell"] = cell_labels([r["summary"] for r in runs])
-    predictions = pd.DataFrame(rows).merge(frame[["folder", "cell"]], on="folder")
+    predictions = pd.DataFrame(judged).merge(frame[["folder", "cell"]], on="folder")
     return frame, predictions

@@ -9,51 +9,39 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.metrics import format_value, metrics
 from harness.report.distillation import Section
-from harness.report.recommendation import pct
+from harness.report.tables import COLUMN_FORMATS
 
 
 def _display(table: pd.DataFrame) -> pd.DataFrame:
-    shown = table.copy()
-    for column in ("retrieval_misses", "reading_errors"):
-        shown[column] = table[column].map(lambda v: "n/a" if v is None or pd.isna(v) else int(v))
-    for column in ("answerable_accuracy", "exact_match", "abstention_rate", "empty_rate",
-                   "hallucination_rate"):  # fmt: skip
-        shown[column] = shown[column].map(pct)
-    shown["minimum_detectable_difference"] = table["minimum_detectable_difference"].map(
-        lambda v: "n/a" if v is None or pd.isna(v) else f"{100 * v:.1f} points"
-    )
-    shown["answerable_accuracy"] = [
-        f"{acc} [{pct(lo)}, {pct(hi)}]"
-        for acc, lo, hi in zip(
-            shown["answerable_accuracy"],
-            table["accuracy_ci_low"],
-            table["accuracy_ci_high"],
-            strict=True,
-        )
-    ]
-    shown["forgetting_change"] = [
-        "n/a" if pd.isna(v) else f"{100 * v:+.1f} points" for v in table["forgetting_change"]
-    ]
-    if "behaviour" in table and table["behaviour"].notna().any():
-        shown["behaviour"] = [
-            "n/a" if pd.isna(v) else f"{pct(v)} [{pct(lo)}, {pct(hi)}]"
-            for v, lo, hi in zip(
-                table["behaviour"], table["behaviour_ci_low"], table["behaviour_ci_high"],
-                strict=True,
-            )
-        ]  # fmt: skip
-    else:  # no question had behaviour checks: no empty column
-        shown = shown.drop(columns=["behaviour"], errors="ignore")
-    digits = {"latency_p50_seconds": 3, "latency_p95_seconds": 3, "prompt_tokens": 1,
-              "completion_tokens": 1, "setup_seconds": 1}  # fmt: skip
-    hidden = ["accuracy_ci_low", "accuracy_ci_high", "behaviour_ci_low", "behaviour_ci_high"]
-    shown = shown.drop(columns=hidden, errors="ignore").round(digits).round(6)
-    # no correct answer, no cost per correct answer
-    shown["cost_per_correct_usd"] = shown["cost_per_correct_usd"].map(
-        lambda v: "n/a" if v is None or pd.isna(v) else v
-    )
-    return shown
+    """The comparison table as shown: each metric by its unit with its interval beside it."""
+    shown, hidden = table.copy(), []
+    for metric in metrics():
+        column, ends = metric.column_name, list(metric.interval_keys or ())
+        if column not in table:
+            continue
+        hidden += ends  # shown inside the metric's own cell
+        if metric.optional and table[column].isna().all():  # measured by no cell: no column
+            hidden.append(column)
+            continue
+        bounds = [table[end] for end in ends] or [[None] * len(table)] * 2
+        shown[column] = [metric.text(*cell) for cell in zip(table[column], *bounds, strict=True)]
+    for column, (unit, digits) in COLUMN_FORMATS.items():
+        if column in table:
+            shown[column] = table[column].map(lambda v, u=unit, d=digits: format_value(v, u, d))
+    return shown.drop(columns=hidden, errors="ignore").round(3)
+
+
+def direction_note(shown: pd.DataFrame) -> str:
+    """Which way is better for each metric column of the shown table (`higher_is_better`)."""
+    better: dict[bool, list[str]] = {True: [], False: []}
+    for metric in metrics():
+        if metric.higher_is_better is not None and metric.column_name in shown:
+            better[metric.higher_is_better].append(metric.column_name)
+    parts = [f"{word} is better: {', '.join(better[way])}"
+             for word, way in (("Higher", True), ("Lower", False)) if better[way]]  # fmt: skip
+    return "; ".join(parts) + "." if parts else ""
 
 
 def _display_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
@@ -118,8 +106,9 @@ def markdown_page(page: Page) -> str:
     """The report as Markdown, every label and advice line escaped."""
     table, pairs, advice, plots = page.table, page.pairs, page.advice, page.plots
     scorer, behaviour_pairs = page.scorer, page.behaviour_pairs
-    shown = _markdown_safe(_display(table)).to_markdown(index=False)
-    parts = ["# Comparison", "", shown, "", "## Recommendation"]
+    shown = _display(table)
+    parts = ["# Comparison", "", _markdown_safe(shown).to_markdown(index=False), ""]
+    parts += [_markdown_text(direction_note(shown)), "", "## Recommendation"]
     parts += [f"- {_markdown_text(line)}" for line in advice]
     if not pairs.empty:
         parts += ["", "## Paired differences (answerable questions)", ""]
@@ -140,6 +129,7 @@ def markdown_page(page: Page) -> str:
 def html_page(page: Page) -> str:
     """The report as one self-contained HTML page (plots inlined), everything escaped."""
     table, pairs, advice, plots = page.table, page.pairs, page.advice, page.plots
+    shown = _display(table)
     scorer, behaviour_pairs = page.scorer, page.behaviour_pairs
     images = "".join(
         f"<h3>{title}</h3><img alt='{title}' src='data:image/png;base64,"
@@ -170,7 +160,7 @@ def html_page(page: Page) -> str:
         "<!doctype html><meta charset='utf-8'><title>ragbench report</title>"
         "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
         "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style>"
-        f"<h1>Comparison</h1>{_display(table).to_html(index=False)}"
+        f"<h1>Comparison</h1>{shown.to_html(index=False)}<p>{html.escape(direction_note(shown))}</p>"
         f"<h2>Recommendation</h2><ul>{items}</ul>"
         f"<h2>Paired differences</h2>{significance}{distilled}<h2>Plots</h2>{images}"
     )

@@ -8,17 +8,18 @@ from typing import Any
 import pandas as pd
 
 from harness import machine, results, stats
+from harness.metrics import Unit, metrics
 
 _LABEL_VALUE_CHARS = 40
 SIGNIFICANCE = 0.05  # family-wise, after Holm's correction across the report's pairs
 
 
 def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per cell: quality with a 95 % Wilson interval, latency, tokens and costs."""
+    """Per cell: every report metric (`harness.metrics`) with its interval, then setup and costs."""
     records = []
     for run in runs.itertuples():
         summary, evaluation = run.summary, run.evaluation
-        metrics, cost, forgetting = evaluation.metrics, evaluation.cost, evaluation.forgetting
+        cost, forgetting = evaluation.cost, evaluation.forgetting
         records.append(
             {
                 "cell": run.cell,
@@ -27,21 +28,7 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
                 **{key: bool(run.setup.get(key, False)) for key in results.CAPABILITIES},
                 "model": summary["model"],
                 "dataset": dataset_label(summary),
-                "questions": metrics["questions"],
-                "answerable_accuracy": metrics["answerable_accuracy"],
-                "accuracy_ci_low": metrics["accuracy_ci_low"],
-                "accuracy_ci_high": metrics["accuracy_ci_high"],
-                "minimum_detectable_difference": metrics["minimum_detectable_difference"],
-                "exact_match": metrics["answerable_exact_match"],
-                "abstention_rate": metrics["abstention_rate"],
-                "empty_rate": metrics["empty_rate"],
-                "hallucination_rate": metrics["hallucination_rate"],
-                "retrieval_misses": metrics["retrieval_misses"],
-                "reading_errors": metrics["reading_errors"],
-                "latency_p50_seconds": metrics["latency_p50_seconds"],
-                "latency_p95_seconds": metrics["latency_p95_seconds"],
-                "prompt_tokens": metrics["prompt_tokens_mean"],
-                "completion_tokens": metrics["completion_tokens_mean"],
+                **metric_columns(evaluation.metrics),
                 "forgetting_change": forgetting["change"] if forgetting else None,
                 "setup_seconds": run.setup.get("build_seconds", 0.0),
                 # where the seconds (and the compute cost priced from them) were measured
@@ -49,13 +36,31 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
                 "setup_usd": cost["setup_usd"],
                 "cost_per_1k_questions_usd": cost["per_1k_questions_usd"],
                 "cost_per_correct_usd": cost["per_correct_answer_usd"],
-                # the second axis: answers that keep every behaviour check (None: no checks)
-                **_behaviour_columns(metrics.get("behaviour")),
                 # per-question measures a strategy recorded (recall_at_k, ...), by their names
-                **metrics.get("measures", {}),
+                **evaluation.metrics.get("measures", {}),
             }
         )
     return pd.DataFrame(records)
+
+
+# How the columns that are not metrics are shown (unit, decimals); measures show as numbers.
+COLUMN_FORMATS: dict[str, tuple[Unit, int]] = {
+    "forgetting_change": ("signed_points", 1),
+    "setup_seconds": ("number", 1),
+    "setup_usd": ("number", 6),
+    "cost_per_1k_questions_usd": ("number", 6),
+    "cost_per_correct_usd": ("number", 6),
+}
+
+
+def metric_columns(figures: dict[str, Any]) -> dict[str, Any]:
+    """A run's report metrics as table columns: each value, then its interval's ends."""
+    columns = {}
+    for metric in metrics():
+        if metric.report:
+            columns[metric.column_name] = figures.get(metric.name)
+            columns.update({key: figures.get(key) for key in metric.interval_keys or ()})
+    return columns
 
 
 def significance_table(runs: pd.DataFrame, predictions: pd.DataFrame) -> pd.DataFrame:
@@ -111,13 +116,6 @@ def _paired(runs: pd.DataFrame, rows: pd.DataFrame, outcome: str, name: str) -> 
         pairs["p_holm"] = stats.holm_adjust(pairs["p_value"].tolist())
         pairs["significant"] = pairs["p_holm"] < SIGNIFICANCE
     return pairs
-
-
-def _behaviour_columns(shown: dict[str, Any] | None) -> dict[str, Any]:
-    if not shown:
-        return {"behaviour": None, "behaviour_ci_low": None, "behaviour_ci_high": None}
-    return {"behaviour": shown["compliance"], "behaviour_ci_low": shown["ci_low"],
-            "behaviour_ci_high": shown["ci_high"]}  # fmt: skip
 
 
 def cell_labels(summaries: list[dict[str, Any]]) -> list[str]:

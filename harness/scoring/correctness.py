@@ -272,7 +272,9 @@ def _short_forms(gold: str) -> list[str]:
 def _after_other_name(prediction: str, start: int, gold: str) -> bool:
     """Whether a capitalised word or initial not in the gold comes right before `start`."""
     before = re.search(r"([A-Z][\w.'-]*)\s+$", fold(prediction)[:start])
-    return bool(before) and before.group(1).lower() not in clean(gold)
+    if not before or before.group(1).lower() in ("the", "a", "an"):
+        return False
+    return before.group(1).lower() not in clean(gold)
 
 
 def words(text: str) -> list[str]:

@@ -23,7 +23,7 @@ from harness.errors import HarnessError
 from harness.scoring import ScoringRules, judge
 from harness.scoring.abstention import abstain_phrase
 from harness.scoring.behaviour import Check, compliance
-from harness.scoring.model_judge import asks, load_judge, unknown_judge
+from harness.scoring.model_judge import JUDGE_ASKS, asks, load_judge, unknown_judge
 
 
 @dataclass
@@ -47,7 +47,8 @@ def evaluate(
     judged = [{**row, **verdict(row, rules), "scored_by": "rules"} for row in rows]
     scorer, extra = "rules", {}
     if rules.model_judge is not None:  # it re-judges what the rules call correct or wrong
-        scorer, asked = rules.model_judge.name, [row for row in judged if asks(row)]
+        asked = [row for row in judged if asks(row, rules.judge_asks)]
+        scorer = rules.model_judge.name
         items = [(r.get("question", ""), r["answers"], r["prediction"]) for r in asked]
         said = rules.model_judge.grade(items)
         for row, correct in zip(asked, said, strict=True):
@@ -85,6 +86,7 @@ def scoring_rules(scoring: Any, cache_dir: str | None = None) -> ScoringRules:
     return ScoringRules(
         extra_abstain_phrases=tuple(abstain_phrase(phrase) for phrase in phrases),
         max_answer_words=scoring.get("max_answer_words"),
+        judge_asks=scoring.get("judge_asks") or "uncertain",
         model_judge=load_judge(
             scoring.get("judge"), list(scoring.get("judge_overrides") or []), cache_dir
         ),
@@ -112,6 +114,8 @@ def scoring_problems(scoring: Any) -> list[str]:
             )
     if problem := unknown_judge(scoring.get("judge")):
         problems.append(problem)
+    if (asks_about := scoring.get("judge_asks") or "uncertain") not in JUDGE_ASKS:
+        problems.append(f"scoring.judge_asks={asks_about}: use one of {', '.join(JUDGE_ASKS)}")
     return problems
 
 

@@ -37,6 +37,7 @@ class ScoringRules:
     max_answer_words: int | None = None  # longer predictions are wrong (dumping, not answering)
     # A `model_judge.ModelJudge` re-judging the correct/wrong outcomes in `harness.evaluate`
     model_judge: Any = field(default=None, compare=False, repr=False)
+    judge_asks: str = "uncertain"  # or "all": which correct/wrong rows the judge is asked about
 
 
 def judge(

@@ -123,6 +123,8 @@ def _decide(
     if not matches:
         return Reading(False)
     why = None
+    # a rival under a negation is denied, not asserted: "37 GB, not 42 GB"
+    rivals = [r for r in rivals if not reading.negated(text, r[0], question)]
     if rivals:
         if not all(any(reading.other_event(text, question, m, r) for m in matches) for r in rivals):
             return Reading(False)  # hedging: another value of the asked kind for the same thing

@@ -9,7 +9,7 @@ import pytest
 from harness.config import ROOT
 from harness.scoring import ScoringRules, judge
 from harness.scoring.abstention import is_abstention
-from harness.scoring.agreement import by_group, load_labels, rules_say_correct
+from harness.scoring.agreement import by_group, label_sets, load_labels, rules_say_correct
 from harness.scoring.exact import exact_match, normalize, token_f1
 
 RULES = ScoringRules()
@@ -239,3 +239,19 @@ def test_verdicts_resting_on_a_word_pattern_are_marked_uncertain() -> None:
         verdict = judge(prediction, [gold], "In what year did the hall open?", RULES)
         assert verdict["uncertain"] is True and reason in verdict["uncertain_why"], verdict
     assert judge("I don't know.", ["1911"], "", RULES)["uncertain"] is False
+
+
+def test_scorer_agrees_with_hand_labels_on_real_text() -> None:
+    # answers about a human-written Wikipedia article (SQuAD v1.1, data/realqa/notre-dame), both
+    # directions bounded per strategy, as for acme
+    folder = label_sets()["realqa/notre-dame"]
+    rows = load_labels(folder)
+    assert len(rows) >= 300 and all(row["answers"] for row in rows)
+    table = by_group(rows, rules_say_correct(RULES), "strategy")
+    assert {"prompt", "rag", "finetune_rag"} <= set(table)
+    for name, figures in table.items():
+        assert figures["agreement"] >= 0.97, (name, figures)
+        assert figures["false_accepts"] <= 0.02, (name, figures)
+        assert figures["false_rejects"] <= 0.02, (name, figures)
+    assert table["all"]["labelled_correct"] >= 80  # enough correct rows to measure rejects on
+    assert len(rows) - table["all"]["labelled_correct"] >= 80  # and wrong ones for accepts

@@ -64,6 +64,9 @@ _GENERIC = frozenset(
      "league", "prize", "award", "medal", "street", "commons", "conference", "museum", "band",
      "house", "society", "report", "review", "state", "city", "county", "team", "club"}
 )  # fmt: skip
+# An indefinite description: "a renowned sculptor", "an early wind tunnel" (group 1: the rest
+# without the first modifier)
+_INDEFINITE = re.compile(r"(?i)^an?\s+[a-z][\w-]*\s+([a-z][\w\s-]*)$")
 _SCORE = re.compile(r"\b\d{1,3}\s?[–—-]\s?\d{1,3}\b")
 
 
@@ -233,6 +236,11 @@ def _read_text(prediction: str, gold: str, question: str) -> Reading:
     if not spans:
         spans = [s for form in _short_forms(gold) for s in _find_words(text, words(form))]
         spans = [s for s in spans if not _after_other_name(prediction, s[0], gold)]
+    shortened = None
+    if not spans and (described := _INDEFINITE.match(fold(gold).strip())):
+        # "an early wind tunnel": a description stays one with an adjective less ("a wind tunnel")
+        spans = _find_words(text, words(described.group(1)))
+        shortened = "the gold's description without its first modifier"
     if not spans:
         return Reading(False)
     if _SCORE.fullmatch(gold.strip()):  # "31–24": another score in the answer is a rival
@@ -244,6 +252,8 @@ def _read_text(prediction: str, gold: str, question: str) -> Reading:
     found = _decide(text, question, spans, [])
     if not found.states:
         return found
+    if shortened:
+        found = Reading(True, shortened)
     # a whole name (its last word capitalised) extended by another word names something else
     named = gold.split()[-1][:1].isupper()
     if named and all(reading.longer_name(prediction, end) for _, end in spans):
@@ -262,6 +272,9 @@ def _short_forms(gold: str) -> list[str]:
     name = _TITLE.sub("", _ARTICLE.sub("", name))
     forms = [name] if name != gold else []
     parts = name.split()
+    # "the First Year of Studies program": the name without a lower-case noun after it
+    if len(parts) >= 3 and parts[-1].islower() and parts[0][:1].isupper():
+        forms.append(" ".join(parts[:-1]))
     # only names of capitalised words ("Carolina Panthers", "Eric F. Wieschaus")
     if len(parts) >= 2 and all(p[:1].isupper() for p in parts):
         for tail in (parts[-2:], parts[-1:]):

@@ -255,3 +255,14 @@ def test_scorer_agrees_with_hand_labels_on_real_text() -> None:
         assert figures["false_rejects"] <= 0.02, (name, figures)
     assert table["all"]["labelled_correct"] >= 80  # enough correct rows to measure rejects on
     assert len(rows) - table["all"]["labelled_correct"] >= 80  # and wrong ones for accepts
+
+
+def test_the_row_verdict_carries_the_uncertain_flag_and_its_reason() -> None:
+    from harness.evaluate import verdict
+
+    row = {"question": "Where did the club move?", "answers": ["Riverside Park"]}
+    negated = verdict({**row, "prediction": "The club did not move to Riverside Park."}, RULES)
+    assert negated["outcome"] == "wrong" and negated["uncertain"] is True
+    assert "negation" in negated["uncertain_why"]
+    plain = verdict({**row, "prediction": "It moved to Riverside Park."}, RULES)
+    assert plain["outcome"] == "correct" and plain["uncertain"] is False

@@ -114,7 +114,7 @@ def _read(prediction: str, gold: str, question: str) -> Reading:
 
 
 def _covers(gold: str, span: tuple[int, int]) -> bool:
-    """Whether the span is all of the gold but an article or "from"/"between" and punctuation."""
+    """Whether the span is all of the gold, but for "the", "from", "years" and punctuation."""
     rest = clean(gold)[: span[0]] + clean(gold)[span[1] :]
     return not re.sub(r"\b(?:the|from|years?)\b|[^\w]", "", rest)
 

@@ -60,6 +60,9 @@ class ScoringSettings:
     # 'scoring.judge_overrides=["model.base_url=http://127.0.0.1:8011/v1"]' (quote each item)
     judge: str | None = None
     judge_overrides: list[str] = field(default_factory=list)
+    # which of those rows the judge is asked about: "uncertain" (the rules' verdict rests on a word
+    # pattern around the value: the row's uncertain_why) or "all" correct/wrong rows
+    judge_asks: str = "uncertain"
 
 
 @dataclass

@@ -22,7 +22,7 @@ from harness.rows import PredictionRow, as_rows
 from harness.scoring import ScoringRules, judge
 from harness.scoring.abstention import abstain_phrase
 from harness.scoring.behaviour import Check, compliance
-from harness.scoring.model_judge import asks, load_judge, unknown_judge
+from harness.scoring.model_judge import JUDGE_ASKS, asks, load_judge, unknown_judge
 
 
 @dataclass
@@ -48,7 +48,11 @@ def evaluate(
     scorer, extra = "rules", {}
     if rules.model_judge is not None:  # it re-judges what the rules call correct or wrong
         scorer = rules.model_judge.name
-        asked = [(row, raw) for row, raw in zip(judged, typed, strict=True) if asks(row)]
+        asked = [
+            (row, raw)
+            for row, raw in zip(judged, typed, strict=True)
+            if asks(row, rules.judge_asks)
+        ]
         said = rules.model_judge.grade([(raw.question, raw.answers, raw.prediction)
                                         for _, raw in asked])  # fmt: skip
         for (row, raw), correct in zip(asked, said, strict=True):
@@ -86,6 +90,7 @@ def scoring_rules(scoring: Any, cache_dir: str | None = None) -> ScoringRules:
     return ScoringRules(
         extra_abstain_phrases=tuple(abstain_phrase(phrase) for phrase in phrases),
         max_answer_words=scoring.get("max_answer_words"),
+        judge_asks=scoring.get("judge_asks") or "uncertain",
         model_judge=load_judge(
             scoring.get("judge"), list(scoring.get("judge_overrides") or []), cache_dir
         ),
@@ -113,6 +118,8 @@ def scoring_problems(scoring: Any) -> list[str]:
             )
     if problem := unknown_judge(scoring.get("judge")):
         problems.append(problem)
+    if (asks_about := scoring.get("judge_asks") or "uncertain") not in JUDGE_ASKS:
+        problems.append(f"scoring.judge_asks={asks_about}: use one of {', '.join(JUDGE_ASKS)}")
     return problems
 
 

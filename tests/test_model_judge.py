@@ -17,7 +17,7 @@ import pytest
 
 from harness.costs import build_pricing
 from harness.errors import HarnessError
-from harness.evaluate import evaluate, scoring_rules
+from harness.evaluate import evaluate, scoring_problems, scoring_rules
 from harness.scoring import ScoringRules, agreement, model_judge
 from harness.scoring.model_judge import (
     JUDGE_SYSTEM,
@@ -90,7 +90,7 @@ def raw_row(number: int, prediction: str, answers: list[str] | None = None) -> d
 
 
 def rules_with(judge: ModelJudge | None) -> ScoringRules:
-    return ScoringRules(model_judge=judge)
+    return ScoringRules(model_judge=judge, judge_asks="all")
 
 
 def test_the_rubric_carries_question_gold_and_prediction(
@@ -166,7 +166,11 @@ def test_the_judge_flips_a_rules_rejected_row_and_the_metrics_name_it(
     server: JudgeServer, tmp_path: Path
 ) -> None:
     server.replies = {"Thirty-seven gigs.": "Correct."}
-    scoring = {"judge": "openai_compatible", "judge_overrides": judge_overrides(server)}
+    scoring = {
+        "judge": "openai_compatible",
+        "judge_overrides": judge_overrides(server),
+        "judge_asks": "all",
+    }
     rules = scoring_rules(scoring, str(tmp_path / "cache"))
     assert isinstance(rules.model_judge, ModelJudge)
     hash(rules)  # still a frozen, hashable dataclass
@@ -284,7 +288,8 @@ def test_agreement_with_labels(
     labels = tmp_path / "labels"
     labels.mkdir()
     monkeypatch.setenv("RAGBENCH_CACHE", str(tmp_path / "cache"))
-    command = ["--labels", str(labels), "--judge", "openai_compatible", *judge_overrides(server)]
+    command = ["--labels", str(labels), "--judge", "openai_compatible", "--judge-asks", "all"]
+    command += judge_overrides(server)
     with pytest.raises(SystemExit):
         agreement.main(command)
     assert "error: no label files" in capsys.readouterr().err
@@ -303,7 +308,7 @@ def test_agreement_with_labels(
     (labels / "a.jsonl").write_text(text)
     judge = load_judge("openai_compatible", judge_overrides(server), str(tmp_path / "cache"))
     labelled = agreement.load_labels(labels)
-    says = agreement.judge_says_correct(labelled, ScoringRules(), judge)
+    says = agreement.judge_says_correct(labelled, ScoringRules(judge_asks="all"), judge)
     figures = agreement.agreement(labelled, says)
     assert (figures["agreement"], figures["false_accepts"], figures["false_rejects"]) == (
         0.5, 0.25, 0.25,
@@ -354,3 +359,17 @@ def test_the_report_names_the_scorer() -> None:
     )
     note = _SIGNIFICANCE_NOTE.format(n=1, scorer=_scorer(runs("scripted-judge")))
     assert "Verdicts by model judge scripted-judge" in note and "not a model judge" not in note
+
+
+def test_by_default_the_judge_is_asked_only_about_uncertain_rows(
+    judge: ModelJudge, server: JudgeServer
+) -> None:
+    server.replies = {"42 GB": "correct", "It is 37 GB, not 42 GB.": "correct"}
+    rows = [raw_row(1, "42 GB"), raw_row(2, "It is 37 GB, not 42 GB."), raw_row(3, "Not 37 GB.")]
+    result = evaluate(rows, {}, ScoringRules(model_judge=judge), PRICING, "m")
+    # "42 GB" is surely wrong and "It is 37 GB..." surely right; only the negated value is asked
+    assert server.predictions == ["Not 37 GB."]
+    assert [r["uncertain"] for r in result.rows] == [False, False, True]
+    assert [r["scored_by"] for r in result.rows] == ["rules", "rules", "scripted-judge"]
+    problems = scoring_problems({"judge_asks": "some"})
+    assert problems == ["scoring.judge_asks=some: use one of uncertain, all"]

@@ -8,6 +8,10 @@ A prediction's `outcome` is one of:
 - `abstained`: it declines to answer (the right outcome for an unanswerable question);
 - `empty`: it says nothing at all (never counted as a correct abstention);
 - `wrong`: it asserts something else (on an unanswerable question: a hallucination).
+
+`uncertain` (with `uncertain_why`) marks a correct or wrong verdict that rests on a word pattern
+around the value (a negation, a list, a longer name, a second value read as another event's):
+those are the rows a model judge is asked about (`model_judge.asks`).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from harness.scoring.abstention import is_abstention
-from harness.scoring.correctness import states_answer
+from harness.scoring.correctness import read_answer
 from harness.scoring.exact import exact_match, normalize, token_f1
 
 OUTCOMES = ("correct", "wrong", "abstained", "empty")
@@ -33,6 +37,7 @@ class ScoringRules:
     max_answer_words: int | None = None  # longer predictions are wrong (dumping, not answering)
     # A `model_judge.ModelJudge` re-judging the correct/wrong outcomes in `harness.evaluate`
     model_judge: Any = field(default=None, compare=False, repr=False)
+    judge_asks: str = "uncertain"  # or "all": which correct/wrong rows the judge is asked about
 
 
 def judge(
@@ -40,6 +45,7 @@ def judge(
 ) -> dict[str, Any]:
     """The verdict on one prediction; an empty `answers` means the right outcome is to abstain."""
     text = prediction.strip()
+    why = None
     if not text:
         outcome = "empty"
     elif is_abstention(text, rules.extra_abstain_phrases):
@@ -49,10 +55,13 @@ def judge(
     ):
         outcome = "wrong"
     else:
-        outcome = "correct" if states_answer(text, answers, question) else "wrong"
+        found = read_answer(text, answers, question)
+        outcome, why = ("correct" if found.states else "wrong"), found.uncertain
     return {
         "outcome": outcome,
         "correct": outcome == "correct" or (not answers and outcome == "abstained"),
         "exact_match": exact_match(text, answers) if answers else float(outcome == "abstained"),
         "f1": token_f1(text, answers) if answers else float(outcome == "abstained"),
+        "uncertain": why is not None,
+        "uncertain_why": why,
     }

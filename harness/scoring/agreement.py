@@ -1,7 +1,12 @@
 """How often the scorer agrees with people: `python -m harness.scoring.agreement`.
 
 `python -m harness.scoring.agreement --judge <conf/model name> [model.key=value ...]` also asks a
-model judge (`harness.scoring.model_judge`) and prints its agreement beside the rules'.
+model judge (`harness.scoring.model_judge`) and prints its agreement beside the rules'; it is
+asked about the rows the rules mark uncertain, or with `--judge-asks all` about every row the rules
+call correct or wrong.
+
+Label sets: `data/acme/labels/` (the synthetic handbook) and `data/realqa/<article>/labels/` (real,
+human-written text: SQuAD v1.1 articles); each is printed as a table of its own.
 
 `data/acme/labels/*.jsonl` holds predictions of several strategies and backends on the acme test
 split, each labelled by a person who read the question, the gold answer and the documents:
@@ -30,6 +35,7 @@ from harness.scoring import ScoringRules, judge
 from harness.scoring.behaviour import compliance, parse_checks
 
 LABELS_DIR = ROOT / "data" / "acme" / "labels"
+REALQA_DIR = ROOT / "data" / "realqa"  # <article>/labels/*.jsonl: answers about real text
 LABELS = ("correct", "wrong", "abstained", "empty")
 BEHAVIOUR_FILE = "behaviour.jsonl"  # in LABELS_DIR, beside the knowledge labels
 # The rules of the acme behaviour policy that several check types stand for together
@@ -65,6 +71,12 @@ def load_labels(folder: Path = LABELS_DIR) -> list[dict[str, Any]]:
     return rows
 
 
+def label_sets() -> dict[str, Path]:
+    """The labelled folders the agreement command reports by default, by a short name."""
+    real = sorted(p for p in REALQA_DIR.glob("*/labels") if any(p.glob("*.jsonl")))
+    return {"acme": LABELS_DIR, **{f"realqa/{p.parent.name}": p for p in real}}
+
+
 def agreement(
     rows: list[dict[str, Any]], says_correct: Callable[[dict[str, Any]], bool]
 ) -> dict[str, Any]:
@@ -97,9 +109,9 @@ def judge_says_correct(
     call correct or wrong; an unparsed reply leaves the rules' call."""
     from harness.scoring.model_judge import asks
 
-    outcomes = [judge(r["prediction"], r["answers"], r["question"], rules)["outcome"] for r in rows]
-    decided = {id(r): outcome == "correct" for r, outcome in zip(rows, outcomes, strict=True)}
-    asked = [r for r, o in zip(rows, outcomes, strict=True) if asks({**r, "outcome": o})]
+    verdicts = [judge(r["prediction"], r["answers"], r["question"], rules) for r in rows]
+    decided = {id(r): v["outcome"] == "correct" for r, v in zip(rows, verdicts, strict=True)}
+    asked = [r for r, v in zip(rows, verdicts, strict=True) if asks({**r, **v}, rules.judge_asks)]
     said = model_judge.grade([(r["question"], r["answers"], r["prediction"]) for r in asked])
     decided.update(
         {id(r): verdict for r, verdict in zip(asked, said, strict=True) if verdict is not None}
@@ -201,39 +213,78 @@ def format_table(table: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def uncertain_counts(rows: list[dict[str, Any]], rules: ScoringRules) -> dict[str, int]:
+    """Per reason, how many rows the rules judge on a word pattern (`uncertain_why`)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        why = judge(row["prediction"], row["answers"], row["question"], rules)["uncertain_why"]
+        if why:
+            counts[why] = counts.get(why, 0) + 1
+    return counts
+
+
 def main(argv: list[str] | None = None) -> None:
-    """CLI entry: print the scorer's agreement with the hand labels, per labelled file, then the
-    behaviour checks' per strategy and in all."""
+    """CLI entry: print the scorer's agreement with the hand labels, per label set and labelled
+    file, then the behaviour checks' per strategy and in all."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--labels", type=Path, default=LABELS_DIR, help="a folder of *.jsonl")
+    parser.add_argument("--labels", type=Path, help="one folder of *.jsonl (default: every set)")
     parser.add_argument("--judge", help="also a model judge: a conf/model name, e.g. gpt-4o-mini")
+    parser.add_argument(
+        "--judge-asks",
+        choices=("uncertain", "all"),
+        default="uncertain",
+        help="the rows the judge is asked about: those the rules mark uncertain, or all",
+    )
     parser.add_argument("overrides", nargs="*", help="the judge's settings: model.key=value")
     args = parser.parse_args(argv)
-    rules = ScoringRules()
+    rules = ScoringRules(judge_asks=args.judge_asks)
+    sets = {str(args.labels): args.labels} if args.labels else label_sets()
     try:
-        rows = load_labels(args.labels)
-        print("rules (harness/scoring):")
-        print(format_table(by_group(rows, rules_say_correct(rules), "file")))
-        if (args.labels / BEHAVIOUR_FILE).exists():
-            behaviour = load_behaviour_labels(args.labels / BEHAVIOUR_FILE)
-            for strategy in sorted({row["strategy"] for row in behaviour}):
-                print(f"\nbehaviour checks (harness/scoring/behaviour.py), {strategy}:")
-                chosen = [row for row in behaviour if row["strategy"] == strategy]
-                print(format_behaviour_table(behaviour_agreement(chosen)))
-            print("\nbehaviour checks (harness/scoring/behaviour.py), all strategies:")
-            print(format_behaviour_table(behaviour_agreement(behaviour)))
+        model_judge = None
         if args.judge:
             from harness.scoring.model_judge import compose_judge_config, load_judge
 
             cache = compose_judge_config(args.judge, args.overrides).paths.cache_dir
             model_judge = load_judge(args.judge, args.overrides, cache)
-            print(f"\nmodel judge {args.judge} (only where the rules saw an answer):")
-            says = judge_says_correct(rows, rules, model_judge)
-            print(format_table(by_group(rows, says, "file")))
-            print(f"unparsed replies (the rules decided those rows): {model_judge.unparsed}")
+        for name, folder in sets.items():
+            _print_set(name, folder, rules, model_judge, len(sets) > 1)
     except HarnessError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
+
+
+def _print_set(
+    name: str, folder: Path, rules: ScoringRules, model_judge: Any, titled: bool
+) -> None:
+    """The tables of one label set: rules, behaviour checks (where labelled), the judge."""
+    rows = load_labels(folder)
+    if titled:
+        print(f"\n## {name} ({folder.relative_to(ROOT)})\n")
+    print("rules (harness/scoring):")
+    print(format_table(by_group(rows, rules_say_correct(rules), "file")))
+    counts = uncertain_counts(rows, rules)
+    listed = "; ".join(f"{why}: {n}" for why, n in sorted(counts.items())) or "none"
+    print(f"uncertain verdicts, {sum(counts.values())} of {len(rows)} rows: {listed}")
+    if (folder / BEHAVIOUR_FILE).exists():
+        behaviour = load_behaviour_labels(folder / BEHAVIOUR_FILE)
+        for strategy in sorted({row["strategy"] for row in behaviour}):
+            print(f"\nbehaviour checks (harness/scoring/behaviour.py), {strategy}:")
+            chosen = [row for row in behaviour if row["strategy"] == strategy]
+            print(format_behaviour_table(behaviour_agreement(chosen)))
+        print("\nbehaviour checks (harness/scoring/behaviour.py), all strategies:")
+        print(format_behaviour_table(behaviour_agreement(behaviour)))
+    if model_judge is not None:
+        before = (model_judge.unparsed, model_judge.sent)
+        says = judge_says_correct(rows, rules, model_judge)
+        print(
+            f"\nmodel judge {model_judge.config} (asked about {rules.judge_asks} rows where the "
+            "rules saw an answer; the rules decide the rest):"
+        )
+        print(format_table(by_group(rows, says, "file")))
+        print(
+            f"unparsed replies (the rules decided those rows): {model_judge.unparsed - before[0]}"
+            f"; requests sent: {model_judge.sent - before[1]}"
+        )
 
 
 if __name__ == "__main__":

@@ -7,40 +7,134 @@
 - Anything else (names, codes, endpoints, commands) must appear as whole words, punctuation aside.
 - Hedging is wrong: an answer that also asserts another value of the asked kind ("75 or 60
   seats", "March 9 or March 19, 2023") does not state the answer. Numbers the question itself
-  contains ("Apart from port 443, ...") are not counted as asserted values.
+  contains ("Apart from port 443, ...") are not counted as asserted values, nor is a value in a
+  clause about another event ("established in 1842 with the first degrees given in 1849").
+- Names: a leading article, a title ("Fr.", "Father") or a post-nominal (", C.S.C.") may be left
+  out, and a person's or team's name may be shortened to its last word ("the Panthers"), unless
+  another name comes right before it ("Michael J. Shea" for "John F. Shea").
+- Around the value (`harness.scoring.reading`): a negation before it, the value as one item of a
+  list when one thing is asked, or inside a longer name, makes it wrong; each of these, and a rival
+  value excused as another event's, marks the verdict uncertain, with the reason.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from harness.scoring import reading
 from harness.scoring.values import (
     Quantity,
     clean,
-    dates,
+    date_spans,
+    fold,
     quantities,
     same_measure,
     same_number,
+    year_spans,
 )
 
 # A gold answer is "a quantity" when, besides its number and unit, it has at most this many words
 # ("45 requests per minute", "port 9443", "macOS 12.4"); otherwise it is matched as text.
 _MAX_OTHER_WORDS = 3
+# Question phrases that name what kind of unit a bare gold number is in ("How old was he?" "39
+# years old"), as dimensions of `values._UNITS`.
+_ASKED_DIMENSIONS = (
+    (re.compile(r"\bhow old\b|\bage\b"), {"months"}),
+    (re.compile(r"\bhow long\b|\bduration\b"), {"seconds", "months"}),
+    (
+        re.compile(r"\bhow much\b|\bcost|\bspent\b|\bprice|\bworth\b|\bbudget|\bvalue\b"),
+        {"usd", "eur", "gbp"},
+    ),
+    (re.compile(r"\bpercent|\bpercentage\b|\bshare\b|\brate\b"), {"%"}),
+)
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_TITLE = re.compile(
+    r"^(?:fr\.?|father|rev\.?|reverend|dr\.?|mr\.?|mrs\.?|ms\.?|sr\.?|sister|brother|saint|st\.|"
+    r"professor|prof\.?|bishop|cardinal|pope|sir)\s+",
+    re.IGNORECASE,
+)
+_POST_NOMINAL = re.compile(r",\s*(?:[A-Z][A-Za-z]{0,3}\.\s*)+$|,\s*(?:jr|sr)\.?$", re.IGNORECASE)
+# Last words that name a kind of place or body, not the one asked ("Hall", "University"): a
+# shortened name must keep a word before them.
+_GENERIC = frozenset(
+    {"arena", "hall", "center", "centre", "college", "university", "school", "institute",
+     "library", "stadium", "church", "basilica", "building", "department", "program", "programme",
+     "league", "prize", "award", "medal", "street", "commons", "conference", "museum", "band",
+     "house", "society", "report", "review", "state", "city", "county", "team", "club"}
+)  # fmt: skip
+# An indefinite description: "a renowned sculptor", "an early wind tunnel" (group 1: the rest
+# without the first modifier)
+_INDEFINITE = re.compile(r"(?i)^an?\s+[a-z][\w-]*\s+([a-z][\w\s-]*)$")
+_SCORE = re.compile(r"\b\d{1,3}\s?[–—-]\s?\d{1,3}\b")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Whether a prediction states the gold, and, where a word pattern decided, why in doubt."""
+
+    states: bool
+    uncertain: str | None = None
+
+
+def read_answer(prediction: str, answers: Sequence[str], question: str = "") -> Reading:
+    """The rules' reading of `prediction` against the gold `answers`: a sure match wins."""
+    readings = [_read(prediction, gold, question) for gold in answers]
+    stated = [r for r in readings if r.states]
+    if stated:
+        return min(stated, key=lambda r: r.uncertain is not None)
+    return next((r for r in readings if r.uncertain), Reading(False))
 
 
 def states_answer(prediction: str, answers: Sequence[str], question: str = "") -> bool:
     """Whether `prediction` states one of the gold `answers` and asserts no rival value."""
-    return any(_states(prediction, gold, question) for gold in answers)
+    return read_answer(prediction, answers, question).states
 
 
-def _states(prediction: str, gold: str, question: str) -> bool:
-    if gold_dates := dates(gold):
-        asserted = set(dates(prediction)) - set(dates(question))
-        return asserted == {gold_dates[0]}
+def _read(prediction: str, gold: str, question: str) -> Reading:
+    text = clean(prediction)
+    if len(gold_spans := year_spans(gold)) == 1 and _covers(gold, gold_spans[0][2:]):
+        asked = {s[:2] for s in year_spans(question)}
+        stated = [s for s in year_spans(prediction) if s[:2] not in asked]
+        matches = [s[2:] for s in stated if s[:2] == gold_spans[0][:2]]
+        return _decide(
+            text, question, matches, [s[2:] for s in stated if s[:2] != gold_spans[0][:2]]
+        )
+    if gold_dates := [day for day, _, _ in date_spans(gold)]:
+        asked_days = {day for day, _, _ in date_spans(question)}
+        stated_days = [d for d in date_spans(prediction) if d[0] not in asked_days]
+        matches = [(a, b) for day, a, b in stated_days if day == gold_dates[0]]
+        return _decide(
+            text, question, matches, [(a, b) for day, a, b in stated_days if day != gold_dates[0]]
+        )
     if (gold_quantity := _as_quantity(gold)) is not None:
-        return _states_quantity(prediction, gold_quantity, question)
-    return _contains_words(words(prediction), words(gold))
+        return _read_quantity(prediction, gold_quantity, question)
+    return _read_text(prediction, gold, question)
+
+
+def _covers(gold: str, span: tuple[int, int]) -> bool:
+    """Whether the span is all of the gold, but for "the", "from", "years" and punctuation."""
+    rest = clean(gold)[: span[0]] + clean(gold)[span[1] :]
+    return not re.sub(r"\b(?:the|from|years?)\b|[^\w]", "", rest)
+
+
+def _decide(
+    text: str, question: str, matches: list[tuple[int, int]], rivals: list[tuple[int, int]]
+) -> Reading:
+    """The reading once the gold value's and its rivals' places in `text` are known."""
+    if not matches:
+        return Reading(False)
+    why = None
+    # a rival under a negation is denied, not asserted: "37 GB, not 42 GB"
+    rivals = [r for r in rivals if not reading.negated(text, r[0], question)]
+    if rivals:
+        if not all(any(reading.other_event(text, question, m, r) for m in matches) for r in rivals):
+            return Reading(False)  # hedging: another value of the asked kind for the same thing
+        why = "another value of the asked kind, read as one of another event"
+    if all(reading.negated(text, start, question) for start, _ in matches):
+        return Reading(False, "a negation or contrast before the value")
+    return Reading(True, why)
 
 
 def _as_quantity(gold: str) -> Quantity | None:
@@ -54,10 +148,12 @@ def _as_quantity(gold: str) -> Quantity | None:
     return quantity if len(re.findall(r"[a-z]+", other)) <= _MAX_OTHER_WORDS else None
 
 
-def _states_quantity(prediction: str, gold: Quantity, question: str) -> bool:
-    stated = quantities(prediction)
+def _read_quantity(prediction: str, gold: Quantity, question: str) -> Reading:
+    text = clean(prediction)
+    stated = quantities(prediction)  # its case names numbers: "Android 12"
     asked = {_stem(w) for w in words(question)}
-    matches = [q for q in stated if same_quantity(q, gold, asked)]
+    dimensions = set().union(*(d for cue, d in _ASKED_DIMENSIONS if cue.search(clean(question))))
+    matches = [q for q in stated if same_quantity(q, gold, asked, dimensions)]
     in_question = quantities(question)
     rivals = [
         q
@@ -65,9 +161,16 @@ def _states_quantity(prediction: str, gold: Quantity, question: str) -> bool:
         if not same_number(q, gold)
         and _same_kind(q, gold)
         and not any(same_number(q, x) for x in in_question)  # "Apart from port 443, ..."
-        and not _in_parentheses(prediction, q)  # "100 degrees Celsius (212 degrees Fahrenheit)"
+        and not _in_parentheses(text, q)  # "100 degrees Celsius (212 degrees Fahrenheit)"
+        and not any(same_measure(q, m) for m in matches)  # "3 years (36 months)"
     ]
-    return bool(matches) and not rivals
+    # a value's place is where its number starts: the unit word may run past a clause break
+    return _decide(
+        text,
+        question,
+        [(q.start, q.start + 1) for q in matches],
+        [(q.start, q.start + 1) for q in rivals],
+    )
 
 
 def _in_parentheses(text: str, quantity: Quantity) -> bool:
@@ -75,23 +178,30 @@ def _in_parentheses(text: str, quantity: Quantity) -> bool:
     return before.count("(") > before.count(")")
 
 
-def same_quantity(stated: Quantity, gold: Quantity, asked: set[str] = frozenset()) -> bool:
+def same_quantity(
+    stated: Quantity,
+    gold: Quantity,
+    asked: set[str] = frozenset(),
+    dimensions: set[str] = frozenset(),
+) -> bool:
     """Whether `stated` states the gold quantity.
 
     A bare number is judged by its value (unless it names something else: "Android 12" for "12
     devices"). Where the gold is bare, a unit the question names is fine ("7 days" for "7" when
-    asked how many days), another is not ("8 eyes" for "8" legs). A named number ("Android 12")
-    is stated by its number alone or with its name. Units of measure must fit ("2 weeks" = "14
-    days"; "75 GB" is not "75 MB" nor "75 seats"). A noun must be the gold's own, or one the
-    question uses ("75 users" when asked how many users a plan allows), so "6 uploads" does not
-    state "6 owners".
+    asked how many days), or one of the kind it asks for ("39 years" when asked how old), another
+    is not ("8 eyes" for "8" legs). A named number ("Android 12") is stated by its number alone or
+    with its name. Units of measure must fit ("2 weeks" = "14 days"; "75 GB" is not "75 MB" nor
+    "75 seats"). A noun must be the gold's own, or one the question uses ("75 users" when asked
+    how many users a plan allows), so "6 uploads" does not state "6 owners".
     """
     if gold.label is not None:  # a name with a number ("Android 12"): the number, or the name
         # "Tier 3B" reads as 3 of unit "b": the same letters after the number are the same name
         bare = stated.unit in (None, gold.unit) and stated.label in (None, gold.label)
         return bare and same_number(stated, gold)
     if gold.unit is None:  # the question names what is counted: "How many days...?" "7 days"
-        counted = stated.unit is None or _stem(stated.unit) in asked
+        counted = (
+            stated.unit is None or _stem(stated.unit) in asked or stated.dimension in dimensions
+        )
         return counted and same_number(stated, gold)
     if stated.unit is None:
         names_other = stated.label is not None and gold.label is None
@@ -119,13 +229,84 @@ def _stem(word: str) -> str:
     return word[:-1] if word.endswith("s") and len(word) > 3 else word
 
 
+def _read_text(prediction: str, gold: str, question: str) -> Reading:
+    """A gold matched as words: the whole name, or a form of it a reader accepts."""
+    text = clean(prediction)
+    spans = _find_words(text, words(gold))
+    if not spans:
+        spans = [s for form in _short_forms(gold) for s in _find_words(text, words(form))]
+        spans = [s for s in spans if not _after_other_name(prediction, s[0], gold)]
+    shortened = None
+    if not spans and (described := _INDEFINITE.match(fold(gold).strip())):
+        # "an early wind tunnel": a description stays one with an adjective less ("a wind tunnel")
+        spans = _find_words(text, words(described.group(1)))
+        shortened = "the gold's description without its first modifier"
+    if not spans:
+        return Reading(False)
+    if _SCORE.fullmatch(gold.strip()):  # "31–24": another score in the answer is a rival
+        scores = [m.span() for m in _SCORE.finditer(text)]
+        asked = {clean(m.group()) for m in _SCORE.finditer(question)}
+        rivals = [s for s in scores if clean(text[s[0] : s[1]]) not in asked and s not in spans]
+        rivals = [r for r in rivals if not any(r[0] <= s[0] < r[1] for s in spans)]
+        return _decide(text, question, spans, rivals)
+    found = _decide(text, question, spans, [])
+    if not found.states:
+        return found
+    if shortened:
+        found = Reading(True, shortened)
+    # a whole name (its last word capitalised) extended by another word names something else
+    named = gold.split()[-1][:1].isupper()
+    if named and all(reading.longer_name(prediction, end) for _, end in spans):
+        return Reading(False, "the gold's words inside a longer name")
+    if " and " not in gold and all(reading.list_item(prediction, *s) for s in spans):
+        if reading.asks_for_several(question):
+            return Reading(True, "one item of a list the question asks for")
+        return Reading(False, "one item of a list of names, where one is asked")
+    return found
+
+
+def _short_forms(gold: str) -> list[str]:
+    """Forms of a name a reader accepts for it: without an article, title or post-nominal, and a
+    person's or team's name by its last word (or last two)."""
+    name = _POST_NOMINAL.sub("", fold(gold).strip())
+    name = _TITLE.sub("", _ARTICLE.sub("", name))
+    forms = [name] if name != gold else []
+    parts = name.split()
+    # "the First Year of Studies program": the name without a lower-case noun after it
+    if len(parts) >= 3 and parts[-1].islower() and parts[0][:1].isupper():
+        forms.append(" ".join(parts[:-1]))
+    # only names of capitalised words ("Carolina Panthers", "Eric F. Wieschaus")
+    if len(parts) >= 2 and all(p[:1].isupper() for p in parts):
+        for tail in (parts[-2:], parts[-1:]):
+            shorter = len(tail) < len(parts) and len(tail[-1]) >= 3
+            if shorter and not {tail[0].lower().strip("."), tail[-1].lower()} & _GENERIC:
+                forms.append(" ".join(tail))
+    return forms
+
+
+def _after_other_name(prediction: str, start: int, gold: str) -> bool:
+    """Whether a capitalised word or initial not in the gold comes right before `start`."""
+    before = re.search(r"([A-Z][\w.'-]*)\s+$", fold(prediction)[:start])
+    if not before or before.group(1).lower() in ("the", "a", "an"):
+        return False
+    return before.group(1).lower() not in clean(gold)
+
+
 def words(text: str) -> list[str]:
     """Lower-case words and numbers, punctuation dropped but decimals kept ("4.5", "1095")."""
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", clean(text))
     return re.findall(r"\d+(?:\.\d+)*|[^\W\d_]+", text)
 
 
-def _contains_words(haystack: list[str], needle: list[str]) -> bool:
+def _find_words(text: str, needle: list[str]) -> list[tuple[int, int]]:
+    """The (start, end) of every run of `needle`'s words in `text` (cleaned), punctuation aside."""
+    if not needle:
+        return []
+    found = list(re.finditer(r"\d{1,3}(?:,\d{3})+\b(?:\.\d+)*|\d+(?:\.\d+)*|[^\W\d_]+", text))
+    tokens = [m.group().replace(",", "") for m in found]
     size = len(needle)
-    starts = range(len(haystack) - size + 1)
-    return size > 0 and any(haystack[i : i + size] == needle for i in starts)
+    return [
+        (found[i].start(), found[i + size - 1].end())
+        for i in range(len(tokens) - size + 1)
+        if tokens[i : i + size] == needle
+    ]

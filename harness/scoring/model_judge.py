@@ -3,13 +3,16 @@
 The rules (`harness.scoring.judge`) still decide what is empty, an abstention, too long or an
 answer to an unanswerable question; the judge is asked only about an answerable question's
 `correct` / `wrong` outcome, with a fixed rubric, and its one-word reply replaces that outcome.
+By default (`scoring.judge_asks=uncertain`) only the rows whose verdict the rules mark uncertain
+are asked about (a negation, a list, a longer name, a second value read as another event's);
+`scoring.judge_asks=all` asks about every correct / wrong row.
 A reply other than `correct` / `wrong` is `unparsed` (counted) and the rules' outcome stands.
 Verdicts are cached on disk under `<cache_dir>/judge/`, keyed by the rubric version, the question,
 the gold answers, the prediction and the judge's name and deciding settings, so a report or a
 rerun asks only about predictions it has not seen.
 
 `python -m harness.scoring.agreement --judge <judge> [overrides...]` measures the judge's
-agreement with the hand labels in `data/acme/labels/*.jsonl`, beside the rules'.
+agreement with the hand labels (`data/acme/labels/`, `data/realqa/*/labels/`), beside the rules'.
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ is the gold answer.
 Reply with exactly one word: correct or wrong."""
 JUDGE_MAX_NEW_TOKENS = 3  # the reply is one word; set unless the overrides give max_new_tokens
 ASKED_OUTCOMES = ("correct", "wrong")  # rules outcomes the judge may overturn
+JUDGE_ASKS = ("uncertain", "all")  # scoring.judge_asks: which of those rows it is asked about
 # Model settings that do not decide the judge's reply stay out of its cache key.
 _NOT_DECIDING = (*SERVING_SETTINGS, "batch_size", "cache_dir", "tokenizer", "tokenizer_package")
 _CHUNK = 32  # cached after every chunk of requests, so a failure late in a long run loses little
@@ -73,9 +77,12 @@ def parse_verdict(reply: str) -> str | None:
     return words[0] if words and words[0] in ("correct", "wrong") else None
 
 
-def asks(row: dict[str, Any]) -> bool:
-    """Whether the judge is asked about a rules-judged row: answerable, and not empty/abstained."""
-    return bool(row["answers"]) and row["outcome"] in ASKED_OUTCOMES
+def asks(row: dict[str, Any], which: str = "uncertain") -> bool:
+    """Whether the judge is asked about a rules-judged row: answerable, not empty/abstained, and
+    (unless `which` is "all") one whose verdict the rules mark uncertain."""
+    if not row["answers"] or row["outcome"] not in ASKED_OUTCOMES:
+        return False
+    return which == "all" or bool(row.get("uncertain"))
 
 
 @dataclass

@@ -26,8 +26,20 @@ _SPELLED = (
     r"(?<![\w-])(?:(?:" + "|".join(_TENS) + r")[- ](?:one|two|three|four|five|six|seven|eight|nine)"
     r"|" + "|".join(sorted(_WORD_NUMBERS, key=len, reverse=True)) + r")(?![\w-])"
 )
+# "5 million", "$400m", "$1.1 bn": the scale multiplies the number; the short forms only after a
+# currency sign ("400m" alone may be metres)
+_SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_SHORT_SCALES = {"k": 1e3, "m": 1e6, "mn": 1e6, "bn": 1e9}
 _MENTION = re.compile(
-    rf"(?P<currency>\$|€|£)?\s?(?P<number>{_NUMBER}|{_SPELLED})(?:-|\s?)(?P<after>%|[a-z]+)?"
+    rf"(?P<currency>\$|€|£)?\s?(?P<number>{_NUMBER}|{_SPELLED})"
+    r"(?:\s?(?P<scale>thousand|million|billion|trillion|k|mn|m|bn)\b)?"
+    r"(?:-|\s?)(?P<after>%|[a-z]+)?"
+)
+# A span of years: "1952–87", "1987-2005", "from 1952 to 1987", "between 1982 and 1986"
+_YEAR = r"(1[0-9]{3}|20[0-9]{2})"
+_YEAR_SPANS = (
+    re.compile(rf"\b{_YEAR}\s?(?:–|—|-|to|until|through)\s?([0-9]{{2}}|{_YEAR[1:-1]})\b"),
+    re.compile(rf"\bbetween\s{_YEAR}\sand\s([0-9]{{2}}|{_YEAR[1:-1]})\b"),
 )
 
 # Units a reader treats as the same, mapped to one name and a factor to a base unit of a dimension.
@@ -121,8 +133,12 @@ def quantities(text: str) -> list[Quantity]:
     text = original.lower()  # same length: NFKC happened before lower-casing
     found = []
     for match in _MENTION.finditer(text):
-        unit = match["after"]
-        glued = unit is not None and match.end("number") == match.start("after")
+        unit, scale = match["after"], match["scale"]
+        unit_start = match.start("after")
+        if scale in _SHORT_SCALES and not match["currency"]:
+            # "400m" alone: a unit or a code, read as before
+            unit, unit_start, scale = scale, match.start("scale"), None
+        glued = unit is not None and match.end("number") == unit_start
         if glued and unit not in _UNITS:
             continue
         if match["currency"]:
@@ -133,9 +149,13 @@ def quantities(text: str) -> list[Quantity]:
             unit = None
         start = match.start("number")
         label = re.search(r"(?:^|[^.!?:]\s)([A-Z][\w-]*)\s$", original[max(0, start - 40) : start])
+        number = _canonical_number(match["number"])
+        if scale is not None and number.count(".") <= 1:
+            factor = _SCALES.get(scale) or _SHORT_SCALES[scale]
+            number = _canonical_number(f"{float(number) * factor:.6f}")
         found.append(
             Quantity(
-                _canonical_number(match["number"]),
+                number,
                 unit,
                 start,
                 match.end(),
@@ -147,14 +167,34 @@ def quantities(text: str) -> list[Quantity]:
 
 def dates(text: str) -> list[tuple[int, int, int]]:
     """Every full date in `text` as (year, month, day)."""
+    return list(dict.fromkeys(day for day, _, _ in date_spans(text)))
+
+
+def year_spans(text: str) -> list[tuple[int, int, int, int]]:
+    """Every span of years in `text` as (first, last, start, end): "1952–87" gives 1952, 1987."""
+    text = clean(text)
+    found = []
+    for pattern in _YEAR_SPANS:
+        for match in pattern.finditer(text):
+            first, last = match.group(1), match.group(2)
+            if len(last) == 2:
+                last = first[:2] + last
+            if int(last) > int(first):
+                found.append((int(first), int(last), match.start(), match.end()))
+    return found
+
+
+def date_spans(text: str) -> list[tuple[tuple[int, int, int], int, int]]:
+    """Every full date in `text` as ((year, month, day), start, end) in the cleaned text."""
     text = clean(text)
     found = []
     for pattern in _DATES:
         for match in pattern.finditer(text):
             month = match["month"]
             month_number = int(month) if month.isdigit() else _MONTHS[month.rstrip(".")]
-            found.append((int(match["year"]), month_number, int(match["day"])))
-    return list(dict.fromkeys(found))
+            day = (int(match["year"]), month_number, int(match["day"]))
+            found.append((day, match.start(), match.end()))
+    return found
 
 
 def same_number(a: Quantity, b: Quantity) -> bool:

@@ -1,0 +1,112 @@
+"""How a value found in a prediction is said: the clause around it, read as a careful reader would.
+
+The rules in `correctness` find the gold value; these functions look at the words around it:
+- `other_event`: a second value of the asked kind in a clause about something else ("established
+  in 1842 with the first degrees given in 1849") is context, not a hedge;
+- `negated`: a negation or contrast right before the value ("not BBC Radio 5 Live", "prior to the
+  creation of X") says the value is not the answer;
+- `list_item`: the value as one item of a list of names ("Michael J. Shea and John F. Shea") answers
+  a question asking for several, and hedges on one asking for one;
+- `longer_name`: the gold's words inside a longer name ("Notre Dame Stadium" for "Notre Dame").
+Where these decide, the verdict is marked uncertain: a word pattern, not an understanding.
+"""
+
+from __future__ import annotations
+
+import re
+
+from harness.scoring.values import fold
+
+# Where a clause ends: a sentence end, a comma or semicolon, or a word starting another clause.
+_CLAUSE_BREAK = re.compile(
+    r"[.;!?]\s|[,;:()]|\s(?:and|but|while|whereas|with|which|who|when|then|so)\s"
+)
+_STOPWORDS = frozenset(
+    {"a", "an", "the", "of", "in", "on", "at", "to", "for", "by", "from", "with", "and", "or",
+     "but", "is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do", "does",
+     "did", "what", "which", "who", "whom", "whose", "when", "where", "why", "how", "that", "this",
+     "these", "those", "it", "its", "as", "into", "than", "then", "there", "their", "they", "he",
+     "she", "his", "her", "them", "our", "your"}
+)  # fmt: skip
+# A negation or contrast right before the value (within the clause, a few words before it).
+_NEGATION = re.compile(
+    r"\b(?:not|never|no|none|neither|nor|without|instead\sof|rather\sthan|prior\sto|other\sthan"
+    r"|except(?:\sfor)?|unlike)\b|n't\b"
+)
+# Phrases with a negation word that still assert the value ("no more than 5", "not until 1924").
+_BOUNDS = re.compile(
+    r"\b(?:no|not)\s(?:more|less|fewer|later|earlier|longer|sooner)\sthan\b|\bnot\s(?:until|only)\b"
+    r"|\bno\sexceptions?\b"
+)
+_NEGATION_WINDOW = 6  # words before the value that a negation can govern
+# A question asking for several things: "What songs ...", "Which products ...", "Name two ..."
+_PLURAL_ASK = re.compile(
+    r"\b(?:what|which)\s(?:\w+\s){0,2}?(?!(?:is|was|has|does|this|its|his|class|press)\b)\w+[^s\W]s\b"
+    r"|\bwho\s(?:are|were)\b|\bname\s(?:two|three|four|five|some|the)\b",
+    re.IGNORECASE,
+)
+
+
+def clause_at(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of the clause of `text` holding `text[start:end]`."""
+    left, right = 0, len(text)
+    for match in _CLAUSE_BREAK.finditer(text):
+        if match.end() <= start:
+            left = match.end()
+        elif match.start() >= end:
+            right = match.start()
+            break
+    return left, right
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case content words of `text`, a plural -s dropped, numbers and stop words left out."""
+    found = re.findall(r"[^\W\d_]+", fold(text).lower())
+    return {w[:-1] if w.endswith("s") and len(w) > 3 else w for w in found} - _STOPWORDS
+
+
+def other_event(text: str, question: str, value: tuple[int, int], rival: tuple[int, int]) -> bool:
+    """Whether a rival value is said of another thing than the asked value is: in a clause of its
+    own whose words match the question less than the value's clause does."""
+    mine, theirs = clause_at(text, *value), clause_at(text, *rival)
+    if mine == theirs:
+        return False
+    asked = content_words(question)
+    own = len(content_words(text[mine[0] : mine[1]]) & asked)
+    other = len(content_words(text[theirs[0] : theirs[1]]) & asked)
+    return own > other
+
+
+def negated(text: str, start: int, question: str = "") -> bool:
+    """Whether a negation or contrast in the clause, a few words before `start`, governs the value
+    (one the question itself uses, "Which department does not ...?", does not count)."""
+    left, _ = clause_at(text, start, start)
+    before = " ".join(fold(text[left:start]).lower().split()[-_NEGATION_WINDOW:])
+    before = _BOUNDS.sub(" ", before)
+    if not _NEGATION.search(before):
+        return False
+    return not _NEGATION.search(_BOUNDS.sub(" ", fold(question).lower()))
+
+
+def asks_for_several(question: str) -> bool:
+    """Whether the question asks for several things ("What songs ...?")."""
+    return bool(_PLURAL_ASK.search(question))
+
+
+def list_item(text: str, start: int, end: int) -> bool:
+    """Whether `text[start:end]` is one item of a list of capitalised names joined by "and" or
+    "or" ("A, B and C"); a comma alone is an apposition ("Halifax, Canada")."""
+    original = fold(text)
+    sentence_end = re.search(r"[.!?](?:\s|$)", original[end:])
+    rest = original[end : end + sentence_end.start()] if sentence_end else original[end:]
+    joined = re.compile(r"\s(?:and|or)\s+(?:the\s+)?[A-Z]")
+    after = re.match(r",?\s(?:and|or)\s+(?:the\s+)?[A-Z]", rest) or (
+        re.match(r",\s*(?:the\s+)?[A-Z]", rest) and joined.search(rest)
+    )
+    before = re.search(r"[A-Z][\w.'-]*,?\s(?:and|or)\s+(?:the\s+)?$", original[:start])
+    return bool(after or before)
+
+
+def longer_name(text: str, end: int) -> bool:
+    """Whether a capitalised word right after `end` extends the match into another name."""
+    return bool(re.match(r"\s[A-Z][a-z]", fold(text)[end:]))

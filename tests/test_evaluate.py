@@ -161,3 +161,31 @@ def test_a_finished_run_rerun_at_new_prices_recomputes_every_cost(
     )
     saved = json.loads((Path(first["folder"]) / "metrics.json").read_text())
     assert saved["cost"]["hardware_usd_per_hour"] == 1.0
+
+
+def test_the_summary_counts_uncertain_verdicts_and_those_the_judge_gave() -> None:
+    from dataclasses import replace
+
+    base = {"answers": ["Riverside Park"], "question": "Where did the club move?", "batch": 0,
+            "batch_seconds": 0.1, "latency_seconds": 0.1, "prompt_tokens": 9,
+            "completion_tokens": 4}  # fmt: skip
+    rows = [
+        {**base, "id": "q1", "prediction": "The club did not move to Riverside Park."},  # negation
+        {**base, "id": "q2", "prediction": "It moved to Riverside Park."},
+        {**base, "id": "q3", "prediction": "It moved to Lakeside."},
+    ]
+    pricing = build_pricing("vm", 3.6, "2026-12-02")
+    rules = ScoringRules()
+    by_rules = evaluate(rows, {}, rules, pricing, "m").metrics
+    assert (by_rules["uncertain_verdicts"], by_rules["judge_verdicts"]) == (1, 0)
+
+    class Judge:  # says "correct" to every row it is asked about
+        name = "stub-judge"
+
+        def grade(self, items: list) -> list[bool | None]:
+            return [True for _ in items]
+
+    judged = evaluate(rows, {}, replace(rules, model_judge=Judge()), pricing, "m").metrics
+    assert (judged["uncertain_verdicts"], judged["judge_verdicts"]) == (1, 1)  # asked: q1 only
+    everything = replace(rules, model_judge=Judge(), judge_asks="all")
+    assert evaluate(rows, {}, everything, pricing, "m").metrics["judge_verdicts"] == 3

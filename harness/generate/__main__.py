@@ -79,6 +79,10 @@ def load_parts(cfg: DictConfig, settings: GenerateSettings) -> tuple[Any, Any, A
     from harness.embedders import load_embedder
     from harness.runner import instantiate
 
+    if "transformers" in str(cfg.model.get("_target_", "")):  # torch runs the model here
+        from harness.threads import set_torch_threads
+
+        log.info("torch threads: %d", set_torch_threads(cfg.run.threads))
     return instantiate(cfg.model), instantiate(cfg.pricing), load_embedder(settings.embedder)
 
 

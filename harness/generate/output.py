@@ -4,14 +4,17 @@
 it beside the corpus. The split is by fact, seeded: `test_fraction` of the facts get one of their
 phrasings (the question or a paraphrase, drawn) in test and their other phrasings in train; the
 other facts have every phrasing in train. A test phrasing is never in train, its paraphrases may
-be. `facts.jsonl` lists each fact with its evidence and the ids of its phrasings, for reading
-them against their sections; `generation.json` holds the settings, estimate, usage and yield.
+be. `facts.jsonl` lists each fact with its evidence and the ids of its phrasings, and
+`unanswerable.jsonl` each unanswerable question with its section and guess, for reading them
+against their sections (`python -m harness.generate.review`); `generation.json` holds the
+settings, estimate, usage and yield.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import random
 from dataclasses import asdict
 from pathlib import Path
@@ -26,6 +29,8 @@ from harness.generate.settings import GenerateSettings
 
 if TYPE_CHECKING:
     from harness.generate.pipeline import Tally, Unanswerable
+
+log = logging.getLogger(__name__)
 
 # The yield table's rows: (key in Tally.counts, label), in the order facts flow through.
 FUNNEL = (
@@ -84,6 +89,7 @@ def write(
     out_dir: Path,
     rows: list[dict[str, Any]],
     facts: list[Fact],
+    unanswerable: list[Unanswerable],
     tally: Tally,
     plan: Estimate,
     usage: Usage,
@@ -91,7 +97,8 @@ def write(
     model_name: str,
     settings: GenerateSettings,
 ) -> dict[str, Any]:
-    """Write questions.jsonl, facts.jsonl and generation.json; return generation.json's data."""
+    """Write questions.jsonl, facts.jsonl, unanswerable.jsonl and generation.json; return
+    generation.json's data."""
     fact_rows = [
         {"id": fact_id(f), **asdict(f),
          "question_ids": [question_id(q, fact_id(f)) for q in (f.question, *f.paraphrases)]}
@@ -99,6 +106,13 @@ def write(
     ]  # fmt: skip
     write_text_atomic(out_dir / "questions.jsonl", _jsonl(rows))
     write_text_atomic(out_dir / "facts.jsonl", _jsonl(fact_rows))
+    unanswerable_rows = [
+        {"id": question_id(u.question, u.section_id), **asdict(u)} for u in unanswerable
+    ]
+    write_text_atomic(out_dir / "unanswerable.jsonl", _jsonl(unanswerable_rows))
+    if not any(r["split"] == "test" and r["answers"] for r in rows):
+        log.warning("no answerable question is in the test split (%d questions in all): the "
+                    "harness cannot score answerable accuracy on this set", len(rows))  # fmt: skip
     questions = {
         f"{split}_{kind}": sum(
             r["split"] == split and bool(r["answers"]) == (kind == "answerable") for r in rows

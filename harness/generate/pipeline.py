@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from harness.costs import Pricing
 from harness.datasets import Document
 from harness.datasets.jsonl_file import field as json_field
@@ -25,7 +27,6 @@ from harness.generate.checks import (
     Fact,
     fact_problem,
     merge_duplicates,
-    normalise,
     occurs,
     paraphrase_problem,
     spread_over_documents,
@@ -97,8 +98,8 @@ def generate(
     unanswerable = check_unanswerable(unanswerable, sections, facts, embedder, settings,
                                       cache_dir, tally)  # fmt: skip
     rows = output.split_rows(facts, unanswerable, settings.test_fraction, settings.seed)
-    report = output.write(out_dir, rows, facts, tally, plan, asker.usage, pricing, model.name,
-                          settings)  # fmt: skip
+    report = output.write(out_dir, rows, facts, unanswerable, tally, plan, asker.usage, pricing,
+                          model.name, settings)  # fmt: skip
     print(output.yield_table(report))
     return report
 
@@ -284,30 +285,29 @@ def check_unanswerable(
 
     corpus = [Document(s.id, s.title, s.text) for s in sections]
     retriever = load_or_build(corpus, embedder, "Flat", None, 0, str(cache_dir))
-    hits = retriever.search([p.question for p in proposed], settings.retrieval_top_k)
+    questions = [p.question for p in proposed]
+    hits = retriever.search(questions, settings.retrieval_top_k)
     answerable = [q for f in facts for q in (f.question, *f.paraphrases)]
-    known = embedder.encode(answerable, batch_size=64) if answerable else None
-    asked = embedder.encode([p.question for p in proposed], batch_size=64)
-    kept: list[int] = []
+    known = embedder.encode(answerable, batch_size=64) if answerable else np.zeros((0, 1))
+    asked = embedder.encode(questions, batch_size=64)
+    threshold, kept = settings.duplicate_threshold, []
     for index, (proposal, found) in enumerate(zip(proposed, hits, strict=True)):
         problem = unanswerable_problem(proposal, [h.chunk.text for h in found], sections)
-        similar = [] if known is None else known @ asked[index]
-        if problem is None and len(similar) and similar.max() >= settings.duplicate_threshold:
+        if problem is None and _closest(known, asked[index]) >= threshold:
             problem = "unanswerable_near_answerable_question"
-        if (
-            problem is None
-            and kept
-            and (asked[kept] @ asked[index]).max() >= (settings.duplicate_threshold)
-        ):
+        if problem is None and _closest(asked[kept], asked[index]) >= threshold:
             problem = "unanswerable_duplicate"
-        if problem is None and normalise(proposal.question) in map(normalise, answerable):
-            problem = "unanswerable_near_answerable_question"
         if problem:
             tally.rejected[problem] += 1
         else:
             kept.append(index)
     tally.counts["unanswerable_kept"] = len(kept)
     return [proposed[i] for i in kept]
+
+
+def _closest(vectors: np.ndarray, vector: np.ndarray) -> float:
+    """The highest cosine between `vector` and the rows of `vectors` (normalised), -1 if none."""
+    return float((vectors @ vector).max()) if len(vectors) else -1.0
 
 
 def unanswerable_problem(
@@ -318,7 +318,7 @@ def unanswerable_problem(
     The guess a reader might make must occur in none of the sections the retriever finds for the
     question, nor anywhere else in the corpus: a guess the documents state means the question is
     answered. This is necessary, not sufficient (a section may state a different value than the
-    guess); generate.json's hand-validation sample is where that is measured.
+    guess): reading a sample by hand (`python -m harness.generate.review`) measures how often.
     """
     if any(occurs(proposal.guess, text) for text in retrieved):
         return "unanswerable_answered_by_retrieved_section"

@@ -85,7 +85,7 @@ def generate(
     tally.rejected["section_too_long"] = len(sections) - len(fitting)
     plan = plan_run(fitting, model, asker, pricing, settings)
     for line in plan.lines():
-        print(line)
+        print(line, flush=True)  # seen before the first call, also when piped
     check_limits(plan, settings.max_calls, settings.max_cost_usd)
 
     facts = ask_facts(fitting, asker, settings, tally)
@@ -184,7 +184,7 @@ def plan_run(
         if settings.max_calls is not None and settings.max_calls < 1:
             return estimate(model.name, pricing, prompt_tokens, 0, settings.max_new_tokens,
                             settings.max_retries, None)  # fmt: skip
-        print("measuring one call to price compute time (its reply is cached and used)")
+        print("measuring one call to price compute time (its reply is cached and used)", flush=True)
         seconds = [asker.ask(known[:1], "measuring")[0].seconds]
         prompt_tokens = prompt_tokens[1:]
         cached[0] = asker.cached(known[0])
@@ -284,7 +284,8 @@ def check_unanswerable(
     from harness.retrieval import load_or_build
 
     corpus = [Document(s.id, s.title, s.text) for s in sections]
-    retriever = load_or_build(corpus, embedder, "Flat", None, 0, str(cache_dir))
+    retriever = load_or_build(corpus, embedder, index="Flat", chunk_size=None, chunk_overlap=0,
+                              cache_dir=str(cache_dir))  # fmt: skip
     questions = [p.question for p in proposed]
     hits = retriever.search(questions, settings.retrieval_top_k)
     answerable = [q for f in facts for q in (f.question, *f.paraphrases)]

@@ -308,12 +308,14 @@ def test_a_run_over_its_limit_refuses_to_start(
     assert server.requests == []
 
 
-def test_a_local_model_is_priced_by_one_measured_call(
+def test_a_local_model_is_priced_by_one_measured_batch(
     server: GeneratorServer, corpus: Path, tmp_path: Path
 ) -> None:
-    report = run(corpus, tmp_path / "out", overrides(server, tmp_path / "cache"))
+    batch = "model.batch_size=3"
+    report = run(corpus, tmp_path / "out", overrides(server, tmp_path / "cache", batch))
     assert "compute time" in report["estimate"]["priced_by"]
-    assert report["estimate"]["cached"] == 1  # the measured call, then read from the cache
+    assert report["estimate"]["cached"] == 3  # the measured batch, then read from the cache
+    assert report["estimate"]["calls"] == 5 + 5 + 6 - 3
     assert len(server.requests) == TOTAL_REQUESTS  # measuring cost no extra request
 
 

@@ -7,7 +7,7 @@ the model's own tokenizer (the paraphrase prompts, not known yet, are estimated 
 opening); completion tokens are counted at max_new_tokens, an upper bound. Cached replies cost
 nothing. A model with a price in `conf/pricing` is priced per token; any other is priced by
 compute time on the priced hardware, from the mean seconds of the replies already cached or of
-one call made (and cached) to measure it.
+one batch of calls made (and cached) to measure it; on shared cores that figure is rough.
 """
 
 from __future__ import annotations

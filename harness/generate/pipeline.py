@@ -184,10 +184,13 @@ def plan_run(
         if settings.max_calls is not None and settings.max_calls < 1:
             return estimate(model.name, pricing, prompt_tokens, 0, settings.max_new_tokens,
                             settings.max_retries, None)  # fmt: skip
-        print("measuring one call to price compute time (its reply is cached and used)", flush=True)
-        seconds = [asker.ask(known[:1], "measuring")[0].seconds]
-        prompt_tokens = prompt_tokens[1:]
-        cached[0] = asker.cached(known[0])
+        # one batch, as the run will send them: a lone call overstates a batched model's time
+        size = min(asker.batch_size, len(sections), settings.max_calls or len(sections))
+        print(f"measuring {size} calls to price compute time (the replies are cached and used)",
+              flush=True)  # fmt: skip
+        seconds = [reply.seconds for reply in asker.ask(known[:size], "measuring")]
+        prompt_tokens = prompt_tokens[size:]
+        cached[:size] = [asker.cached(c) for c in known[:size]]
     mean_seconds = sum(seconds) / len(seconds) if seconds else None
     done = sum(r is not None for r in cached)
     return estimate(model.name, pricing, prompt_tokens, done, settings.max_new_tokens,

@@ -12,5 +12,6 @@ reader might guess. Modules, in the order a run uses them:
 - `replies`: strict parsing, bounded retries, the content-hashed reply cache, progress bars;
 - `checks`: the checks a fact must pass, duplicate merging, the per-document cap;
 - `pipeline`: the stages, and the retrieval check of unanswerable questions;
-- `output`: the split by fact, `questions.jsonl`, `facts.jsonl`, `generation.json`, the table.
+- `output`: the split by fact, `questions.jsonl`, `facts.jsonl`, `generation.json`, the table;
+- `review`: `python -m harness.generate.review OUT`, a seeded sample to read by hand, counted.
 """

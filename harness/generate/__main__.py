@@ -1,0 +1,105 @@
+"""`python -m harness.generate --corpus C --out OUT [model=...] [generate.<key>=...] [...]`.
+
+Other `key=value` overrides compose `conf/config.yaml` as `python -m harness` does (`model=`,
+`pricing=`, `paths.cache_dir=`, `model.base_url=`...); `generate.<key>=value` overrides the
+settings in `conf/generate/default.yaml`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from harness.errors import HarnessError
+from harness.generate.settings import PREFIX, GenerateSettings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Parse the command line, generate, print the yield table; errors are one line, exit 2."""
+    parser = argparse.ArgumentParser(
+        prog="python -m harness.generate",
+        description="Generate a checked QA set (questions.jsonl) from a corpus.jsonl.",
+    )
+    parser.add_argument(
+        "--corpus", type=Path, required=True, help="corpus.jsonl: one section a row"
+    )
+    parser.add_argument("--out", type=Path, required=True, help="folder for questions.jsonl")
+    parser.add_argument("overrides", nargs="*", help="model=..., generate.<key>=..., ...")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="[%(levelname)s] %(message)s")
+    try:
+        return run(args.corpus, args.out, args.overrides)
+    except HarnessError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("interrupted: every reply so far is cached; run the same command to resume",
+              file=sys.stderr)  # fmt: skip
+        sys.exit(130)
+
+
+def run(corpus: Path, out: Path, overrides: list[str]) -> dict[str, Any]:
+    """Generate from `corpus` into `out` with the given overrides; return generation.json."""
+    from harness.generate.pipeline import generate
+
+    settings = load_settings([o for o in overrides if o.startswith(PREFIX)])
+    cfg = compose([o for o in overrides if not o.startswith(PREFIX)], settings)
+    if out.exists() and not out.is_dir():
+        raise HarnessError(f"--out {out}: exists and is not a folder; give a folder")
+    model, pricing, embedder = load_parts(cfg, settings)
+    asker = make_asker(cfg, model, settings)
+    cache_dir = Path(cfg.paths.cache_dir).expanduser()
+    return generate(corpus, out, model, asker, pricing, settings, embedder, cache_dir)
+
+
+def compose(overrides: list[str], settings: GenerateSettings) -> DictConfig:
+    """The harness config for these overrides, checked as `python -m harness` checks them."""
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    from harness.config import CONF_DIR, check_group_choices, check_overrides, register_configs
+
+    register_configs()
+    given = [*overrides, f"model.max_new_tokens={settings.max_new_tokens}"]
+    check_group_choices(given)
+    check_overrides(given)
+    with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):
+        return hydra_compose(config_name="config", overrides=given)
+
+
+def load_parts(cfg: DictConfig, settings: GenerateSettings) -> tuple[Any, Any, Any]:
+    """The chat model, the price table and the embedder the run uses."""
+    from harness.embedders import load_embedder
+    from harness.runner import instantiate
+
+    if "transformers" in str(cfg.model.get("_target_", "")):  # torch runs the model here
+        from harness.threads import set_torch_threads
+
+        log.info("torch threads: %d", set_torch_threads(cfg.run.threads))
+    return instantiate(cfg.model), instantiate(cfg.pricing), load_embedder(settings.embedder)
+
+
+def make_asker(cfg: DictConfig, model: Any, settings: GenerateSettings) -> Any:
+    """The cached, budgeted asker for `model`: its cache key is the model's settings without
+    where it is served (a server moved to another port keeps its replies)."""
+    from harness.generate.replies import Asker
+    from harness.models import SERVING_SETTINGS
+
+    plain = OmegaConf.to_container(cfg.model, resolve=True)
+    assert isinstance(plain, dict)
+    identity = {
+        k: v for k, v in plain.items() if k not in (*SERVING_SETTINGS, "batch_size", "cache_dir")
+    }
+    return Asker(model, identity, Path(cfg.paths.cache_dir).expanduser(), settings.retry_prompt,
+                 settings.max_retries, settings.max_calls, int(cfg.model.batch_size))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

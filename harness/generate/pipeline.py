@@ -112,7 +112,8 @@ def read_sections(path: Path, separator: str) -> list[Section]:
         section_id = text_field(row, "id", where, "give every section an id")
         text = text_field(row, "text", where, "give the section some text")
         title = json_field(row, "title", str, where, required=False) or ""
-        document = section_id.split(separator, 1)[0] if separator else section_id
+        # the last separator: `harness.ingest` writes `<path>#<hash>`, and a path may hold a `#`
+        document = (section_id.rpartition(separator)[0] or section_id) if separator else section_id
         sections.append(Section(section_id, document, title, text))
     ids = Counter(s.id for s in sections)
     if repeated := [i for i, n in ids.items() if n > 1]:

@@ -10,6 +10,9 @@ half of one (see `harness.caches`).
 Fallbacks, each logged: an IVF/PQ index with too few vectors to train becomes `Flat` (warning); a
 damaged cache entry is rebuilt (warning); `nprobe`/`efSearch` apply only to indexes that have them.
 
+This is `strategy.retriever=dense`; BM25 and the hybrid of both, over the same chunks, are in
+`harness.retrieval_bm25` and `harness.retrievers`.
+
 The index stays on the CPU even where the embedder runs on a GPU (`strategy.embedder_device`):
 the faiss-cpu wheel has no GPU code, searching a corpus index is cheap next to generating, and a
 GPU index (faiss-gpu) has no HNSW, takes `GpuParameterSpace` for `nprobe` and must be copied back

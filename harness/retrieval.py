@@ -10,6 +10,9 @@ half of one (see `harness.caches`).
 Fallbacks, each logged: an IVF/PQ index with too few vectors to train becomes `Flat` (warning); a
 damaged cache entry is rebuilt (warning); `nprobe`/`efSearch` apply only to indexes that have them.
 
+This is `strategy.retriever=dense`; BM25 and the hybrid of both, over the same chunks, are in
+`harness.retrieval_bm25` and `harness.retrievers`.
+
 The index stays on the CPU even where the embedder runs on a GPU (`strategy.embedder_device`):
 the faiss-cpu wheel has no GPU code, searching a corpus index is cheap next to generating, and a
 GPU index (faiss-gpu) has no HNSW, takes `GpuParameterSpace` for `nprobe` and must be copied back
@@ -61,7 +64,7 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result: a chunk and its cosine similarity to the query."""
+    """One search result: a chunk and its score (cosine similarity, BM25 score or fused RRF)."""
 
     chunk: Chunk
     score: float
@@ -153,7 +156,7 @@ def _build_entry(
         "embedding_tokens": sum(min(n, embedder.max_tokens) for n in lengths),
         "build_seconds": time.perf_counter() - started,
     }
-    _write_entry(folder, built, chunks, meta)
+    write_entry(folder, lambda staging: _save_faiss(built, staging), chunks, meta)
     log.info("built index %s over %d chunks in %.1fs", built_as, len(chunks), meta["build_seconds"])
     return Retriever(embedder, built, chunks, meta, cache_hit=False)
 
@@ -220,8 +223,13 @@ def build_index(vectors: np.ndarray, index: str) -> tuple[Any, str]:
 def set_search_parameters(
     index: Any, nprobe: int | None, ef_search: int | None
 ) -> dict[str, float]:
-    """Apply `nprobe` (IVF) and `efSearch` (HNSW) where the index has them; return what was set."""
+    """Apply `nprobe` (IVF) and `efSearch` (HNSW) where the index has them; return what was set.
+
+    `index` None (a BM25 retriever has no FAISS index) sets nothing."""
     import faiss
+
+    if index is None:
+        return {}
 
     space = faiss.ParameterSpace()
     applied: dict[str, float] = {}
@@ -321,20 +329,25 @@ def _read_entry(
         if repair:
             reason = _faiss_reason(error) if isinstance(error, RuntimeError) else error
             log.warning("index cache entry %s is damaged (%s); rebuilding it", folder, reason)
-            _discard(folder)
+            discard_entry(folder)
         return None
     return index, chunks, meta
 
 
-def _write_entry(folder: Path, index: Any, chunks: list[Chunk], meta: dict[str, Any]) -> None:
-    """Write an entry into a staging folder beside `folder`, then rename it into place."""
-    import faiss
-
+def write_entry(
+    folder: Path,
+    save_index: Callable[[Path], None],
+    chunks: list[Chunk],
+    meta: dict[str, Any],
+    what: str = "index",
+) -> None:
+    """Write an entry (`save_index(staging)`, chunks, meta, manifest) into a staging folder
+    beside `folder`, then rename it into place."""
     staging: Path | None = None
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".building-"))
-        faiss.write_index(index, str(staging / INDEX_FILE))
+        save_index(staging)
         rows = [asdict(c) for c in chunks]
         (staging / CHUNKS_FILE).write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
         (staging / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -342,15 +355,22 @@ def _write_entry(folder: Path, index: Any, chunks: list[Chunk], meta: dict[str, 
         os.replace(staging, folder)  # atomic: a concurrent run sees no entry or a whole one
     except OSError as error:
         if folder.is_dir():
-            log.info("another run cached this index first; using the one built here")
+            log.info("another run cached this %s first; using the one built here", what)
         else:
-            log.warning("could not cache the index in %s (%s); continuing without", folder, error)
+            log.warning("could not cache the %s in %s (%s); continuing without", what, folder,
+                        error)  # fmt: skip
     finally:
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _discard(folder: Path) -> None:
+def _save_faiss(index: Any, staging: Path) -> None:
+    import faiss
+
+    faiss.write_index(index, str(staging / INDEX_FILE))
+
+
+def discard_entry(folder: Path) -> None:
     """Move a damaged entry aside atomically, then delete it."""
     trash = folder.with_name(f".discarded-{folder.name}-{os.getpid()}")
     try:

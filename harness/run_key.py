@@ -26,6 +26,9 @@ _NOT_HASHED = ("paths", "pricing", "scoring")
 # Settings left out at any depth (a strategy node may sit inside another, as strategy=finetune_rag's
 # rag node does): where things are kept or run, not what is answered.
 _UNKEYED_ANYWHERE = ("cache_dir", "embedder_device")
+# Settings added after runs were made, left out at these values (their defaults, what those runs
+# did), so the runs resume: a rag node at retriever=dense hashes as before the setting existed.
+_UNKEYED_AT = {"retriever": "dense", "rrf_k": 60}
 
 
 def run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Dataset) -> Path:
@@ -74,7 +77,11 @@ def _without_unkeyed(node: Any) -> Any:
     the embedder runs on is left out as `model.device` is (SERVING_SETTINGS): where it runs, not
     what it is asked, though a GPU's rounding may order near-tied chunks otherwise."""
     if isinstance(node, dict):
-        return {k: _without_unkeyed(v) for k, v in node.items() if k not in _UNKEYED_ANYWHERE}
+        return {
+            k: _without_unkeyed(v)
+            for k, v in node.items()
+            if k not in _UNKEYED_ANYWHERE and not (k in _UNKEYED_AT and v == _UNKEYED_AT[k])
+        }
     if isinstance(node, list):
         return [_without_unkeyed(v) for v in node]
     return node

@@ -36,6 +36,9 @@ class FinetuneRagConfig:
     _recursive_: bool = False  # the builder hands each node to its own strategy's builder
     name: str = "finetune_rag"
     train_corpus: str | None = None  # train on this corpus, answer from the run's (fresh data)
+    # dense, bm25 or hybrid: the yaml hands it to the rag node (strategy.rag.retriever), so
+    # strategy.retriever is one sweep axis for rag and finetune_rag alike
+    retriever: str = "dense"
     finetune: Any = MISSING
     rag: Any = MISSING
 
@@ -109,8 +112,13 @@ def build(
     rag: Any,
     train_corpus: str | None = None,
     name: str = "finetune_rag",
+    retriever: str = "dense",
 ) -> FinetuneRagStrategy:
-    """Builder for `conf/strategy/finetune_rag.yaml`: each node goes to its strategy's builder."""
+    """Builder for `conf/strategy/finetune_rag.yaml`: each node goes to its strategy's builder.
+
+    `retriever` reaches the rag node through the yaml (`retriever: ${..retriever}`), so the
+    resolved config records the retriever used; the rag builder checks it.
+    """
     if finetune.get("teacher_run"):  # its prepare builds grounded examples from the gold replies
         raise HarnessError(
             "strategy.finetune.teacher_run: distillation is supported by strategy=finetune only; "

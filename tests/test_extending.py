@@ -1,0 +1,75 @@
+"""Each page of docs/extending does what it says: its files, installed as a package outside the
+repository (a temporary folder on sys.path with the entry point its pyproject.toml declares),
+run one tiny cell and reach the report."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from harness.config import ROOT, check_group_choices, check_overrides, register_configs
+from harness.errors import HarnessError
+from harness.report import write_report
+from harness.runner import run
+from tests.helpers import compose_config
+
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+; the pages' pyproject.toml blocks
+PAGES = ROOT / "docs" / "extending"
+BLOCK = re.compile(r'^```(\w+) title="([^"]+)"\n(.*?)^```', re.S | re.M)
+
+
+def install_page(page: Path, site: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Write the page's titled code blocks under `site`, turn its pyproject.toml into the
+    installed metadata pip would write, and put `site` on sys.path; the files written."""
+    written = []
+    for language, name, text in BLOCK.findall(page.read_text(encoding="utf-8")):
+        if name == "pyproject.toml":
+            _install_metadata(tomllib.loads(text), site)
+            continue
+        assert language in ("python", "yaml"), f"{page.name}: a {language} block titled {name}"
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text, encoding="utf-8")
+        written.append(name)
+    monkeypatch.syspath_prepend(str(site))
+    register_configs()
+    return written
+
+
+def _install_metadata(pyproject: dict, site: Path) -> None:
+    project = pyproject["project"]
+    info = site / f"{project['name'].replace('-', '_')}-{project['version']}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n"
+    )
+    lines = []
+    for group, points in project["entry-points"].items():
+        lines += [f"[{group}]", *(f"{name} = {value}" for name, value in points.items())]
+    (info / "entry_points.txt").write_text("\n".join(lines) + "\n")
+
+
+def test_the_strategy_page(
+    tiny_run_overrides: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written = install_page(PAGES / "strategy.md", tmp_path / "site", monkeypatch)
+    assert "ragbench_keyword/conf/strategy/keyword.yaml" in written
+    check_group_choices(["strategy=keyword"])  # the CLI's check finds the installed YAML
+    with pytest.raises(HarnessError, match=r"did you mean strategy\.context_chars"):
+        check_overrides(["strategy=keyword", "strategy.context_char=9"])  # its schema, typed
+
+    keyword = run(compose_config([*tiny_run_overrides, "strategy=keyword"]))
+    prompt = run(compose_config([*tiny_run_overrides, "strategy=prompt"]))
+    assert keyword["setup"]["capabilities"]["retrieval"] is True
+    corpus = next(o.split("=", 1)[1] for o in tiny_run_overrides if o.startswith("dataset.corpus"))
+    documents = len(Path(corpus).read_text().splitlines())
+    assert keyword["setup"]["details"] == {"documents": documents}
+    assert keyword["metrics"]["questions"] == prompt["metrics"]["questions"] > 0
+
+    runs = Path(keyword["folder"]).parent
+    write_report(runs)
+    table = pd.read_csv(runs / "report.csv").set_index("cell")
+    assert table.loc["keyword/tiny", "retrieval"] and not table.loc["prompt/tiny", "retrieval"]
+    assert "keyword/tiny" in (runs / "report.md").read_text()

@@ -239,7 +239,8 @@ def _answer(
     needs_model = builder_needs_model(cfg.strategy._target_)
     if needs_model and model is None:
         model = instantiate(cfg.model)
-    strategy = instantiate(cfg.strategy, model=model if needs_model else None)
+    # the model goes to the builder itself: Hydra would turn a dataclass model into config
+    strategy = instantiate(cfg.strategy, _partial_=True)(model=model if needs_model else None)
     setup = strategy.prepare(train, dataset.corpus)
     # a strategy may check what it prepared against the whole dataset (strategy=external's file)
     if (check_dataset := getattr(strategy, "check_dataset", None)) is not None:

@@ -73,3 +73,63 @@ def test_the_strategy_page(
     table = pd.read_csv(runs / "report.csv").set_index("cell")
     assert table.loc["keyword/tiny", "retrieval"] and not table.loc["prompt/tiny", "retrieval"]
     assert "keyword/tiny" in (runs / "report.md").read_text()
+
+
+def _without_dataset(overrides: list[str]) -> list[str]:
+    return [o for o in overrides if not o.startswith("dataset")]
+
+
+def test_the_dataset_page(
+    tiny_run_overrides: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_page(PAGES / "dataset.md", tmp_path / "site", monkeypatch)
+    check_group_choices(["dataset=csv"])
+    questions = tmp_path / "questions.csv"
+    questions.write_text(
+        "id,question,answers,split,doc_ids\n"
+        "q1,what is the pro plan upload limit ?,37 gb|37 GB,test,d1\n"
+        "q2,how many days retention ?,14 days,test,d2\n"
+        "q3,who is the acme ceo ?,,test,\n"
+        "q4,what is the upload limit ?,37 gb,train,d1\n"
+    )
+    corpus = tmp_path / "corpus.csv"
+    corpus.write_text(
+        "id,title,text\nd1,Limits,The pro plan upload limit is 37 gb .\n"
+        "d2,Retention,Retention is 14 days .\n"
+    )
+    files = [f"dataset.questions={questions}", f"dataset.corpus={corpus}"]
+    summary = run(compose_config([*_without_dataset(tiny_run_overrides), "dataset=csv", *files]))
+    assert summary["dataset"] == "csv"
+    assert summary["metrics"]["questions"] == 3  # the test split: two answerable, one not
+    runs = Path(summary["folder"]).parent
+    write_report(runs)
+    assert "prompt/tiny" in (runs / "report.md").read_text()
+
+    from ragbench_csv.csv_format import load_csv
+
+    corpus.write_text("id,text\nd1,The pro plan upload limit is 37 gb .\n")
+    with pytest.raises(HarnessError, match=r"corpus.csv: no column title; the header must name"):
+        load_csv(questions=str(questions), corpus=str(corpus))
+
+
+def test_the_backend_page(
+    tiny_run_overrides: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    install_page(PAGES / "backend.md", tmp_path / "site", monkeypatch)
+    check_group_choices(["model=callable"])
+    model = ["model=callable", "model.function=my_replies.reply", "model.name=rules"]
+    others = [o for o in tiny_run_overrides if not o.startswith("model")]
+    summary = run(compose_config([*others, *model, "strategy=prompt"]))
+    # the rule knows the upload limit (one of the three answerable questions) and abstains on
+    # everything else, the unanswerable question included
+    assert summary["model"] == "rules"
+    assert summary["metrics"]["answerable_accuracy"] == pytest.approx(1 / 3)
+    assert summary["metrics"]["abstention_rate"] == 1.0
+    runs = Path(summary["folder"]).parent
+    write_report(runs)
+    assert "prompt/rules" in (runs / "report.md").read_text()
+
+    from ragbench_callable.callable_model import load_callable
+
+    with pytest.raises(HarnessError, match=r"model\.function='my_replies\.nope': cannot import"):
+        load_callable(function="my_replies.nope")

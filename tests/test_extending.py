@@ -4,7 +4,10 @@ run one tiny cell and reach the report."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -73,6 +76,23 @@ def test_the_strategy_page(
     table = pd.read_csv(runs / "report.csv").set_index("cell")
     assert table.loc["keyword/tiny", "retrieval"] and not table.loc["prompt/tiny", "retrieval"]
     assert "keyword/tiny" in (runs / "report.md").read_text()
+
+
+def test_the_cli_lists_an_installed_strategy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """`python -m harness --help` in a process that finds the package as pip would leave it."""
+    site = tmp_path / "site"
+    install_page(PAGES / "strategy.md", site, monkeypatch)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT)])}
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "--help"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (choices,) = [line for line in done.stdout.splitlines() if line.startswith("strategy: ")]
+    assert "keyword" in choices.removeprefix("strategy: ").split(", ")
 
 
 def _without_dataset(overrides: list[str]) -> list[str]:

@@ -17,7 +17,6 @@ from omegaconf import MISSING
 from harness.datasets import Document, Question
 from harness.errors import HarnessError
 from harness.plugins import register_schema
-from harness.score import read_answers
 from harness.scoring.exact import normalize
 from harness.strategy import Answer, Capabilities, SetupReport, builder
 
@@ -57,6 +56,8 @@ class ExternalStrategy:
 
     def prepare(self, train: list[Question], corpus: list[Document]) -> SetupReport:
         """Read and validate the answers file (no setup cost)."""
+        from harness.score import read_answers  # it imports the report (pandas, matplotlib)
+
         rows = read_answers(self.answers_file, require_answers=False, config_key=CONFIG_KEY)
         self.rows = {row["id"]: row for row in rows}
         path = str(Path(self.answers_file).resolve())

@@ -239,8 +239,8 @@ def _answer(
     needs_model = builder_needs_model(cfg.strategy._target_)
     if needs_model and model is None:
         model = instantiate(cfg.model)
-    # the model goes to the builder itself: Hydra would turn a dataclass model into config
-    strategy = instantiate(cfg.strategy, _partial_=True)(model=model if needs_model else None)
+    strategy = instantiate(cfg.strategy, model=model if needs_model else None)
+    declared = recorded(strategy)  # checked before the setup cost is paid
     setup = strategy.prepare(train, dataset.corpus)
     # a strategy may check what it prepared against the whole dataset (strategy=external's file)
     if (check_dataset := getattr(strategy, "check_dataset", None)) is not None:
@@ -248,7 +248,6 @@ def _answer(
     setup_path = run_dir / results.SETUP
     here = machine.describe(getattr(model, "device", None) if needs_model else None)
     if not setup_path.is_file():  # the first preparation is the one whose cost was paid
-        declared = recorded(strategy.capabilities)
         write_json_atomic(setup_path, {**asdict(setup), **declared, "machine": here})
     else:
         _warn_if_another_machine(json.loads(setup_path.read_text()).get("machine"), here, run_dir)
@@ -342,9 +341,12 @@ def summarize(
 
 
 def instantiate(node: DictConfig, **kwargs: Any) -> Any:
-    """Hydra's instantiate, letting our own one-line errors through unwrapped."""
+    """Hydra's instantiate, letting our own one-line errors through unwrapped; `kwargs` go to
+    the builder as they are (Hydra would merge a dataclass, e.g. a model, into the config)."""
     try:
-        return hydra_instantiate(node, **kwargs)
+        if kwargs:
+            return hydra_instantiate(node, _partial_=True)(**kwargs)
+        return hydra_instantiate(node)
     except InstantiationException as error:
         if isinstance(error.__cause__, HarnessError):
             raise error.__cause__ from None

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
+from harness.errors import HarnessError
+
 if TYPE_CHECKING:
     from harness.datasets import Document, Question
 
@@ -101,8 +103,16 @@ def needs_model(target: str) -> bool:
     return bool(getattr(get_object(target), "needs_model", True))
 
 
-def recorded(capabilities: Capabilities) -> dict[str, dict[str, bool]]:
-    """The capabilities as `setup.json` records them."""
+def recorded(strategy: Any) -> dict[str, dict[str, bool]]:
+    """A built strategy's capabilities as `setup.json` records them; one line if it declares
+    none (a strategy written before they were part of the protocol)."""
+    capabilities = getattr(strategy, "capabilities", None)
+    if not isinstance(capabilities, Capabilities):
+        raise HarnessError(
+            f"strategy {getattr(strategy, 'name', type(strategy).__name__)!r} declares no "
+            "capabilities; give its class `capabilities = Capabilities(...)` from "
+            "harness.strategy (docs/extending/strategy.md)"
+        )
     return {"capabilities": asdict(capabilities)}
 
 

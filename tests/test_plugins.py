@@ -125,7 +125,11 @@ def test_the_runner_knows_before_building_whether_a_strategy_needs_a_model() -> 
 
 def test_capabilities_round_trip_through_setup_json_and_old_keys_map() -> None:
     declared = Capabilities(prompting=True, retrieval=True)
-    assert capabilities_of(recorded(declared)) == declared
+
+    class Declares:
+        capabilities = declared
+
+    assert capabilities_of(recorded(Declares())) == declared
     old = {"uses_retrieval": False, "trains_weights": True, "build_seconds": 3.0}
     assert capabilities_of(old) == Capabilities(trained_weights=True)
     assert capabilities_of({"build_seconds": 3.0}) is None  # declared nothing
@@ -149,3 +153,12 @@ def test_an_entry_point_naming_an_object_is_one_line(tmp_path: Path, monkeypatch
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(HarnessError, match="name a module"):
         plugins.discover()
+
+
+def test_a_strategy_that_declares_nothing_is_one_line() -> None:
+    class Old:
+        name = "old"
+        uses_retrieval = True  # the attributes before Capabilities
+
+    with pytest.raises(HarnessError, match=r"strategy 'old' declares no capabilities; give"):
+        recorded(Old())

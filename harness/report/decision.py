@@ -4,8 +4,8 @@
 renders it last (`Decision.lines`) and reads its verdict from the object, never from text.
 A cell's `Kind` comes from the capabilities its strategy declared (`harness.strategy`), ordered
 by what it adds to the model: prompting only, retrieval, trained weights, trained weights with
-retrieval. A prompt engineered with a policy (`prompting`) is shown beside the kind and does not
-move a cell between kinds.
+retrieval. A prompt engineered with a policy (`prompting`, a column of the report table) does
+not move a cell between kinds.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""Typed schemas for the config groups, and the check of group choices before Hydra starts.
+"""The root config's schema, and the check of group choices and overrides before Hydra starts.
 
-Each group's YAML extends its schema (`defaults: [base_<group>, _self_]`), so an override with a
-misspelt key or a wrong type fails at start, naming the field.
+Each group's YAML extends the schema its plugin module registered (`harness.plugins`:
+`defaults: [/base_<group>_<name>@_here_, _self_]`), so an override with a misspelt key or a
+wrong type fails at start, naming the field.
 """
 
 from __future__ import annotations
@@ -105,52 +106,28 @@ def settings_from(schema: type[Schema], values: dict[str, Any]) -> Schema:
 
 
 def register_configs() -> None:
-    """Register the schemas with Hydra and the `ragbench_root` resolver with OmegaConf."""
+    """Register the root schema and every plugin's (`harness.plugins`) with Hydra, and the
+    `ragbench_root` resolver with OmegaConf."""
+    from harness import plugins
+
     if not OmegaConf.has_resolver("ragbench_root"):
         OmegaConf.register_new_resolver("ragbench_root", lambda: str(ROOT))
-    store = ConfigStore.instance()
-    store.store(name="base_config", node=Config)
-    for group, name, schema in _schemas():
-        store.store(group=group, name=name, node=schema)
-
-
-def _schemas() -> list[tuple[str, str, type]]:
-    """(group, name, dataclass) of every schema a YAML in `conf/` extends; each lives beside its
-    builder. Importing them imports no heavy library (torch, faiss, peft load when used)."""
-    from harness.costs import PricingConfig
-    from harness.datasets import AcmeDatasetConfig, JsonlDatasetConfig
-    from harness.datasets.hf import HfDatasetConfig
-    from harness.ingest.dataset import DocumentsDatasetConfig
-    from harness.models.llamacpp import LlamaCppModelConfig
-    from harness.models.openai_compatible import OpenAICompatibleModelConfig
-    from harness.models.transformers import TransformersModelConfig
-    from strategies.external import ExternalConfig
-    from strategies.finetune import FinetuneConfig
-    from strategies.finetune_rag import FinetuneRagConfig
-    from strategies.prompt import PromptConfig
-    from strategies.rag import RagConfig
-
-    return [
-        ("strategy", "base_prompt", PromptConfig),
-        ("strategy", "base_rag", RagConfig),
-        ("strategy", "base_finetune", FinetuneConfig),
-        ("strategy", "base_finetune_rag", FinetuneRagConfig),
-        ("strategy", "base_external", ExternalConfig),
-        ("model", "base_transformers", TransformersModelConfig),
-        ("model", "base_openai_compatible", OpenAICompatibleModelConfig),
-        ("model", "base_llamacpp", LlamaCppModelConfig),
-        ("dataset", "base_acme", AcmeDatasetConfig),
-        ("dataset", "base_jsonl", JsonlDatasetConfig),
-        ("dataset", "base_hf", HfDatasetConfig),
-        ("dataset", "base_documents", DocumentsDatasetConfig),
-        ("pricing", "base_pricing", PricingConfig),
-    ]
+    ConfigStore.instance().store(name="base_config", node=Config)
+    plugins.discover()
 
 
 def available(group: str, extra_dirs: tuple[Path, ...] = ()) -> list[str]:
-    """The choices of a config group: the YAML files in `conf/<group>/` and in `extra_dirs`."""
-    folders = (CONF_DIR, *extra_dirs)
+    """The choices of a config group: the YAML files in `conf/<group>/`, in installed plugins'
+    `conf/` folders and in `extra_dirs`."""
+    folders = (CONF_DIR, *_plugin_dirs(), *extra_dirs)
     return sorted({path.stem for folder in folders for path in (folder / group).glob("*.yaml")})
+
+
+def _plugin_dirs() -> list[Path]:
+    """Installed plugins' config folders, as `register_configs` last found them."""
+    from harness import plugins
+
+    return plugins.conf_dirs()
 
 
 def _searchpath_dirs(overrides: list[str]) -> tuple[Path, ...]:
@@ -239,7 +216,7 @@ def _key_of(override: str) -> str:
 
 
 def _groups(extra_dirs: tuple[Path, ...]) -> set[str]:
-    folders = [folder for folder in (CONF_DIR, *extra_dirs) if folder.is_dir()]
+    folders = [folder for folder in (CONF_DIR, *_plugin_dirs(), *extra_dirs) if folder.is_dir()]
     return {path.name for folder in folders for path in folder.iterdir() if path.is_dir()}
 
 

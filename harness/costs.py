@@ -9,6 +9,7 @@ from typing import Any
 from omegaconf import MISSING
 
 from harness.errors import HarnessError
+from harness.plugins import register_schema
 
 
 @dataclass
@@ -20,6 +21,9 @@ class PricingConfig:
     hardware_usd_per_hour: float = MISSING
     price_date: str = MISSING
     token_prices: dict[str, Any] = field(default_factory=dict)
+
+
+register_schema("pricing", "table", PricingConfig)
 
 
 @dataclass(frozen=True)

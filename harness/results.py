@@ -24,8 +24,6 @@ METRICS = "metrics.json"
 CONFIG = "config.yaml"
 SETUP = "setup.json"
 LOCK = ".lock"  # held by the process running the folder's cell
-# What a strategy declares it is (`strategies.Strategy`), recorded in setup.json for the report
-CAPABILITIES = ("uses_retrieval", "trains_weights")
 
 log = logging.getLogger(__name__)
 

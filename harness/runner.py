@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hydra.errors import InstantiationException
-from hydra.utils import get_object
 from hydra.utils import instantiate as hydra_instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
@@ -33,10 +32,12 @@ from harness.results import RunSummary
 from harness.rows import PredictionRow
 from harness.run_key import run_dir as keyed_run_dir
 from harness.run_settings import check_against_data, check_settings, split_questions
+from harness.strategy import needs_model as builder_needs_model
+from harness.strategy import recorded
 from harness.threads import set_torch_threads
 
-if TYPE_CHECKING:  # strategies build on the harness, never the reverse
-    from strategies import Answer
+if TYPE_CHECKING:
+    from harness.strategy import Answer
 
 log = logging.getLogger(__name__)
 
@@ -114,11 +115,12 @@ def _answer(
     """Prepare the strategy, then answer `remaining` batch by batch, flushing each batch."""
     _seed_everything(cfg.run.seed)
     log.info("torch threads: %d", set_torch_threads(cfg.run.threads))
-    # A strategy class may declare `needs_model = False` (strategy=external): no model is loaded.
-    needs_model = getattr(get_object(cfg.strategy._target_), "needs_model", True)
+    # a builder marked `needs_model=False` (strategy=external): no model is loaded
+    needs_model = builder_needs_model(cfg.strategy._target_)
     if needs_model and model is None:
         model = instantiate(cfg.model)
     strategy = instantiate(cfg.strategy, model=model if needs_model else None)
+    declared = recorded(strategy)  # checked before the setup cost is paid
     setup = strategy.prepare(train, dataset.corpus)
     # a strategy may check what it prepared against the whole dataset (strategy=external's file)
     if (check_dataset := getattr(strategy, "check_dataset", None)) is not None:
@@ -126,7 +128,6 @@ def _answer(
     setup_path = run_dir / results.SETUP
     here = machine.describe(getattr(model, "device", None) if needs_model else None)
     if not setup_path.is_file():  # the first preparation is the one whose cost was paid
-        declared = {key: bool(getattr(strategy, key, False)) for key in results.CAPABILITIES}
         write_json_atomic(setup_path, {**asdict(setup), **declared, "machine": here})
     else:
         _warn_if_another_machine(json.loads(setup_path.read_text()).get("machine"), here, run_dir)
@@ -217,9 +218,12 @@ def summarize(
 
 
 def instantiate(node: DictConfig, **kwargs: Any) -> Any:
-    """Hydra's instantiate, letting our own one-line errors through unwrapped."""
+    """Hydra's instantiate, letting our own one-line errors through unwrapped; `kwargs` go to
+    the builder as they are (Hydra would merge a dataclass, e.g. a model, into the config)."""
     try:
-        return hydra_instantiate(node, **kwargs)
+        if kwargs:
+            return hydra_instantiate(node, _partial_=True)(**kwargs)
+        return hydra_instantiate(node)
     except InstantiationException as error:
         if isinstance(error.__cause__, HarnessError):
             raise error.__cause__ from None

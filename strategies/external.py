@@ -2,7 +2,7 @@
 
 The file has the format `python -m harness.score` reads (`harness.score.read_answers`); its
 `answers` field is optional here, since the dataset gives the gold. No model is loaded
-(`needs_model`), so a run costs only the lookup.
+(`builder(needs_model=False)`), so a run costs only the lookup.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from omegaconf import MISSING
 
 from harness.datasets import Document, Question
 from harness.errors import HarnessError
-from harness.score import read_answers
+from harness.plugins import register_schema
 from harness.scoring.exact import normalize
-from strategies import Answer, SetupReport
+from harness.strategy import Answer, Capabilities, SetupReport, builder
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +29,12 @@ CONFIG_KEY = "strategy.answers_file"
 class ExternalConfig:
     """The schema of `conf/strategy/external.yaml`."""
 
-    _target_: str = "strategies.external.ExternalStrategy"
+    _target_: str = "strategies.external.build"
     name: str = "external"
     answers_file: str = MISSING
+
+
+register_schema("strategy", "external", ExternalConfig)
 
 
 @dataclass
@@ -44,17 +47,17 @@ class ExternalStrategy:
     harness cannot know: it counts as neither retrieving nor trained in the recommendation.
     """
 
-    needs_model: ClassVar[bool] = False  # the runner skips loading `cfg.model`
-    uses_retrieval: ClassVar[bool] = False
-    trains_weights: ClassVar[bool] = False
+    # no model is loaded; what the external system is, it does not say
+    capabilities: ClassVar[Capabilities] = Capabilities(needs_model=False)
 
     answers_file: str
     name: str = "external"
-    model: Any = None  # accepted so callers that pass one still work; never used
     rows: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def prepare(self, train: list[Question], corpus: list[Document]) -> SetupReport:
         """Read and validate the answers file (no setup cost)."""
+        from harness.score import read_answers  # it imports the report (pandas, matplotlib)
+
         rows = read_answers(self.answers_file, require_answers=False, config_key=CONFIG_KEY)
         self.rows = {row["id"]: row for row in rows}
         path = str(Path(self.answers_file).resolve())
@@ -110,6 +113,12 @@ class ExternalStrategy:
             latency_seconds=row.get("latency_seconds"),
             cost_usd=row.get("cost_usd"),
         )
+
+
+@builder(needs_model=False)
+def build(answers_file: str, name: str = "external", model: Any = None) -> ExternalStrategy:
+    """Builder for `conf/strategy/external.yaml`; `model` is accepted and never used."""
+    return ExternalStrategy(answers_file, name)
 
 
 def _golds(answers: Any) -> set[str]:

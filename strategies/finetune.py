@@ -21,9 +21,10 @@ from harness.config import settings_from
 from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
 from harness.models import ChatModel, Conversation, TrainableChatModel
+from harness.plugins import register_schema
 from harness.prompts import answer_text, conversation
+from harness.strategy import Answer, Capabilities, SetupReport
 from harness.training import TrainingSettings
-from strategies import Answer, SetupReport
 
 
 @dataclass
@@ -44,12 +45,14 @@ class FinetuneConfig:
     cache_dir: str = MISSING
 
 
+register_schema("strategy", "finetune", FinetuneConfig)
+
+
 @dataclass
 class FinetuneStrategy:
     """Train (or load) a LoRA adapter on the train questions; answer with the adapted model."""
 
-    uses_retrieval: ClassVar[bool] = False
-    trains_weights: ClassVar[bool] = True
+    capabilities: ClassVar[Capabilities] = Capabilities(trained_weights=True)
 
     model: ChatModel
     config: FinetuneConfig

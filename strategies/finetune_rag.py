@@ -23,7 +23,8 @@ from omegaconf import MISSING
 from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
 from harness.models import ChatModel
-from strategies import Answer, SetupReport
+from harness.plugins import register_schema
+from harness.strategy import Answer, Capabilities, SetupReport
 from strategies import finetune as finetune_strategy
 from strategies import rag as rag_strategy
 
@@ -43,12 +44,14 @@ class FinetuneRagConfig:
     rag: Any = MISSING
 
 
+register_schema("strategy", "finetune_rag", FinetuneRagConfig)
+
+
 @dataclass
 class FinetuneRagStrategy:
     """A finetune strategy and a rag strategy sharing one model: adapter first, then retrieval."""
 
-    uses_retrieval: ClassVar[bool] = True
-    trains_weights: ClassVar[bool] = True
+    capabilities: ClassVar[Capabilities] = Capabilities(retrieval=True, trained_weights=True)
 
     finetune: finetune_strategy.FinetuneStrategy
     rag: rag_strategy.RagStrategy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from omegaconf import MISSING
 
@@ -12,8 +12,9 @@ from harness.config import settings_from
 from harness.datasets import Document, Question
 from harness.errors import HarnessError
 from harness.models import ChatModel
+from harness.plugins import register_schema
 from harness.prompts import answer_text, conversation, pick_examples
-from strategies import Answer, SetupReport
+from harness.strategy import Answer, Capabilities, SetupReport
 
 
 @dataclass
@@ -33,12 +34,12 @@ class PromptConfig:
     policy: str | None = None
 
 
+register_schema("strategy", "prompt", PromptConfig)
+
+
 @dataclass
 class PromptStrategy:
     """Ask the model directly; few-shot examples come from the train split."""
-
-    uses_retrieval: ClassVar[bool] = False
-    trains_weights: ClassVar[bool] = False
 
     model: ChatModel
     config: PromptConfig
@@ -48,6 +49,11 @@ class PromptStrategy:
     def name(self) -> str:
         """The strategy's name in run folders and reports."""
         return self.config.name
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Prompting only; with the dataset's policy, the prompt is engineered (`prompting`)."""
+        return Capabilities(prompting=self.config.with_policy)
 
     def system_prompt(self) -> str:
         """The dataset's system prompt, then its policy when the strategy shows it."""

@@ -21,6 +21,7 @@ from harness.datasets import Document, Question
 from harness.embedders import load_embedder
 from harness.errors import HarnessError
 from harness.models import ChatModel
+from harness.plugins import register_schema
 from harness.prompts import Grounded, grounded_conversation
 from harness.retrieval import (
     Chunk,
@@ -31,7 +32,7 @@ from harness.retrieval import (
     set_search_parameters,
 )
 from harness.retrievers import Searcher, load_retriever, retriever_problem
-from strategies import Answer, SetupReport
+from harness.strategy import Answer, Capabilities, SetupReport
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,14 @@ class RagConfig:
     cache_dir: str = MISSING
 
 
+register_schema("strategy", "rag", RagConfig)
+
+
 @dataclass
 class RagStrategy:
     """Retrieve chunks for each question and answer from them under a grounded template."""
 
-    uses_retrieval: ClassVar[bool] = True
-    trains_weights: ClassVar[bool] = False
+    capabilities: ClassVar[Capabilities] = Capabilities(retrieval=True)
 
     model: ChatModel
     config: RagConfig

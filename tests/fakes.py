@@ -129,8 +129,12 @@ def write_fake_run(
     prepared = {
         "build_seconds": setup,
         "details": {},
-        "uses_retrieval": "rag" in strategy,
-        "trains_weights": "finetune" in strategy,
+        "capabilities": {
+            "needs_model": True,
+            "prompting": False,
+            "retrieval": "rag" in strategy,
+            "trained_weights": "finetune" in strategy,
+        },
     }
     if setup:  # the shape training.py records: train loss per logging step, validation per epoch
         prepared["loss_curve"] = {

@@ -17,8 +17,8 @@ from harness.errors import HarnessError
 from harness.models import Conversation
 from harness.models.transformers import TransformersChatModel, load_transformers
 from harness.runner import instantiate, run
+from harness.strategy import SetupReport
 from harness.training import TrainingSettings, encode
-from strategies import SetupReport
 from tests.fakes import examples
 from tests.helpers import compose_config, write_jsonl
 

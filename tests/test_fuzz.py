@@ -301,9 +301,9 @@ def test_unanswerable_only_split_reports_na_accuracy_not_zero(
         [{"cell": "prompt/tiny", "answerable_accuracy": None, "hallucination_rate": 1.0,
           "abstention_rate": 0.0}]
     )  # fmt: skip
-    assert recommendation(table, pd.DataFrame())[0].startswith(
-        "No cell was asked an answerable question"
-    )
+    decision = recommendation(table, pd.DataFrame())
+    assert decision.overview[0].startswith("No cell was asked an answerable question")
+    assert decision.decided_by == () and decision.cell is None
 
 
 def test_unset_dataset_file_is_one_line(tmp_path: Path) -> None:

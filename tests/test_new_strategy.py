@@ -18,15 +18,14 @@ MODULE = '''
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from strategies import Answer, SetupReport
+from harness.strategy import Answer, Capabilities, SetupReport
 
 
 @dataclass
 class OracleStrategy:
     """Answers with the gold answer: a stand-in for a strategy that reads documents."""
 
-    uses_retrieval: ClassVar[bool] = True
-    trains_weights: ClassVar[bool] = False
+    capabilities: ClassVar[Capabilities] = Capabilities(retrieval=True)
     name: str = "oracle"
 
     def prepare(self, train, corpus) -> SetupReport:
@@ -72,8 +71,8 @@ def test_a_strategy_from_two_new_files_reaches_summary_report_plots_and_advice(
     runs = Path(oracle["folder"]).parent
     write_report(runs)
     table = pd.read_csv(runs / "report.csv").set_index("cell")
-    assert table.loc["oracle/tiny", "uses_retrieval"] and table.loc["oracle/tiny", "documents_read"]
-    assert not table.loc["prompt/tiny", "uses_retrieval"]
+    assert table.loc["oracle/tiny", "retrieval"] and table.loc["oracle/tiny", "documents_read"]
+    assert not table.loc["prompt/tiny", "retrieval"]
     markdown = (runs / "report.md").read_text()
     assert "Most accurate: oracle/tiny at 100.0%" in markdown
     # prompt is the prompting baseline (3 answerable questions: too few to tell them apart)

@@ -16,14 +16,15 @@ import pytest
 from harness import results
 from harness.costs import build_pricing
 from harness.report import (
+    Decision,
     behaviour_table,
     comparison_table,
     load_runs,
     recommendation,
     significance_table,
-    verdict,
     write_report,
 )
+from harness.report.decision import Kind
 from harness.scoring import ScoringRules
 from tests.fakes import write_summary
 
@@ -40,10 +41,12 @@ def write_cell(
     kept: int | None = None,
     answerable: bool = True,
     seconds: float = 0.1,
+    prompting: bool | None = None,
 ) -> None:
     """A run of `strategy` whose first `correct` answers are right and first `kept` keep the
     check (no checks when `kept` is None), each answered in `seconds`; what it declares follows
-    the strategy's name here (the report reads only the declaration)."""
+    the strategy's name here (the report reads only the declaration), `prompting` too unless
+    given."""
     folder = root / strategy
     folder.mkdir()
     rows = []
@@ -57,18 +60,25 @@ def write_cell(
         rows.append({**row, "checks": CHECK} if kept is not None else row)
     (folder / results.PREDICTIONS).write_text("".join(json.dumps(r) + "\n" for r in rows))
     trains = strategy.startswith("finetune")
-    setup = {"build_seconds": 60.0 if trains else 0.0, "details": {},
-             "uses_retrieval": strategy.endswith("rag"), "trains_weights": trains}  # fmt: skip
+    declared = {"needs_model": True, "retrieval": strategy.endswith("rag"),
+                "trained_weights": trains,
+                "prompting": "policy" in strategy if prompting is None else prompting}  # fmt: skip
+    setup = {"build_seconds": 60.0 if trains else 0.0, "details": {}, "capabilities": declared}
     (folder / results.SETUP).write_text(json.dumps(setup))
     write_summary(folder, rows, [f"strategy={strategy}", "model.name=m"])
 
 
-def advice(root: Path) -> list[str]:
+def decide(root: Path) -> Decision:
     """The recommendation on the cells under `root`, as the report builds it."""
     runs, predictions = load_runs(root, rules=RULES, pricing=PRICING)
     table = comparison_table(runs)
     pairs = significance_table(runs, predictions)
     return recommendation(table, pairs, behaviour_table(runs, predictions))
+
+
+def advice(root: Path) -> list[str]:
+    """The recommendation's lines as the report shows them."""
+    return decide(root).lines()
 
 
 def question(lines: list[str], number: int) -> str:
@@ -79,14 +89,19 @@ def question(lines: list[str], number: int) -> str:
 def test_prompting_good_enough_decides_by_question_1(tmp_path: Path) -> None:
     write_cell(tmp_path, "prompt", correct=16, kept=18)
     write_cell(tmp_path, "rag", correct=17, kept=18)  # one question more: noise at 20
-    lines = advice(tmp_path)
+    decision = decide(tmp_path)
+    lines = decision.lines()
     assert question(lines, 1).startswith("Question 1, good enough with prompting? Yes: prompt/m")
     assert "not significant at this size" in question(lines, 1)
     assert "this pair detects about" in question(lines, 1)
     assert question(lines, 2).endswith("so knowledge needs no retrieval.")
     assert lines[-1].startswith("Decided by question 1: prompting is good enough: prompt/m, $")
     assert "per 1,000 questions, setup $0.0000" in lines[-1]
-    assert verdict(lines) == lines[-1]
+    assert decision.verdict == lines[-1]
+    assert (decision.decided_by, decision.cell, decision.kind) == ((1,), "prompt/m", Kind.PROMPTING)
+    assert decision.question(1).reply == "yes" and decision.question(1).cell == "prompt/m"
+    assert decision.question(2).reply == "no"
+    assert decision.needs == {"knowledge": Kind.PROMPTING, "behaviour": Kind.PROMPTING}
 
 
 def test_a_knowledge_gap_closed_by_retrieval_decides_by_question_2(tmp_path: Path) -> None:
@@ -94,13 +109,19 @@ def test_a_knowledge_gap_closed_by_retrieval_decides_by_question_2(tmp_path: Pat
     write_cell(tmp_path, "rag", correct=18)
     write_cell(tmp_path, "finetune", correct=4)
     write_cell(tmp_path, "finetune_rag", correct=19)  # not significantly better than rag
-    lines = advice(tmp_path)
+    decision = decide(tmp_path)
+    lines = decision.lines()
     assert lines[0].startswith("Most accurate: finetune_rag/m at 95.0%")
     assert question(lines, 1).startswith("Question 1, good enough with prompting? No: on knowledge")
     assert "trails finetune_rag/m by 85.0 points" in question(lines, 1)
     assert "Yes, prompting leaves a gap, and retrieval closes it: rag/m" in question(lines, 2)
     # the simpler of the two cells that close the gap
     assert lines[-1].startswith("Decided by question 2: retrieval for knowledge: rag/m, $")
+    assert (decision.decided_by, decision.cell, decision.kind) == ((2,), "rag/m", Kind.RETRIEVAL)
+    assert decision.question(1).reply == "no" and decision.question(2).reply == "yes"
+    assert decision.question(3).reply == "not measured" and decision.needs == {
+        "knowledge": Kind.RETRIEVAL
+    }
 
 
 def test_the_verdict_names_a_cell_closing_the_same_gaps_that_is_cheaper_at_volume(
@@ -121,7 +142,9 @@ def test_without_checks_the_verdict_rests_on_knowledge_and_says_so(tmp_path: Pat
     write_cell(tmp_path, "prompt", correct=0)
     write_cell(tmp_path, "rag", correct=5)
     write_cell(tmp_path, "finetune", correct=19)
-    lines = advice(tmp_path)
+    decision = decide(tmp_path)
+    lines = decision.lines()
+    assert decision.question(2).kind == Kind.FINE_TUNING and decision.cell == "finetune/m"
     assert not any(line.startswith("Behaviour:") for line in lines)
     assert question(lines, 3).endswith("Not measured: no question carries behaviour checks.")
     assert "retrieval alone does not close it: rag/m" in question(lines, 2)
@@ -133,7 +156,11 @@ def test_a_behaviour_gap_closed_by_the_policy_prompt_decides_by_question_1(tmp_p
     write_cell(tmp_path, "prompt", correct=15, kept=2)
     write_cell(tmp_path, "prompt_policy", correct=15, kept=19)
     write_cell(tmp_path, "rag", correct=16, kept=3)
-    lines = advice(tmp_path)
+    decision = decide(tmp_path)
+    lines = decision.lines()
+    # the policy prompt declares `prompting` and is still of the prompting kind
+    assert (decision.decided_by, decision.cell) == ((1,), "prompt_policy/m")
+    assert decision.kind == Kind.PROMPTING and decision.question(3).reply == "no"
     assert lines[1].startswith("Behaviour: prompt_policy/m keeps every check on 95.0%")
     assert "Yes: prompt_policy/m is not significantly worse than any cell" in question(lines, 1)
     assert question(lines, 3).startswith(
@@ -148,7 +175,10 @@ def test_a_behaviour_gap_prompting_cannot_close_decides_by_question_3(tmp_path: 
     write_cell(tmp_path, "prompt", correct=15, kept=2)
     write_cell(tmp_path, "prompt_policy", correct=15, kept=4)
     write_cell(tmp_path, "finetune", correct=15, kept=19)
-    lines = advice(tmp_path)
+    decision = decide(tmp_path)
+    lines = decision.lines()
+    assert (decision.decided_by, decision.cell) == ((3,), "finetune/m")
+    assert decision.question(3).reply == "yes" and decision.question(3).kind == Kind.FINE_TUNING
     assert "on knowledge prompt/m is not significantly worse than any cell" in question(lines, 1)
     assert "on behaviour the best prompting cell, prompt_policy/m" in question(lines, 1)
     assert "Yes, prompting leaves a gap, and fine-tuning closes it: finetune/m" in question(
@@ -164,7 +194,10 @@ def test_both_gaps_decide_by_questions_2_and_3(tmp_path: Path) -> None:
     write_cell(tmp_path, "rag", correct=18, kept=3)
     write_cell(tmp_path, "finetune", correct=4, kept=19)
     write_cell(tmp_path, "finetune_rag", correct=18, kept=19)
-    lines = advice(tmp_path)
+    decision = decide(tmp_path)
+    lines = decision.lines()
+    assert (decision.decided_by, decision.cell) == ((2, 3), "finetune_rag/m")
+    assert decision.kind == Kind.FINE_TUNING_WITH_RETRIEVAL
     assert "retrieval closes it: rag/m" in question(lines, 2)
     assert "fine-tuning closes it: finetune/m" in question(lines, 3)
     assert lines[-1].startswith(
@@ -177,7 +210,10 @@ def test_when_no_cell_closes_both_gaps_the_verdict_names_one_for_each(tmp_path: 
     write_cell(tmp_path, "prompt", correct=2, kept=2)
     write_cell(tmp_path, "rag", correct=18, kept=3)
     write_cell(tmp_path, "finetune", correct=4, kept=19)
-    lines = advice(tmp_path)
+    decision = decide(tmp_path)
+    lines = decision.lines()
+    assert decision.decided_by == (2, 3) and decision.cell is None and decision.kind is None
+    assert decision.needs == {"knowledge": Kind.RETRIEVAL, "behaviour": Kind.FINE_TUNING}
     assert lines[-1] == (
         "Decided by questions 2 and 3: retrieval for knowledge, fine-tuning for behaviour, but no "
         "cell here closes both (rag/m closes knowledge, finetune/m closes behaviour); measure a "
@@ -197,7 +233,9 @@ def test_without_answerable_questions_behaviour_decides(tmp_path: Path) -> None:
 def test_without_answerable_questions_or_checks_nothing_decides(tmp_path: Path) -> None:
     write_cell(tmp_path, "prompt", correct=0, answerable=False)
     write_cell(tmp_path, "finetune", correct=0, answerable=False)
-    lines = advice(tmp_path)
+    decision = decide(tmp_path)
+    lines = decision.lines()
+    assert decision.decided_by == () and decision.questions == () and decision.cell is None
     assert lines[0].startswith("No cell was asked an answerable question")
     assert not any(line.startswith("Question") for line in lines)
     assert lines[-1].startswith("Decided by none of the three questions")
@@ -210,3 +248,33 @@ def test_the_report_logs_its_verdict(tmp_path: Path, caplog: pytest.LogCaptureFi
         write_report(tmp_path, rules=RULES, pricing=PRICING)
     assert "recommendation: Decided by question 2: retrieval for knowledge: rag/m" in caplog.text
     assert "- Decided by question 2" in (tmp_path / "report.md").read_text()
+
+
+def test_a_prompting_flag_does_not_move_a_cell_between_kinds(tmp_path: Path) -> None:
+    """rag with a policy prompt declares prompting and retrieval: still the retrieval kind, so
+    question 1 is not asked of it and question 2 names it as retrieval."""
+    write_cell(tmp_path, "rag", correct=18, prompting=True)
+    write_cell(tmp_path, "finetune", correct=18)
+    decision = decide(tmp_path)
+    assert decision.question(1).reply == "not asked"
+    assert decision.question(2).kind == Kind.RETRIEVAL and decision.question(2).cell == "rag/m"
+    assert (decision.decided_by, decision.cell, decision.kind) == ((2,), "rag/m", Kind.RETRIEVAL)
+
+
+def test_a_run_recorded_before_capabilities_were_one_object_keeps_its_kind(
+    tmp_path: Path,
+) -> None:
+    """setup.json's old keys (`uses_retrieval`, `trains_weights`) are read as capabilities."""
+    write_cell(tmp_path, "prompt", correct=2)
+    write_cell(tmp_path, "rag", correct=18)
+    setup = tmp_path / "rag" / results.SETUP
+    old = {k: v for k, v in json.loads(setup.read_text()).items() if k != "capabilities"}
+    setup.write_text(json.dumps({**old, "uses_retrieval": True, "trains_weights": False}))
+    decision = decide(tmp_path)
+    assert (decision.decided_by, decision.cell, decision.kind) == ((2,), "rag/m", Kind.RETRIEVAL)
+
+
+def test_kinds_are_ordered_by_what_they_add() -> None:
+    assert [kind.label for kind in sorted(Kind, reverse=True)] == [
+        "fine-tuning with retrieval", "fine-tuning", "retrieval", "prompting"
+    ]  # fmt: skip

@@ -19,7 +19,6 @@ from harness.report import (
     significance_table,
     write_report,
 )
-from harness.results import CAPABILITIES
 from harness.scoring import ScoringRules
 from tests.fakes import write_fake_run, write_summary
 
@@ -71,7 +70,9 @@ def test_recommendation_follows_the_numbers(fake_results: Path) -> None:
     pairs = significance_table(runs, predictions)
     (pair,) = pairs.itertuples()
     assert pair.p_value == pytest.approx(2 * 0.5**8)  # 8 discordant answerable questions
-    advice = recommendation(comparison_table(runs), pairs)
+    decision = recommendation(comparison_table(runs), pairs)
+    advice = decision.lines()
+    assert (decision.decided_by, decision.cell) == ((2,), "rag/m")
     assert advice[0].startswith("Most accurate: rag/m at 80.0%")
     (first,) = [line for line in advice if line.startswith("Question 1,")]
     assert "No: on knowledge the best prompting cell, prompt/m (0.0%" in first
@@ -84,8 +85,9 @@ def test_recommendation_follows_the_numbers(fake_results: Path) -> None:
     runs, predictions = load_runs(fake_results, rules=strict, pricing=PRICING)
     table = comparison_table(runs)
     assert table["answerable_accuracy"].tolist() == [0.0, 0.0]
-    advice = recommendation(table, significance_table(runs, predictions))
-    assert advice[-1].startswith("Decided by question 1: prompting is good enough: prompt/m")
+    decision = recommendation(table, significance_table(runs, predictions))
+    assert (decision.decided_by, decision.cell) == ((1,), "prompt/m")
+    assert decision.verdict.startswith("Decided by question 1: prompting is good enough: prompt/m")
 
 
 def test_a_sweep_folder_reports_on_the_cells_it_lists(fake_results: Path, tmp_path: Path) -> None:
@@ -101,12 +103,12 @@ def test_a_run_from_before_strategies_declared_their_kind_is_flagged(
     fake_results: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     setup = fake_results / "acme-rag" / "setup.json"
-    old = {k: v for k, v in json.loads(setup.read_text()).items() if k not in CAPABILITIES}
+    old = {k: v for k, v in json.loads(setup.read_text()).items() if k != "capabilities"}
     setup.write_text(json.dumps(old))
     with caplog.at_level(logging.WARNING, logger="harness.report"):
         runs, _ = load_runs(fake_results, rules=RULES, pricing=PRICING)
     table = comparison_table(runs).set_index("strategy")
-    assert not table.loc["rag", "uses_retrieval"]  # what the advice then assumes
+    assert not table.loc["rag", "retrieval"]  # what the advice then assumes
     assert "acme-rag was run before strategies declared what they are" in caplog.text
     assert "acme-prompt was run before" not in caplog.text
 

@@ -37,6 +37,7 @@ from harness.datasets.jsonl_file import (
     warn_unknown_fields,
 )
 from harness.errors import HarnessError
+from harness.plugins import register_schema
 from harness.scoring.behaviour import Check, parse_checks
 from harness.scoring.correctness import words
 
@@ -113,6 +114,9 @@ class JsonlDatasetConfig:
     policy: str | None = None  # rules strategy=prompt_policy adds to the system prompt
 
 
+register_schema("dataset", "jsonl", JsonlDatasetConfig)
+
+
 @dataclass
 class AcmeDatasetConfig:
     """The built-in fictional product documentation."""
@@ -131,6 +135,9 @@ class AcmeDatasetConfig:
     system_prompt: str = NEUTRAL_SYSTEM_PROMPT
     abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
     policy: str | None = None  # rules strategy=prompt_policy adds to the system prompt
+
+
+register_schema("dataset", "acme", AcmeDatasetConfig)
 
 
 def load_jsonl(

@@ -16,6 +16,7 @@ from harness.datasets import (
     Question,
     validate,
 )
+from harness.plugins import register_schema
 
 
 @dataclass
@@ -38,6 +39,9 @@ class HfDatasetConfig:
     system_prompt: str = NEUTRAL_SYSTEM_PROMPT
     abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
     policy: str | None = None  # rules strategy=prompt_policy adds to the system prompt
+
+
+register_schema("dataset", "hf", HfDatasetConfig)
 
 
 def load_hf(name: str, path: str, **settings: Any) -> Dataset:

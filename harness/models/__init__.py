@@ -2,8 +2,10 @@
 
 `conf/model/*.yaml` names a builder in `_target_`: `harness.models.transformers.load_transformers`
 (local weights), `harness.models.openai_compatible.load_openai_compatible` (an HTTP API) or
-`harness.models.llamacpp.load_llamacpp` (a GGUF file run in-process). Backends are imported only
-when a config names them, so `model=gpt-4o-mini` never imports torch.
+`harness.models.llamacpp.load_llamacpp` (a GGUF file run in-process). Every backend module is
+imported at start to register its schema (`harness.plugins`) and imports its heavy libraries
+where it uses them, so `model=gpt-4o-mini` never imports torch. How to add a backend:
+docs/extending/backend.md.
 """
 
 from __future__ import annotations

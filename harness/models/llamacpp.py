@@ -22,6 +22,7 @@ from harness.config import settings_from
 from harness.errors import HarnessError
 from harness.models import Conversation, Generation
 from harness.models.transformers import packaged_file
+from harness.plugins import register_schema
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,9 @@ class LlamaCppModelConfig:
     max_new_tokens: int = 48
     batch_size: int = 8
     seed: int = 0
+
+
+register_schema("model", "llamacpp", LlamaCppModelConfig)
 
 
 class LlamaCppChatModel:

@@ -21,6 +21,7 @@ from omegaconf import MISSING
 from harness.config import settings_from
 from harness.errors import HarnessError
 from harness.models import Conversation, Generation
+from harness.plugins import register_schema
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,9 @@ class OpenAICompatibleModelConfig:
     extra_body: dict[str, Any] = field(default_factory=dict)
     seed: int | None = 0
     cache_dir: str = "~/.cache/ragbench"  # a packaged tokenizer is converted here
+
+
+register_schema("model", "openai_compatible", OpenAICompatibleModelConfig)
 
 
 class OpenAICompatibleChatModel:

@@ -22,6 +22,7 @@ from omegaconf import MISSING
 from harness.config import settings_from
 from harness.errors import HarnessError
 from harness.models import Conversation, Generation, resolve_device, resolve_dtype
+from harness.plugins import register_schema
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,9 @@ class TransformersModelConfig:
     cache_dir: str = (
         "~/.cache/ragbench"  # where a packaged GGUF is converted; conf: paths.cache_dir
     )
+
+
+register_schema("model", "transformers", TransformersModelConfig)
 
 
 class TransformersChatModel:

@@ -6,9 +6,9 @@ generations (`predictions.jsonl`, `setup.json`) with today's scoring rules and p
 plus any `scoring.*` / `pricing.*` overrides given after the folder), never read back from a
 run's `metrics.json`; the notebook calls the same functions.
 
-The package: `tables` (per cell, per pair), `recommendation`, `plots`, `render` (Markdown, HTML,
-CSV, each escaping what came from users and models) and `sweep_callback` (the Hydra callback that
-reports at the end of a multirun).
+The package: `tables` (per cell, per pair), `recommendation` (computes a `decision.Decision`),
+`plots`, `render` (Markdown, HTML, CSV, each escaping what came from users and models) and
+`sweep_callback` (the Hydra callback that reports at the end of a multirun).
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from harness.errors import HarnessError
 from harness.evaluate import evaluate
 from harness.files import write_text_atomic
 from harness.report.answers import answers_page
+from harness.report.decision import Decision
 from harness.report.distillation import distillation_section
 from harness.report.plots import make_plots
-from harness.report.recommendation import recommendation, verdict
+from harness.report.recommendation import recommendation
 from harness.report.render import Page, csv_safe, html_page, markdown_page, scorer_note
 from harness.report.sweep_callback import CELLS
 from harness.report.tables import (
@@ -39,8 +40,10 @@ from harness.report.tables import (
     significance_table,
 )
 from harness.scoring import ScoringRules
+from harness.strategy import capabilities_of
 
 __all__ = [
+    "Decision",
     "behaviour_table",
     "comparison_table",
     "current_settings",
@@ -48,7 +51,6 @@ __all__ = [
     "make_plots",
     "recommendation",
     "significance_table",
-    "verdict",
     "write_report",
 ]
 
@@ -75,15 +77,16 @@ def write_report(
     pairs = significance_table(runs, predictions)
     behaviour_pairs = behaviour_table(runs, predictions)
     plots = make_plots(runs, predictions, table, folder)
-    advice = [*apart, *recommendation(table, pairs, behaviour_pairs)]
+    decision = recommendation(table, pairs, behaviour_pairs, notes=tuple(apart))
     write_text_atomic(folder / "report.csv", csv_safe(table).to_csv(index=False))
-    page = Page(table, pairs, advice, plots, scorer_note(runs), behaviour_pairs,
+    # the decision is rendered last, into lines; nothing reads those lines back
+    page = Page(table, pairs, decision.lines(), plots, scorer_note(runs), behaviour_pairs,
                 distillation_section(runs, table))  # fmt: skip
     write_text_atomic(folder / "report.md", markdown_page(page))
     write_text_atomic(folder / "report.html", html_page(page))
     write_text_atomic(folder / "answers.html", answers_page(predictions, list(runs["cell"])))
-    if decided := verdict(advice):  # the line a sweep prints at its end
-        log.info("recommendation: %s", decided)
+    if decision.verdict:  # the line a sweep prints at its end
+        log.info("recommendation: %s", decision.verdict)
     return folder / "report.md"
 
 
@@ -210,7 +213,7 @@ def load_runs(
                         "command again to answer its questions", path.parent,
                         results.PREDICTIONS)  # fmt: skip
             continue
-        if setup and not any(key in setup for key in results.CAPABILITIES):
+        if setup and capabilities_of(setup) is None:
             log.warning("%s was run before strategies declared what they are; the advice counts "
                         "it as prompting; run its command again for a run that declares it",
                         path.parent)  # fmt: skip

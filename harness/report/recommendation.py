@@ -9,9 +9,9 @@ answered from the measured figures and the paired tests of the report:
   checks, behaviour (answers that keep every check); an axis nobody measured is left out;
 - a cell *closes* an axis when no cell on the same questions is significantly better on it
   (McNemar, Holm-corrected across the report's pairs: the tables' `significant`);
-- a cell's kind comes from what its strategy declared (`uses_retrieval`, `trains_weights`),
-  never from its name, ordered by what it adds: prompting (neither; with or without a policy),
-  retrieval (reads documents, no training), fine-tuning, fine-tuning with retrieval;
+- a cell's kind comes from the capabilities its strategy declared (`decision.kind_of`), never
+  from its name, ordered by what it adds: prompting (with or without a policy), retrieval
+  (reads documents, no training), fine-tuning, fine-tuning with retrieval;
 - question 1 (good enough with prompting?) is yes when one prompting cell closes both axes;
 - question 2 (a knowledge gap: retrieval?) names the simplest kind that closes knowledge:
   prompting (no gap), retrieval, or, when retrieval does not, fine-tuning;
@@ -22,7 +22,7 @@ answered from the measured figures and the paired tests of the report:
   question 2, 3, or 2 and 3, by which axes needed more than prompting. When no cell closes both,
   the simplest closer of each axis is named and the missing combination said.
 
-The last line always starts with "Decided by": it is the one-line verdict (`verdict`).
+The result is a `decision.Decision`; its verdict always starts with "Decided by".
 """
 
 from __future__ import annotations
@@ -33,10 +33,15 @@ from typing import Any
 import pandas as pd
 
 from harness import stats
+from harness.report.decision import Answered, Decision, Kind
+from harness.report.decision import kind_of as _kind
+from harness.report.overview import figures, pct
 
-PROMPTING, RETRIEVAL, FINE_TUNING, FINE_TUNING_WITH_RETRIEVAL = range(4)
-KINDS = ("prompting", "retrieval", "fine-tuning", "fine-tuning with retrieval")
+PROMPTING, RETRIEVAL = Kind.PROMPTING, Kind.RETRIEVAL
 DECIDED = "Decided by"
+Q1 = "good enough with prompting?"
+Q2 = "a knowledge gap, closed by retrieval?"
+Q3 = "a behaviour gap prompting cannot close, closed by fine-tuning?"
 
 
 @dataclass(frozen=True)
@@ -58,11 +63,14 @@ class _Axis:
 
 
 def recommendation(
-    table: pd.DataFrame, pairs: pd.DataFrame, behaviour_pairs: pd.DataFrame | None = None
-) -> list[str]:
-    """The guide's three questions on both axes, one line each, then the one that decided."""
+    table: pd.DataFrame,
+    pairs: pd.DataFrame,
+    behaviour_pairs: pd.DataFrame | None = None,
+    notes: tuple[str, ...] = (),
+) -> Decision:
+    """The guide's three questions on both axes, each answered, and the one that decided."""
     if table.empty:
-        return []
+        return Decision(notes=notes)
     knowledge = _Axis(
         "knowledge", "answerable_accuracy", pairs, bool(table["answerable_accuracy"].notna().any())
     )
@@ -73,41 +81,61 @@ def recommendation(
         pd.DataFrame() if behaviour_pairs is None else behaviour_pairs,
         checked,
     )
-    lines = _overview(table, knowledge, behaviour)
+    overview = tuple(figures(table, knowledge.measured, behaviour.measured))
     if not knowledge.measured and not behaviour.measured:
-        return [
-            *lines,
-            f"{DECIDED} none of the three questions: no cell was asked an answerable "
-            "question and no question carries behaviour checks, so nothing measured ranks "
-            "them.",
-        ]
+        return Decision(
+            overview,
+            verdict=f"{DECIDED} none of the three questions: no cell was asked an answerable "
+            "question and no question carries behaviour checks, so nothing measured ranks them.",
+            notes=notes,
+        )
     cells = list(table.itertuples(index=False))
-    lines += [
+    questions = (
         _question_1(cells, knowledge, behaviour),
         _question_2(cells, knowledge),
         _question_3(cells, behaviour),
-        _decision(cells, knowledge, behaviour),
-    ]
-    return lines
+    )
+    axes = [axis for axis in (knowledge, behaviour) if axis.measured]
+    needs = {axis.name: _kind(_simplest(_closers(cells, axis), [axis])) for axis in axes}
+    both = [c for c in cells if all(_closes(a, c) for a in axes)]
+    chosen = _simplest(both, axes)
+    decided_by = _decided_by(chosen, needs)
+    return Decision(
+        overview,
+        questions,
+        decided_by,
+        cell=None if chosen is None else chosen.cell,
+        kind=None if chosen is None else _kind(chosen),
+        needs=needs,
+        verdict=_verdict(cells, axes, needs, both, chosen, decided_by),
+        notes=notes,
+    )
 
 
-def verdict(advice: list[str]) -> str | None:
-    """The one-line verdict of the advice: its "Decided by ..." line (None for an empty report)."""
-    return next((line for line in reversed(advice) if line.startswith(DECIDED)), None)
+def _decided_by(chosen: Any, needs: dict[str, Kind]) -> tuple[int, ...]:
+    """Question 1 when prompting does, else 2 (knowledge) and/or 3 (behaviour) by which axes
+    needed more than prompting."""
+    wanting = [name for name, need in needs.items() if need != PROMPTING]
+    if (chosen is not None and _kind(chosen) == PROMPTING) or not wanting:
+        return (1,)
+    return tuple(2 if name == "knowledge" else 3 for name in wanting)
 
 
-def _question_1(cells: list[Any], knowledge: _Axis, behaviour: _Axis) -> str:
-    ask = "Question 1, good enough with prompting?"
+def _question_1(cells: list[Any], knowledge: _Axis, behaviour: _Axis) -> Answered:
     prompting = [c for c in cells if _kind(c) == PROMPTING]
     if not prompting:
-        return f"{ask} Not asked: no cell prompts without retrieval or fine-tuning."
+        return Answered(
+            1, Q1, "not asked", None, None,
+            "Not asked: no cell prompts without retrieval or fine-tuning.",
+        )  # fmt: skip
     axes = [axis for axis in (knowledge, behaviour) if axis.measured]
     enough = _simplest([c for c in prompting if all(_closes(a, c) for a in axes)], axes)
     if enough is not None:
         found = "; ".join(
             f"on {a.name} {a.shown(enough)}, {_against_best(a, enough, cells)}" for a in axes
         )
-        return f"{ask} Yes: {enough.cell} is not significantly worse than any cell: {found}."
+        found = f"Yes: {enough.cell} is not significantly worse than any cell: {found}."
+        return Answered(1, Q1, "yes", enough.cell, PROMPTING, found)
     found = []
     for axis in axes:
         closer = _simplest([c for c in prompting if _closes(axis, c)], [axis])
@@ -120,24 +148,26 @@ def _question_1(cells: list[Any], knowledge: _Axis, behaviour: _Axis) -> str:
                 f"on {axis.name} the best prompting cell, {best.cell} "
                 f"({axis.shown(best)}), {_trails(axis, best)}"
             )
-    return f"{ask} No: {'; '.join(found)}."
+    return Answered(1, Q1, "no", None, None, f"No: {'; '.join(found)}.")
 
 
-def _question_2(cells: list[Any], axis: _Axis) -> str:
-    ask = "Question 2, a knowledge gap, closed by retrieval?"
+def _question_2(cells: list[Any], axis: _Axis) -> Answered:
     if not axis.measured:
-        return f"{ask} Not measured: no cell was asked an answerable question."
+        text = "Not measured: no cell was asked an answerable question."
+        return Answered(2, Q2, "not measured", None, None, text)
     closer = _simplest(_closers(cells, axis), [axis])
     need = _kind(closer)
     if need == PROMPTING:
-        return (
-            f"{ask} No: prompting ({closer.cell}, {axis.shown(closer)}) is not significantly "
-            "less accurate than any cell, so knowledge needs no retrieval."
-        )
+        return Answered(
+            2, Q2, "no", closer.cell, need,
+            f"No: prompting ({closer.cell}, {axis.shown(closer)}) is not significantly "
+            "less accurate than any cell, so knowledge needs no retrieval.",
+        )  # fmt: skip
     gap = _gap(cells, axis)
     if need == RETRIEVAL:
         against = _against_best(axis, closer, cells)
-        return f"{ask} {gap}retrieval closes it: {closer.cell} at {axis.shown(closer)}, {against}."
+        text = f"{gap}retrieval closes it: {closer.cell} at {axis.shown(closer)}, {against}."
+        return Answered(2, Q2, "yes", closer.cell, need, text)
     retrieval = _best([c for c in cells if _kind(c) == RETRIEVAL], axis)
     alone = (
         f"retrieval alone does not close it: {retrieval.cell} ({axis.shown(retrieval)}) "
@@ -145,18 +175,19 @@ def _question_2(cells: list[Any], axis: _Axis) -> str:
         if retrieval is not None
         else "no cell retrieves without fine-tuning"
     )
-    return f"{ask} {gap}{alone}; {KINDS[need]} closes it: {closer.cell} ({axis.shown(closer)})."
+    text = f"{gap}{alone}; {need.label} closes it: {closer.cell} ({axis.shown(closer)})."
+    return Answered(2, Q2, "yes", closer.cell, need, text)
 
 
-def _question_3(cells: list[Any], axis: _Axis) -> str:
-    ask = "Question 3, a behaviour gap prompting cannot close, closed by fine-tuning?"
+def _question_3(cells: list[Any], axis: _Axis) -> Answered:
     if not axis.measured:
-        return f"{ask} Not measured: no question carries behaviour checks."
+        text = "Not measured: no question carries behaviour checks."
+        return Answered(3, Q3, "not measured", None, None, text)
     closer = _simplest(_closers(cells, axis), [axis])
     need = _kind(closer)
     if need == PROMPTING:
         line = (
-            f"{ask} No: prompting closes it: {closer.cell} keeps every check on "
+            f"No: prompting closes it: {closer.cell} keeps every check on "
             f"{pct(axis.value(closer))} of the checked questions, not significantly below "
             "any cell"
         )
@@ -165,19 +196,24 @@ def _question_3(cells: list[Any], axis: _Axis) -> str:
         if worst is not None:
             kept = pct(axis.value(worst))
             line += f", while {worst.cell} keeps {kept}: the prompt makes the difference"
-        return line + "."
+        return Answered(3, Q3, "no", closer.cell, need, line + ".")
     gap = _gap(cells, axis)
-    return (
-        f"{ask} {gap}{KINDS[need]} closes it: {closer.cell} keeps every check on "
+    text = (
+        f"{gap}{need.label} closes it: {closer.cell} keeps every check on "
         f"{pct(axis.value(closer))}, {_against_best(axis, closer, cells)}."
     )
+    return Answered(3, Q3, "yes", closer.cell, need, text)
 
 
-def _decision(cells: list[Any], knowledge: _Axis, behaviour: _Axis) -> str:
-    axes = [axis for axis in (knowledge, behaviour) if axis.measured]
-    both = [c for c in cells if all(_closes(a, c) for a in axes)]
-    chosen = _simplest(both, axes)
-    needs = {axis.name: _kind(_simplest(_closers(cells, axis), [axis])) for axis in axes}
+def _verdict(
+    cells: list[Any],
+    axes: list[_Axis],
+    needs: dict[str, Kind],
+    both: list[Any],
+    chosen: Any,
+    decided_by: tuple[int, ...],
+) -> str:
+    """The one-line verdict: the questions that decided, the cell, what it costs."""
     if chosen is not None and _kind(chosen) == PROMPTING:
         return f"{DECIDED} question 1: prompting is good enough: {_costs(chosen, both)}."
     wanting = [name for name, need in needs.items() if need != PROMPTING]
@@ -191,9 +227,9 @@ def _decision(cells: list[Any], knowledge: _Axis, behaviour: _Axis) -> str:
             f"{DECIDED} question 1: prompting closes each axis but no prompting cell closes "
             f"both: {which}."
         )
-    questions = " and ".join(str(2 if name == "knowledge" else 3) for name in wanting)
-    label = "questions" if len(wanting) > 1 else "question"
-    needed = ", ".join(f"{KINDS[needs[name]]} for {name}" for name in wanting)
+    questions = " and ".join(str(number) for number in decided_by)
+    label = "questions" if len(decided_by) > 1 else "question"
+    needed = ", ".join(f"{needs[name].label} for {name}" for name in wanting)
     if chosen is None:
         each = ", ".join(
             f"{_simplest(_closers(cells, axis), [axis]).cell} closes {axis.name}" for axis in axes
@@ -203,59 +239,8 @@ def _decision(cells: list[Any], knowledge: _Axis, behaviour: _Axis) -> str:
             "measure a cell that combines them."
         )
     kind = _kind(chosen)
-    aside = f" ({KINDS[kind]})" if kind not in (needs[name] for name in wanting) else ""
+    aside = f" ({kind.label})" if kind not in (needs[name] for name in wanting) else ""
     return f"{DECIDED} {label} {questions}: {needed}: {_costs(chosen, both, aside)}."
-
-
-def _overview(table: pd.DataFrame, knowledge: _Axis, behaviour: _Axis) -> list[str]:
-    """The figures the questions rest on: the most accurate, the most compliant, the safest."""
-    lines = []
-    if knowledge.measured:
-        best = table.sort_values("answerable_accuracy", ascending=False).iloc[0]
-        lines.append(
-            f"Most accurate: {best.cell} at {pct(best.answerable_accuracy)} on answerable "
-            f"questions ({pct(best.accuracy_ci_low)}-{pct(best.accuracy_ci_high)}, 95 % CI), "
-            f"${best.cost_per_1k_questions_usd:.4f} per 1,000 questions, setup "
-            f"${best.setup_usd:.4f}."
-        )
-    else:
-        lines.append(
-            "No cell was asked an answerable question, so accuracy cannot rank them; "
-            "compare abstention and hallucination instead."
-        )
-    if behaviour.measured:
-        ranked = table[table["behaviour"].notna()].sort_values("behaviour")
-        best, worst = ranked.iloc[-1], ranked.iloc[0]
-        line = (
-            f"Behaviour: {best.cell} keeps every check on {pct(best.behaviour)} of the "
-            f"checked questions ({pct(best.behaviour_ci_low)}-{pct(best.behaviour_ci_high)}, "
-            "95 % CI)"
-        )
-        if worst.cell != best.cell:
-            line += f", {worst.cell} on {pct(worst.behaviour)}"
-        lines.append(line + ".")
-    return lines + _hallucination_note(table)
-
-
-def _hallucination_note(table: pd.DataFrame) -> list[str]:
-    safest = table.sort_values("hallucination_rate").iloc[0]
-    worst = table.sort_values("hallucination_rate").iloc[-1]
-    if safest.hallucination_rate == worst.hallucination_rate:  # one cell, or all alike
-        return []
-    abstention = (
-        f", {pct(safest.abstention_rate)} abstention on unanswerable"
-        if not pd.isna(safest.abstention_rate)
-        else ""
-    )
-    return [
-        f"Fewest confident wrong answers: {safest.cell} ({pct(safest.hallucination_rate)} "
-        f"hallucinated{abstention}) against {worst.cell} ({pct(worst.hallucination_rate)})."
-    ]
-
-
-def _kind(cell: Any) -> int:
-    """The cell's kind by what its strategy declared: PROMPTING ... FINE_TUNING_WITH_RETRIEVAL."""
-    return 2 * bool(cell.trains_weights) + bool(cell.uses_retrieval)
 
 
 def _rival(axis: _Axis, cell: Any) -> tuple[str, float, float] | None:
@@ -391,8 +376,3 @@ def _costs(cell: Any, peers: list[Any], aside: str = "") -> str:
 
 def _points(value: float) -> str:
     return f"{100 * value:.1f} points"
-
-
-def pct(value: float | None) -> str:
-    """A share as a percentage with one decimal, or n/a."""
-    return "n/a" if value is None or pd.isna(value) else f"{100 * value:.1f}%"

@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from harness import machine, results, stats
+from harness import machine, stats
 from harness.metrics import Unit, metrics
+from harness.strategy import capability_columns
 
 _LABEL_VALUE_CHARS = 40
 SIGNIFICANCE = 0.05  # family-wise, after Holm's correction across the report's pairs
@@ -24,8 +25,8 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
             {
                 "cell": run.cell,
                 "strategy": summary["strategy"],
-                # what the strategy declared it is (strategies.Strategy); the advice is built on it
-                **{key: bool(run.setup.get(key, False)) for key in results.CAPABILITIES},
+                # what the strategy declared it is (harness.strategy); the advice is built on it
+                **capability_columns(run.setup),
                 "model": summary["model"],
                 "dataset": dataset_label(summary),
                 **metric_columns(evaluation.metrics),

@@ -21,6 +21,7 @@ from harness.datasets import (
 )
 from harness.errors import HarnessError
 from harness.ingest import CORPUS_FILE, DEFAULT_MAX_MB, DEFAULT_SECTION_CHARS, ingest
+from harness.plugins import register_schema
 
 QUESTIONS_FILE = "questions.jsonl"
 
@@ -29,7 +30,7 @@ QUESTIONS_FILE = "questions.jsonl"
 class DocumentsDatasetConfig:
     """Your own documents, ingested (`python -m harness.ingest`) or as a folder."""
 
-    _target_: str = "harness.ingest.dataset.build_documents"
+    _target_: str = "harness.datasets.documents.build_documents"
     name: str = "documents"
     path: str = MISSING  # OUT of the ingest, or the folder of documents
     questions: str | None = None  # default: <path>/questions.jsonl
@@ -38,6 +39,9 @@ class DocumentsDatasetConfig:
     system_prompt: str = NEUTRAL_SYSTEM_PROMPT
     abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
     policy: str | None = None  # rules strategy=prompt_policy adds to the system prompt
+
+
+register_schema("dataset", "documents", DocumentsDatasetConfig)
 
 
 def build_documents(**settings: Any) -> Dataset:

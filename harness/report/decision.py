@@ -1,0 +1,85 @@
+"""The recommendation as data: the three questions, each answer, the cell chosen and the verdict.
+
+`harness.report.recommendation` computes a `Decision` from the report's tables; the report
+renders it last (`Decision.lines`) and reads its verdict from the object, never from text.
+A cell's `Kind` comes from the capabilities its strategy declared (`harness.strategy`), ordered
+by what it adds to the model: prompting only, retrieval, trained weights, trained weights with
+retrieval. A prompt engineered with a policy (`prompting`, a column of the report table) does
+not move a cell between kinds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any, Literal
+
+
+class Kind(IntEnum):
+    """What a cell adds to the base model, simplest first."""
+
+    PROMPTING = 0
+    RETRIEVAL = 1
+    FINE_TUNING = 2
+    FINE_TUNING_WITH_RETRIEVAL = 3
+
+    @property
+    def label(self) -> str:
+        """The kind in the advice's words, e.g. "fine-tuning with retrieval"."""
+        return self.name.lower().replace("_", " ").replace("fine tuning", "fine-tuning")
+
+
+def kind_of(cell: Any) -> Kind:
+    """A report-table row's kind, from its declared `retrieval` and `trained_weights`."""
+    retrieval, trained = bool(cell.retrieval), bool(cell.trained_weights)
+    if trained:
+        return Kind.FINE_TUNING_WITH_RETRIEVAL if retrieval else Kind.FINE_TUNING
+    return Kind.RETRIEVAL if retrieval else Kind.PROMPTING
+
+
+Reply = Literal["yes", "no", "not asked", "not measured"]
+
+
+@dataclass(frozen=True)
+class Answered:
+    """One of the guide's questions with its answer and the cell the answer rests on."""
+
+    number: int  # 1, 2 or 3
+    question: str  # e.g. "good enough with prompting?"
+    reply: Reply
+    cell: str | None  # the cell that answers it (the closer, or the best that falls short)
+    kind: Kind | None  # the simplest kind that closes the question's axis
+    evidence: str  # the figures and paired tests behind the reply, as one sentence
+
+    def line(self) -> str:
+        """The question and its answer as one line of the advice."""
+        return f"Question {self.number}, {self.question} {self.evidence}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The whole recommendation: what the figures show, the questions, and what decided.
+
+    `decided_by` holds the numbers of the questions that decided (empty: none could); `cell`
+    is the recommended cell (None when no cell closes every measured axis); `needs` the simplest
+    kind that closes each measured axis ("knowledge", "behaviour").
+    """
+
+    overview: tuple[str, ...] = ()
+    questions: tuple[Answered, ...] = ()
+    decided_by: tuple[int, ...] = ()
+    cell: str | None = None
+    kind: Kind | None = None
+    needs: dict[str, Kind] = field(default_factory=dict)
+    verdict: str | None = None  # the one-line verdict a sweep prints at its end
+    notes: tuple[str, ...] = ()  # what was left out of the comparison, and why
+
+    def question(self, number: int) -> Answered:
+        """The answer to question `number`."""
+        (found,) = [q for q in self.questions if q.number == number]
+        return found
+
+    def lines(self) -> list[str]:
+        """The advice as the report shows it: notes, overview, questions, then the verdict."""
+        verdict = [self.verdict] if self.verdict else []
+        return [*self.notes, *self.overview, *(q.line() for q in self.questions), *verdict]

@@ -216,3 +216,27 @@ def test_with_many_cells_plot_points_are_numbered_and_keyed(monkeypatch, tmp_pat
     assert all(f"{n}: {cell}" in key for n, cell in enumerate(cells, start=1))
     plots.accuracy_vs_cost(table.head(3), tmp_path / "b.png")  # few cells: named at the points
     assert sorted(t.get_text() for t in drawn[1].axes[0].texts) == sorted(cells[:3])
+
+
+def test_the_report_opens_on_the_few_figures_in_the_advice_s_order(fake_results: Path) -> None:
+    write_report(fake_results, rules=RULES, pricing=PRICING)  # rag 8 of 10, prompt 0 of 10
+    report = (fake_results / "report.md").read_text(encoding="utf-8")
+    first_table = report.split("## Recommendation")[0]
+    assert "answerable accuracy [95 % CI]" in first_table and "p50 latency" in first_table
+    assert "exact_match" not in first_table  # the details wait below the advice
+    lines = [line for line in first_table.splitlines() if line.startswith("| ")]
+    assert lines[1].startswith("| rag/m (recommended)") and lines[2].startswith("| prompt/m")
+    assert "## Details" in report and "exact_match" in report.split("## Details")[1]
+
+
+@pytest.mark.slow
+def test_the_report_s_first_table_fits_1400_pixels(
+    browser: Any, report_folder: Path, tmp_path: Path
+) -> None:
+    page, errors = _open(browser, report_folder / "report.html")
+    page.screenshot(path=str(tmp_path / "report.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    first = page.locator("table").first
+    assert "answerable accuracy [95 % CI]" in first.inner_text()
+    assert first.evaluate("t => t.getBoundingClientRect().right") <= 1400
+    assert errors == []

@@ -55,6 +55,7 @@ class Metric:
     digits: int | None = None  # shown with this many decimals (default: by unit)
     column: str | None = None  # its column in the report tables (default: name)
     summary: bool = True  # a line of the printed summary
+    headline: str | None = None  # its header in the report's first table, if it is one of the few
     report: bool = True  # a column of report.csv, report.md and report.html
     optional: bool = False  # shown only where some run has a value (e.g. retrieval only)
 

@@ -47,7 +47,8 @@ register(Metric("unanswerable", "unanswerable questions", row=unanswerable, aggr
                 unit="count", report=False, summary=False))  # fmt: skip
 register(Metric("answerable_accuracy", "answerable accuracy (correct, 95 % Wilson)",
                 row=_is("correct"), over=answerable, interval="wilson", interval_name="accuracy",
-                higher_is_better=True, unit="share"))  # fmt: skip
+                higher_is_better=True, unit="share",
+                headline="answerable accuracy [95 % CI]"))  # fmt: skip
 register(Metric("minimum_detectable_difference", "minimum detectable difference (worst case)",
                 run=_detectable, unit="points", summary=False))  # fmt: skip
 register(Metric("answerable_exact_match", "exact format: exact match",
@@ -62,7 +63,8 @@ register(Metric("false_abstention_rate", "false abstention", row=_is("abstained"
 register(Metric("empty_rate", "empty answers", row=_is("empty"), higher_is_better=False,
                 unit="share"))  # fmt: skip
 register(Metric("hallucination_rate", "confident wrong answers", row=_is("wrong"),
-                higher_is_better=False, unit="share"))  # fmt: skip
+                higher_is_better=False, unit="share",
+                headline="hallucination (confident wrong, all questions)"))  # fmt: skip
 register(Metric("unanswerable_hallucination_rate", "confident wrong on unanswerable",
                 row=_is("wrong"), over=unanswerable, higher_is_better=False, unit="share",
                 report=False, summary=False))  # fmt: skip
@@ -78,4 +80,5 @@ register(Metric("reading_errors", "missed answers: gold document shown, misread"
 register(Metric("behaviour_compliance", "behaviour: all checks kept (95 % Wilson)",
                 row=lambda r: r["complies"], over=lambda r: r.get("behaviour") is not None,
                 interval="wilson", interval_name="behaviour", higher_is_better=True,
-                unit="share", column="behaviour", optional=True))  # fmt: skip
+                unit="share", column="behaviour", optional=True,
+                headline="behaviour kept [95 % CI]"))  # fmt: skip

@@ -35,7 +35,8 @@ def _latency(row: Judged) -> float:
 
 
 register(Metric("latency_p50_seconds", "latency p50 per question", row=_latency,
-                aggregate="p50", higher_is_better=False, unit="seconds"))  # fmt: skip
+                aggregate="p50", higher_is_better=False, unit="seconds",
+                headline="p50 latency per question"))  # fmt: skip
 register(Metric("latency_p95_seconds", "latency p95 per question", row=_latency,
                 aggregate="p95", higher_is_better=False, unit="seconds"))  # fmt: skip
 register(Metric("latency_mean_seconds", "latency mean per question", run=_mean_latency,

@@ -32,6 +32,7 @@ from harness.report.distillation import distillation_section
 from harness.report.plots import make_plots
 from harness.report.recommendation import recommendation
 from harness.report.render import Page, csv_safe, html_page, markdown_page, scorer_note
+from harness.report.summary import summary_table
 from harness.report.sweep_callback import CELLS
 from harness.report.tables import (
     behaviour_table,
@@ -81,7 +82,7 @@ def write_report(
     write_text_atomic(folder / "report.csv", csv_safe(table).to_csv(index=False))
     # the decision is rendered last, into lines; nothing reads those lines back
     page = Page(table, pairs, decision.lines(), plots, scorer_note(runs), behaviour_pairs,
-                distillation_section(runs, table))  # fmt: skip
+                distillation_section(runs, table), summary_table(table, decision))  # fmt: skip
     write_text_atomic(folder / "report.md", markdown_page(page))
     write_text_atomic(folder / "report.html", html_page(page))
     write_text_atomic(folder / "answers.html", answers_page(predictions, list(runs["cell"])))

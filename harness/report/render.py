@@ -61,6 +61,12 @@ def _display_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
     return shown.drop(columns=["difference_ci_low", "difference_ci_high"])
 
 
+_SUMMARY_NOTE = (
+    "Sorted by the recommendation: the recommended cell first, then the simplest kind, the most "
+    "accurate, the cheapest. Costs at the prices in conf/pricing; every other figure is under "
+    "Details and in report.csv."
+)
+
 _BEHAVIOUR_NOTE = (
     "Difference = second minus first in the share of answers that keep every behaviour check, "
     "on the checked questions both cells answered; the same interval and tests as above, Holm's "
@@ -100,6 +106,7 @@ class Page:
     scorer: str = "harness/scoring (rules, not a model judge)"
     behaviour_pairs: pd.DataFrame | None = None
     distillation: Section | None = None  # students beside their teachers, if any was distilled
+    summary: pd.DataFrame | None = None  # the first table: the few figures a decision needs
 
 
 def markdown_page(page: Page) -> str:
@@ -107,9 +114,13 @@ def markdown_page(page: Page) -> str:
     table, pairs, advice, plots = page.table, page.pairs, page.advice, page.plots
     scorer, behaviour_pairs = page.scorer, page.behaviour_pairs
     shown = _display(table)
-    parts = ["# Comparison", "", _markdown_safe(shown).to_markdown(index=False), ""]
-    parts += [_markdown_text(direction_note(shown)), "", "## Recommendation"]
+    parts = ["# Comparison", ""]
+    if page.summary is not None and not page.summary.empty:
+        parts += [_markdown_safe(page.summary).to_markdown(index=False), "", _SUMMARY_NOTE, ""]
+    parts += ["## Recommendation"]
     parts += [f"- {_markdown_text(line)}" for line in advice]
+    parts += ["", "## Details", "", _markdown_safe(shown).to_markdown(index=False), ""]
+    parts += [_markdown_text(direction_note(shown))]
     if not pairs.empty:
         parts += ["", "## Paired differences (answerable questions)", ""]
         parts += [_markdown_text(_SIGNIFICANCE_NOTE.format(n=len(pairs), scorer=scorer)), ""]
@@ -156,13 +167,23 @@ def html_page(page: Page) -> str:
             f"<h2>Distillation</h2><p>{html.escape(page.distillation.note)}</p>"
             f"{page.distillation.table.to_html(index=False)}<ul>{notes}</ul>"
         )
+    summary = (
+        f"{page.summary.to_html(index=False)}<p>{html.escape(_SUMMARY_NOTE)}</p>"
+        if page.summary is not None and not page.summary.empty
+        else ""
+    )
     return (
         "<!doctype html><meta charset='utf-8'><title>ragbench report</title>"
         "<style>body{font-family:sans-serif;max-width:1200px;margin:auto}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}</style>"
-        f"<h1>Comparison</h1>{shown.to_html(index=False)}<p>{html.escape(direction_note(shown))}</p>"
-        f"<h2>Recommendation</h2><ul>{items}</ul>"
-        f"<h2>Paired differences</h2>{significance}{distilled}<h2>Plots</h2>{images}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px}"
+        ".scroll{overflow-x:auto}img{max-width:100%}</style>"
+        f"<h1>Comparison</h1>{summary}<h2>Recommendation</h2><ul>{items}</ul>"
+        "<p>Every answer, cell by cell: <a href='answers.html'>answers.html</a>.</p>"
+        "<h2>Details</h2><details><summary>every column (also in report.csv)</summary>"
+        f"<div class='scroll'>{shown.to_html(index=False)}</div>"
+        f"<p>{html.escape(direction_note(shown))}</p></details>"
+        f"<h2>Paired differences</h2><div class='scroll'>{significance}</div>{distilled}"
+        f"<h2>Plots</h2>{images}"
     )
 
 

@@ -22,8 +22,8 @@ SCHEMA_VERSION = 1
 _REQUIRED = ("id", "prediction", "answers", "batch", "batch_seconds", "latency_seconds",
              "prompt_tokens", "completion_tokens")  # fmt: skip
 # Written only where a strategy gave them, so a row reads as rows did before each existed.
-_ONLY_WHERE_GIVEN = ("retrieved_doc_ids", "shown_doc_ids", "external_cost_usd", "measures",
-                     "checks")  # fmt: skip
+_ONLY_WHERE_GIVEN = ("retrieved_doc_ids", "shown_doc_ids", "shown_chunks", "external_cost_usd",
+                     "measures", "checks")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class PredictionRow:
     doc_ids: list[str] = field(default_factory=list)  # the gold documents
     retrieved_doc_ids: list[str] | None = None  # what a retrieving strategy found
     shown_doc_ids: list[str] | None = None  # what it put in the prompt, if fewer
+    shown_chunks: list[str] | None = None  # that text, as the prompt held it
     external_cost_usd: float | None = None  # an external system's own measured cost
     measures: dict[str, float | None] = field(default_factory=dict)  # e.g. recall_at_k
     checks: list[dict[str, Any]] = field(default_factory=list)  # behaviour checks, stored raw

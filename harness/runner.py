@@ -180,6 +180,7 @@ def _row(
         external_cost_usd=answer.cost_usd,
         retrieved_doc_ids=_listed(answer.retrieved_doc_ids),
         shown_doc_ids=_listed(answer.shown_doc_ids),
+        shown_chunks=_listed(answer.shown_chunks),
         measures=dict(answer.measures or {}),
         # what the answer is checked against, stored raw like the gold answers
         checks=[asdict(check) for check in question.checks],

@@ -57,7 +57,8 @@ class Answer:
     """One prediction with the tokens it used, and what it was answered from.
 
     `shown_doc_ids`: the documents whose text was in the prompt, for a strategy that retrieves
-    (a wrong answer is then a retrieval miss or a reading error). `measures`: per-question numbers
+    (a wrong answer is then a retrieval miss or a reading error), and `shown_chunks` that text
+    as the prompt held it (the answers page shows it). `measures`: per-question numbers
     (e.g. recall@k, seconds spent retrieving); the evaluation averages each one by name.
     """
 
@@ -66,6 +67,7 @@ class Answer:
     completion_tokens: int
     retrieved_doc_ids: list[str] | None = None
     shown_doc_ids: list[str] | None = None
+    shown_chunks: list[str] | None = None
     measures: dict[str, float | None] = field(default_factory=dict)
     latency_seconds: float | None = None  # measured elsewhere; default: the batch's share
     cost_usd: float | None = None  # measured elsewhere; default: priced from `conf/pricing`

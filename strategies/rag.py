@@ -183,6 +183,10 @@ class RagStrategy:
                     # what the model saw: the chunks that fit the window (a wrong answer is a
                     # retrieval miss when no gold document is among them, else a reading error)
                     shown_doc_ids=ranked_doc_ids(question_hits[: prompt.context_chunks]),
+                    shown_chunks=[
+                        self.config.chunk_template.format(**_fields(hit.chunk))
+                        for hit in question_hits[: prompt.context_chunks]
+                    ],
                     measures=measures,
                 )
             )

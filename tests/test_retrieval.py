@@ -348,6 +348,8 @@ def test_rag_answers_with_each_retriever(
     (answer,) = strategy.answer([question])
     assert answer.retrieved_doc_ids == ["d3"] and answer.measures["recall_at_k"] == 1.0
     assert CORPUS[2].text in model.batches[0][0][-1]["content"]
+    # what the answers page shows: the chunk as the prompt held it
+    assert answer.shown_chunks == [CORPUS[2].text]
 
 
 def test_run_folders_are_keyed_by_the_retriever(tiny_run_overrides: list[str]) -> None:

@@ -162,3 +162,14 @@ def test_a_strategy_that_declares_nothing_is_one_line() -> None:
 
     with pytest.raises(HarnessError, match=r"strategy 'old' declares no capabilities; give"):
         recorded(Old())
+
+
+def test_no_module_is_over_400_lines() -> None:
+    """Files read top-down and stay small (the layout's rule): split a module before it grows."""
+    long = [
+        f"{path.relative_to(ROOT)}: {count} lines"
+        for folder in ("harness", "strategies", "benchmarks", "hydra_plugins")
+        for path in sorted((ROOT / folder).rglob("*.py"))
+        if (count := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    ]
+    assert long == []

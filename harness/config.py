@@ -40,8 +40,8 @@ class RunSettings:
     seed: int = 0
     force: bool = False  # discard this config's earlier predictions and start again
     # torch threads for this cell; None: $OMP_NUM_THREADS, which parallel launchers set to the
-    # cell's share of the cores (README, "Running sweeps in parallel"), else torch's default (all
-    # cores). Oversubscribed threads made generation about 20x slower here.
+    # cell's share of the cores (docs/configuration.md, "Threads per cell"), else torch's default
+    # (all cores): more threads than cores make generation many times slower.
     threads: int | None = None
 
 

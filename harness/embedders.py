@@ -86,7 +86,7 @@ def load_embedder(
     source = _embedder_source(embedder)
     started = time.perf_counter()
     try:
-        # safetensors only: a pickled pytorch_model.bin is never unpickled (the README promises)
+        # safetensors only: a pickled pytorch_model.bin is never unpickled (a security promise)
         model = SentenceTransformer(
             source,
             device=device,

@@ -27,8 +27,8 @@ from harness.plugins import register_schema
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = (
-    "pip install llama-cpp-python==0.3.36 (see the README's llama.cpp section for the CMAKE_ARGS "
-    "this CPU needs)"
+    "pip install llama-cpp-python==0.3.36 (see docs/configuration.md, 'The llama.cpp extra', for "
+    "the CMAKE_ARGS this CPU needs)"
 )
 
 

@@ -32,7 +32,7 @@ from harness.report.distillation import distillation_section
 from harness.report.plots import make_plots
 from harness.report.recommendation import recommendation
 from harness.report.render import Page, csv_safe, html_page, markdown_page, scorer_note
-from harness.report.summary import summary_table
+from harness.report.summary import ranked, summary_table
 from harness.report.sweep_callback import CELLS
 from harness.report.tables import (
     behaviour_table,
@@ -85,7 +85,8 @@ def write_report(
                 distillation_section(runs, table), summary_table(table, decision))  # fmt: skip
     write_text_atomic(folder / "report.md", markdown_page(page))
     write_text_atomic(folder / "report.html", html_page(page))
-    write_text_atomic(folder / "answers.html", answers_page(predictions, list(runs["cell"])))
+    ordered = list(ranked(table, decision)["cell"])  # the columns in the first table's order
+    write_text_atomic(folder / "answers.html", answers_page(predictions, ordered))
     if decision.verdict:  # the line a sweep prints at its end
         log.info("recommendation: %s", decision.verdict)
     return folder / "report.md"

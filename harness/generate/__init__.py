@@ -7,7 +7,7 @@ the model, per corpus row (a section), for facts as a JSON array of
 `{"question", "guess"}` objects: questions the section does not answer, with the answer a
 reader might guess. Modules, in the order a run uses them:
 
-- `settings`: the settings (`conf/generate/default.yaml`, prompts included) and their checks;
+- `settings`: the settings (`conf/generate.yaml`, prompts included) and their checks;
 - `estimate`: calls, tokens and cost before starting; `generate.max_calls`/`max_cost_usd`;
 - `replies`: strict parsing, bounded retries, the content-hashed reply cache, progress bars;
 - `checks`: the checks a fact must pass, duplicate merging, the per-document cap;

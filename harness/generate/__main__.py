@@ -2,7 +2,7 @@
 
 Other `key=value` overrides compose `conf/config.yaml` as `python -m harness` does (`model=`,
 `pricing=`, `paths.cache_dir=`, `model.base_url=`...); `generate.<key>=value` overrides the
-settings in `conf/generate/default.yaml`.
+settings in `conf/generate.yaml`.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from omegaconf.errors import OmegaConfBaseException
 from harness.config import CONF_DIR
 from harness.errors import HarnessError
 
-DEFAULTS = CONF_DIR / "generate" / "default.yaml"
+DEFAULTS = CONF_DIR / "generate.yaml"
 PREFIX = "generate."
 
 
@@ -40,7 +40,7 @@ class GenerateSettings:
 
 
 def load_settings(overrides: list[str]) -> GenerateSettings:
-    """`conf/generate/default.yaml` with `generate.<key>=<value>` overrides, checked."""
+    """`conf/generate.yaml` with `generate.<key>=<value>` overrides, checked."""
     schema = OmegaConf.structured(GenerateSettings)
     dotlist = [o.removeprefix(PREFIX) for o in overrides]
     try:

@@ -23,6 +23,24 @@ def answer_text(question: Question, abstain_answer: str) -> str:
     return question.answers[0] if question.answers else abstain_answer
 
 
+def system_prompt_with_policy(system_prompt: str, with_policy: bool, policy: str | None) -> str:
+    """The system prompt every strategy answers under: the dataset's, then its policy (rules of
+    format, tone, topics and the fallback phrase) when the strategy is set to show it."""
+    if not with_policy:
+        return system_prompt
+    return f"{system_prompt.strip()}\n\n{(policy or '').strip()}"
+
+
+def policy_problem(name: str, with_policy: bool, policy: str | None) -> str | None:
+    """Why a strategy set to show the policy cannot (the dataset has none), else None."""
+    if with_policy and not (policy or "").strip():
+        return (
+            f"strategy={name} shows the dataset's policy and this dataset has none; "
+            "set dataset.policy=<the rules the model must follow>"
+        )
+    return None
+
+
 def pick_examples(train: list[Question], count: int, seed: int) -> list[Question]:
     """A seeded sample of train questions for few-shot prompting."""
     if count <= 0 or not train:

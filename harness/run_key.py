@@ -27,8 +27,9 @@ _NOT_HASHED = ("paths", "pricing", "scoring")
 # rag node does): where things are kept or run, not what is answered.
 _UNKEYED_ANYWHERE = ("cache_dir", "embedder_device")
 # Settings added after runs were made, left out at these values (their defaults, what those runs
-# did), so the runs resume: a rag node at retriever=dense hashes as before the setting existed.
-_UNKEYED_AT = {"retriever": "dense", "rrf_k": 60}
+# did), so the runs resume: a rag node at retriever=dense, or without the policy, hashes as before
+# the setting existed (strategy=prompt, which always had the policy settings, hashes anew once).
+_UNKEYED_AT = {"retriever": "dense", "rrf_k": 60, "with_policy": False, "policy": None}
 
 
 def run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Dataset) -> Path:
@@ -70,20 +71,22 @@ def folder_safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]", "_", name).lstrip(".") or "_"
 
 
-def _without_unkeyed(node: Any) -> Any:
+def _without_unkeyed(node: Any, in_strategy: bool = False) -> Any:
     """The config without its `cache_dir` and `embedder_device` settings at any depth: where
     converted models, indexes and adapters are kept (each keyed by what produced it) never
     changes an answer, so another `RAGBENCH_CACHE` finds the runs already answered. The device
     the embedder runs on is left out as `model.device` is (SERVING_SETTINGS): where it runs, not
-    what it is asked, though a GPU's rounding may order near-tied chunks otherwise."""
+    what it is asked, though a GPU's rounding may order near-tied chunks otherwise. Inside the
+    strategy node, the settings of `_UNKEYED_AT` at their old values are left out too."""
     if isinstance(node, dict):
         return {
-            k: _without_unkeyed(v)
+            k: _without_unkeyed(v, in_strategy or k == "strategy")
             for k, v in node.items()
-            if k not in _UNKEYED_ANYWHERE and not (k in _UNKEYED_AT and v == _UNKEYED_AT[k])
+            if k not in _UNKEYED_ANYWHERE
+            and not (in_strategy and k in _UNKEYED_AT and v == _UNKEYED_AT[k])
         }
     if isinstance(node, list):
-        return [_without_unkeyed(v) for v in node]
+        return [_without_unkeyed(v, in_strategy) for v in node]
     return node
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 
 from omegaconf import MISSING
 
@@ -22,7 +22,7 @@ from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
 from harness.models import ChatModel, Conversation, TrainableChatModel
 from harness.plugins import register_schema
-from harness.prompts import answer_text, conversation
+from harness.prompts import answer_text, conversation, policy_problem, system_prompt_with_policy
 from harness.strategy import Answer, Capabilities, SetupReport
 from harness.training import TrainingSettings
 
@@ -43,6 +43,10 @@ class FinetuneConfig:
     merge: bool = True  # merge the adapter into the weights: faster answers, no adapter toggle
     forgetting_questions: str | None = None  # general questions asked with and without adapter
     cache_dir: str = MISSING
+    # the dataset's policy added to the system prompt when answering, never when training: the
+    # guide's fine-tuning + prompting (conf/strategy/finetune_policy.yaml), on the same adapter
+    with_policy: bool = False
+    policy: str | None = None
 
 
 register_schema("strategy", "finetune", FinetuneConfig)
@@ -52,10 +56,13 @@ register_schema("strategy", "finetune", FinetuneConfig)
 class FinetuneStrategy:
     """Train (or load) a LoRA adapter on the train questions; answer with the adapted model."""
 
-    capabilities: ClassVar[Capabilities] = Capabilities(trained_weights=True)
-
     model: ChatModel
     config: FinetuneConfig
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Trained weights; with the dataset's policy in the answering prompt, prompting too."""
+        return Capabilities(prompting=self.config.with_policy, trained_weights=True)
 
     @property
     def name(self) -> str:
@@ -116,7 +123,7 @@ class FinetuneStrategy:
 
     def answer(self, batch: list[Question]) -> list[Answer]:
         """One batched generation call, prompted exactly as in training."""
-        generations = self.model.generate([self.conversation(q.question) for q in batch])
+        generations = self.model.generate([self.answering(q.question) for q in batch])
         return [Answer(g.text, g.prompt_tokens, g.completion_tokens) for g in generations]
 
     def reply(self, question: Question) -> str:
@@ -124,8 +131,14 @@ class FinetuneStrategy:
         return answer_text(question, self.config.abstain_answer)
 
     def conversation(self, question: str) -> Conversation:
-        """The prompt for a question: system prompt and user turn, no few-shot examples."""
+        """The prompt trained on: system prompt and user turn, no few-shot examples."""
         return conversation(self.config.system_prompt, self.config.user_template, question)
+
+    def answering(self, question: str) -> Conversation:
+        """The prompt answered: the trained one, with the dataset's policy when it is shown."""
+        config = self.config
+        system = system_prompt_with_policy(config.system_prompt, config.with_policy, config.policy)
+        return conversation(system, config.user_template, question)
 
     def training_questions(self, train: list[Question]) -> list[Question]:
         """The run's train split, or the train split of `train_questions` when that is set."""
@@ -163,4 +176,6 @@ def build(model: ChatModel, **settings: Any) -> FinetuneStrategy:
     if not isinstance(config.training, TrainingSettings):  # a plain mapping when nested
         config.training = TrainingSettings(**config.training)
     config.training.check()
+    if problem := policy_problem(config.name, config.with_policy, config.policy):
+        raise HarnessError(problem)
     return FinetuneStrategy(model, config)

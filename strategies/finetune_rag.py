@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from omegaconf import MISSING
 
@@ -51,12 +51,16 @@ register_schema("strategy", "finetune_rag", FinetuneRagConfig)
 class FinetuneRagStrategy:
     """A finetune strategy and a rag strategy sharing one model: adapter first, then retrieval."""
 
-    capabilities: ClassVar[Capabilities] = Capabilities(retrieval=True, trained_weights=True)
-
     finetune: finetune_strategy.FinetuneStrategy
     rag: rag_strategy.RagStrategy
     train_corpus: str | None = None
     name: str = "finetune_rag"
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Retrieval and trained weights; prompting too when the rag node shows the policy."""
+        prompting = self.rag.config.with_policy
+        return Capabilities(prompting=prompting, retrieval=True, trained_weights=True)
 
     def prepare(self, train: list[Question], corpus: list[Document]) -> SetupReport:
         """Index the training corpus, train the adapter on grounded prompts, index the corpus."""
@@ -65,7 +69,8 @@ class FinetuneRagStrategy:
         questions = self.finetune.training_questions(train)
         training_corpus = self.training_corpus(corpus)
         indexed = self.rag.prepare(questions, training_corpus)
-        _, prompts = self.rag.grounded_prompts(questions)  # exactly what rag will answer from
+        # exactly what rag will answer from, less the policy: that is shown when answering only
+        _, prompts = self.rag.grounded_prompts(questions, show_policy=False)
         replies = [self.finetune.reply(q) for q in questions]
         examples = [(p.conversation, r) for p, r in zip(prompts, replies, strict=True)]
         tuned = self.finetune.adapt(examples)

@@ -13,7 +13,13 @@ from harness.datasets import Document, Question
 from harness.errors import HarnessError
 from harness.models import ChatModel
 from harness.plugins import register_schema
-from harness.prompts import answer_text, conversation, pick_examples
+from harness.prompts import (
+    answer_text,
+    conversation,
+    pick_examples,
+    policy_problem,
+    system_prompt_with_policy,
+)
 from harness.strategy import Answer, Capabilities, SetupReport
 
 
@@ -57,9 +63,8 @@ class PromptStrategy:
 
     def system_prompt(self) -> str:
         """The dataset's system prompt, then its policy when the strategy shows it."""
-        if not self.config.with_policy:
-            return self.config.system_prompt
-        return f"{self.config.system_prompt.strip()}\n\n{(self.config.policy or '').strip()}"
+        config = self.config
+        return system_prompt_with_policy(config.system_prompt, config.with_policy, config.policy)
 
     def prepare(self, train: list[Question], corpus: list[Document]) -> SetupReport:
         """Choose the few-shot examples (no other setup)."""
@@ -117,9 +122,6 @@ class PromptStrategy:
 def build(model: ChatModel, **settings: Any) -> PromptStrategy:
     """Builder for `conf/strategy/prompt.yaml` and `prompt_policy.yaml`."""
     config = settings_from(PromptConfig, settings)
-    if config.with_policy and not (config.policy or "").strip():
-        raise HarnessError(
-            f"strategy={config.name} shows the dataset's policy and this dataset has none; "
-            "set dataset.policy=<the rules the model must follow>"
-        )
+    if problem := policy_problem(config.name, config.with_policy, config.policy):
+        raise HarnessError(problem)
     return PromptStrategy(model, config)

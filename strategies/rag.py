@@ -12,7 +12,7 @@ import logging
 import string
 import time
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 from omegaconf import MISSING
 
@@ -22,7 +22,12 @@ from harness.embedders import load_embedder
 from harness.errors import HarnessError
 from harness.models import ChatModel
 from harness.plugins import register_schema
-from harness.prompts import Grounded, grounded_conversation
+from harness.prompts import (
+    Grounded,
+    grounded_conversation,
+    policy_problem,
+    system_prompt_with_policy,
+)
 from harness.retrieval import (
     Chunk,
     Hit,
@@ -73,6 +78,10 @@ class RagConfig:
     max_context_tokens: int | None = None  # cap on context tokens; null: whatever fits
     embed_batch_size: int = 64
     cache_dir: str = MISSING
+    # the dataset's policy (format, tone, topics, fallback phrase) added to the system prompt, as
+    # strategy=prompt_policy does: the guide's prompting + RAG (conf/strategy/rag_policy.yaml)
+    with_policy: bool = False
+    policy: str | None = None
 
 
 register_schema("strategy", "rag", RagConfig)
@@ -82,11 +91,14 @@ register_schema("strategy", "rag", RagConfig)
 class RagStrategy:
     """Retrieve chunks for each question and answer from them under a grounded template."""
 
-    capabilities: ClassVar[Capabilities] = Capabilities(retrieval=True)
-
     model: ChatModel
     config: RagConfig
     retriever: Searcher | None = None
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """Retrieval; with the dataset's policy in the system prompt, prompting too."""
+        return Capabilities(prompting=self.config.with_policy, retrieval=True)
 
     @property
     def name(self) -> str:
@@ -192,17 +204,24 @@ class RagStrategy:
             )
         return answers
 
-    def grounded_prompts(self, batch: list[Question]) -> tuple[list[list[Hit]], list[Grounded]]:
-        """Search the index for the batch (one call) and build each question's trimmed prompt."""
+    def grounded_prompts(
+        self, batch: list[Question], show_policy: bool = True
+    ) -> tuple[list[list[Hit]], list[Grounded]]:
+        """Search the index for the batch (one call) and build each question's trimmed prompt;
+        `show_policy=False` leaves the policy out (finetune_rag trains on the plain prompts)."""
         if self.retriever is None:
             raise RuntimeError("RagStrategy used before prepare")
         hits = self.retriever.search(
             [q.question for q in batch], self.config.top_k, self.config.embed_batch_size
         )
+        config = self.config
+        system = system_prompt_with_policy(
+            config.system_prompt, show_policy and config.with_policy, config.policy
+        )
         prompts = [
             grounded_conversation(
                 self.model,
-                self.config.system_prompt,
+                system,
                 self.config.user_template,
                 question.question,
                 [self.config.chunk_template.format(**_fields(hit.chunk)) for hit in question_hits],
@@ -247,6 +266,8 @@ def check_settings(config: RagConfig) -> None:
     if chunk_size and not 0 <= chunk_overlap < chunk_size:
         problems.append(f"strategy.chunk_overlap={chunk_overlap}: use 0 <= overlap < chunk_size")
     if problem := retriever_problem(config.retriever):
+        problems.append(problem)
+    if problem := policy_problem(config.name, config.with_policy, config.policy):
         problems.append(problem)
     for key in ("top_k", "nprobe", "ef_search", "max_context_tokens", "embed_batch_size", "rrf_k"):
         value = getattr(config, key)

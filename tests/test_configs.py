@@ -67,7 +67,7 @@ def test_strategy_instantiates_and_answers(
         expected = "from the answers file"
         answers = [{**row, "prediction": expected} for row in rows if row["split"] == "test"]
         extra = [f"strategy.answers_file={write_jsonl(tmp_path / 'answers.jsonl', answers)}"]
-    if choice == "prompt_policy":  # it shows the dataset's policy, so the dataset needs one
+    if choice.endswith("_policy"):  # it shows the dataset's policy, so the dataset needs one
         extra = ["dataset.policy='Answer about the product only.'"]
     cfg = compose_config(
         [f"strategy={choice}", "dataset=jsonl", f"dataset.questions={questions}",

@@ -35,12 +35,12 @@ class TrainingSettings:
 
     This is the schema of the `strategy.training` config node and the one place its defaults live.
     They were chosen on acme with SmolLM2-135M on held-out train questions, never the test split;
-    the measurements behind them (and behind dropout 0) are in docs/results/ (lora-grid.md,
+    the measurements behind them (and behind dropout 0) are in docs/measured/ (lora-grid.md,
     finetune-speed.md)."""
 
     rank: int = 16
     alpha: float = 32.0
-    dropout: float = 0.0  # dropout's random numbers are slow on CPU: docs/results/finetune-speed.md
+    dropout: float = 0.0  # its random numbers are slow on CPU: docs/measured/finetune-speed.md
     # the layer names differ by architecture; [all-linear] lets peft find them
     target_modules: list[str] = field(default_factory=lambda: list(ALL_LINEAR_LLAMA))
     learning_rate: float = 2e-3
@@ -58,7 +58,7 @@ class TrainingSettings:
     # faster where the CPU has bfloat16 units, slower where it is emulated; None: where it has them
     bf16: bool | None = None
     # how a step is computed (harness/batches.py); none changes what is learnt beyond rounding
-    # (`python -m benchmarks --only lora` times each; docs/results/finetune-speed.md):
+    # (`python -m benchmarks --only lora` times each; docs/measured/finetune-speed.md):
     attention: str = "auto"  # auto: eager on CPU, the model's own on GPU
     share_prefix: bool = True  # the prompt prefix a batch shares runs once, not once per row
     precast: bool = True  # frozen weights cast to bfloat16 once, not at every pass (with bf16)

@@ -50,7 +50,7 @@ class RagConfig:
     """The schema of `conf/strategy/rag.yaml`, and the one place its defaults live.
 
     Chunking and top_k were chosen on the acme train split with SmolLM2-135M, never the test
-    split; the measurements are in docs/results/rag-defaults.md.
+    split; the measurements are in docs/measured/rag-defaults.md.
     """
 
     _target_: str = "strategies.rag.build"

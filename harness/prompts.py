@@ -14,6 +14,14 @@ from harness.models import ChatModel, Conversation
 
 log = logging.getLogger(__name__)
 
+# strategy.cite=true's defaults: each chunk after its document id, and a request for the format
+# harness/scoring/citations.py parses (the id in square brackets after what it supports)
+CITE_CHUNK_TEMPLATE = "[{doc_id}] {text}"
+CITE_INSTRUCTION = (
+    "After your answer, write the id of the document it comes from in square brackets, "
+    "exactly as it appears before that document in the context."
+)
+
 
 def answer_text(question: Question, abstain_answer: str) -> str:
     """The reply a question teaches (few-shot examples, fine-tuning): its `reference` reply if it

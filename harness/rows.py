@@ -5,7 +5,8 @@ A row holds what was asked and generated, never a verdict or a price: those are 
 from it by `harness.evaluate` with the scoring rules and prices of the day.
 
 Versions: 0 is a row written before rows carried `schema_version` (the same fields, so it reads
-as it is); 1 adds the field. A row from a newer ragbench is refused with the fix.
+as it is); 1 adds the field. A row from a newer ragbench is refused with the fix. Optional fields
+added since (`prompt_variant`) default to None, so older rows read as they are.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ _REQUIRED = ("id", "prediction", "answers", "batch", "batch_seconds", "latency_s
              "prompt_tokens", "completion_tokens")  # fmt: skip
 # Written only where a strategy gave them, so a row reads as rows did before each existed.
 _ONLY_WHERE_GIVEN = ("retrieved_doc_ids", "shown_doc_ids", "shown_chunks", "external_cost_usd",
-                     "measures", "checks")  # fmt: skip
+                     "measures", "checks", "prompt_variant")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,9 @@ class PredictionRow:
     external_cost_usd: float | None = None  # an external system's own measured cost
     measures: dict[str, float | None] = field(default_factory=dict)  # e.g. recall_at_k
     checks: list[dict[str, Any]] = field(default_factory=list)  # behaviour checks, stored raw
+    # how the prompt departed from the plain one (harness.strategy.Answer): citations asked for,
+    # the context left out or changed, and the substitutions made
+    prompt_variant: dict[str, Any] | None = None
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -61,8 +65,11 @@ class PredictionRow:
     def to_json(self) -> dict[str, Any]:
         """The row as one JSON object, leaving out the optional fields a strategy did not give."""
         raw = asdict(self)
+        retrieved = raw["retrieved_doc_ids"] is not None
         for key in _ONLY_WHERE_GIVEN:
-            if raw[key] is None or raw[key] in ({}, []):
+            # shown_doc_ids=[] (context=none: nothing shown) is kept beside what was retrieved
+            kept_empty = key == "shown_doc_ids" and retrieved
+            if raw[key] is None or (raw[key] in ({}, []) and not kept_empty):
                 del raw[key]
         return raw
 

@@ -18,6 +18,7 @@ from harness import results
 from harness.caches import file_sha256
 from harness.datasets import Dataset
 from harness.models import SERVING_SETTINGS
+from harness.prompts import CITE_CHUNK_TEMPLATE, CITE_INSTRUCTION
 
 VALIDATION = "validation"  # run.split's third value: held out of the train split
 
@@ -29,17 +30,23 @@ _UNKEYED_ANYWHERE = ("cache_dir", "embedder_device")
 # Settings added after runs were made, left out at these values (their defaults, what those runs
 # did), so the runs resume: a rag node at retriever=dense, or without the policy, hashes as before
 # the setting existed (strategy=prompt, which always had the policy settings, hashes anew once).
-_UNKEYED_AT = {"retriever": "dense", "rrf_k": 60, "with_policy": False, "policy": None}
+_UNKEYED_AT = {"retriever": "dense", "rrf_k": 60, "with_policy": False, "policy": None,
+               "cite": False, "cite_chunk_template": CITE_CHUNK_TEMPLATE,
+               "cite_instruction": CITE_INSTRUCTION, "context": "retrieved"}  # fmt: skip
+# A substitution table decides answers only at context=counterfactual; there the strategy's copy
+# is keyed (with the file's content, as every file a strategy names). The dataset's never is.
+_USED_ONLY_AT = {"substitutes": ("context", "counterfactual")}
 
 
 def run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Dataset) -> Path:
     """The run folder of `cfg` (`plain` is it resolved): dataset-strategy-model-hash."""
     decisive = _without_unkeyed({k: v for k, v in plain.items() if k not in _NOT_HASHED})
+    decisive["dataset"] = {k: v for k, v in decisive["dataset"].items() if k != "substitutes"}
     # The data's content, not just its path: an edited file must not resume stale predictions.
     decisive["data"] = [content(item) for item in (*dataset.questions, *dataset.corpus)]
     # Likewise the files a strategy reads (answers made elsewhere, train questions, a corpus).
     decisive["files"] = {
-        path: file_sha256(Path(path)) for path in _file_settings(plain["strategy"])
+        path: file_sha256(Path(path)) for path in _file_settings(decisive["strategy"])
     }
     # `limit` stays out: a larger limit extends the same run instead of starting over. So does
     # `threads` in float32, whose greedy answers do not depend on it (so a parallel launcher finds
@@ -84,10 +91,19 @@ def _without_unkeyed(node: Any, in_strategy: bool = False) -> Any:
             for k, v in node.items()
             if k not in _UNKEYED_ANYWHERE
             and not (in_strategy and k in _UNKEYED_AT and v == _UNKEYED_AT[k])
+            and not (in_strategy and _unused(node, k))
         }
     if isinstance(node, list):
         return [_without_unkeyed(v, in_strategy) for v in node]
     return node
+
+
+def _unused(node: dict[str, Any], key: str) -> bool:
+    """Whether `key` of a strategy node decides nothing at its sibling setting's value."""
+    if key not in _USED_ONLY_AT:
+        return False
+    sibling, value = _USED_ONLY_AT[key]
+    return node.get(sibling, _UNKEYED_AT.get(sibling)) != value
 
 
 def _file_settings(node: Any) -> list[str]:

@@ -182,6 +182,7 @@ def _row(
         shown_doc_ids=_listed(answer.shown_doc_ids),
         shown_chunks=_listed(answer.shown_chunks),
         measures=dict(answer.measures or {}),
+        prompt_variant=answer.prompt_variant,
         # what the answer is checked against, stored raw like the gold answers
         checks=[asdict(check) for check in question.checks],
     )

@@ -60,6 +60,9 @@ class Answer:
     (a wrong answer is then a retrieval miss or a reading error), and `shown_chunks` that text
     as the prompt held it (the answers page shows it). `measures`: per-question numbers
     (e.g. recall@k, seconds spent retrieving); the evaluation averages each one by name.
+    `prompt_variant`: how the prompt departed from the strategy's plain one, for the evaluation
+    to read (`{"cite": true}`: citations were asked for; `{"context": "none"}`, or
+    `"counterfactual"` with the `substitutions` made); None for a plain prompt.
     """
 
     prediction: str
@@ -71,6 +74,7 @@ class Answer:
     measures: dict[str, float | None] = field(default_factory=dict)
     latency_seconds: float | None = None  # measured elsewhere; default: the batch's share
     cost_usd: float | None = None  # measured elsewhere; default: priced from `conf/pricing`
+    prompt_variant: dict[str, Any] | None = None
 
 
 class Strategy(Protocol):

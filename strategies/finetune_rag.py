@@ -40,6 +40,10 @@ class FinetuneRagConfig:
     # dense, bm25 or hybrid: the yaml hands it to the rag node (strategy.rag.retriever), so
     # strategy.retriever is one sweep axis for rag and finetune_rag alike
     retriever: str = "dense"
+    # handed to the rag node the same way (strategy.rag.cite, strategy.rag.context); answering
+    # only: the adapter trains on the plain prompts, so it is the one the plain cell trains
+    cite: bool = False
+    context: str = "retrieved"
     finetune: Any = MISSING
     rag: Any = MISSING
 
@@ -69,8 +73,9 @@ class FinetuneRagStrategy:
         questions = self.finetune.training_questions(train)
         training_corpus = self.training_corpus(corpus)
         indexed = self.rag.prepare(questions, training_corpus)
-        # exactly what rag will answer from, less the policy: that is shown when answering only
-        _, prompts = self.rag.grounded_prompts(questions, show_policy=False)
+        # exactly what rag will answer from, less the policy, the citation request and the context
+        # condition: those are shown when answering only, so every cell shares one adapter
+        _, prompts = self.rag.grounded_prompts(questions, show_policy=False, as_set=False)
         replies = [self.finetune.reply(q) for q in questions]
         examples = [(p.conversation, r) for p, r in zip(prompts, replies, strict=True)]
         tuned = self.finetune.adapt(examples)
@@ -121,11 +126,13 @@ def build(
     train_corpus: str | None = None,
     name: str = "finetune_rag",
     retriever: str = "dense",
+    cite: bool = False,
+    context: str = "retrieved",
 ) -> FinetuneRagStrategy:
     """Builder for `conf/strategy/finetune_rag.yaml`: each node goes to its strategy's builder.
 
-    `retriever` reaches the rag node through the yaml (`retriever: ${..retriever}`), so the
-    resolved config records the retriever used; the rag builder checks it.
+    `retriever`, `cite` and `context` reach the rag node through the yaml (`retriever:
+    ${..retriever}`), so the resolved config records what was used; the rag builder checks them.
     """
     if finetune.get("teacher_run"):  # its prepare builds grounded examples from the gold replies
         raise HarnessError(

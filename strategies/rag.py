@@ -4,6 +4,12 @@ Setup builds (or loads from the cache) the index over the corpus; each batch of 
 embedded in one call, searched, put into prompts trimmed to the model's window, and answered in
 one generation call. Per question it records the retrieved documents, recall@k and reciprocal
 rank against the gold `doc_ids` (None for a question without them) and the latency split.
+
+Two settings vary the prompt for measurement, each recorded in the row's `prompt_variant`:
+`cite=true` shows each chunk with its document id and asks for the ids in square brackets
+(harness/scoring/citations.py); `context=none` leaves the context block empty and
+`context=counterfactual` replaces the gold answer values in the shown chunks
+(harness/substitutes.py).
 """
 
 from __future__ import annotations
@@ -23,6 +29,8 @@ from harness.errors import HarnessError
 from harness.models import ChatModel
 from harness.plugins import register_schema
 from harness.prompts import (
+    CITE_CHUNK_TEMPLATE,
+    CITE_INSTRUCTION,
     Grounded,
     grounded_conversation,
     policy_problem,
@@ -38,6 +46,7 @@ from harness.retrieval import (
 )
 from harness.retrievers import Searcher, load_retriever, retriever_problem
 from harness.strategy import Answer, Capabilities, SetupReport
+from harness.substitutes import context_problem, load_table, substituted
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +91,16 @@ class RagConfig:
     # strategy=prompt_policy does: the guide's prompting + RAG (conf/strategy/rag_policy.yaml)
     with_policy: bool = False
     policy: str | None = None
+    # citations: each chunk shown as cite_chunk_template, cite_instruction after the user
+    # template. Never in finetune_rag's training prompts, so adapters are shared
+    cite: bool = False
+    cite_chunk_template: str = CITE_CHUNK_TEMPLATE
+    cite_instruction: str = CITE_INSTRUCTION
+    # what the model reads: the retrieved chunks, none (the same prompt with the context block
+    # empty) or counterfactual (each gold answer value in the shown chunks replaced by its
+    # substitute from the dataset's table, `substitutes`: harness/substitutes.py)
+    context: str = "retrieved"
+    substitutes: str | None = None  # ${dataset.substitutes}; keyed only at counterfactual
 
 
 register_schema("strategy", "rag", RagConfig)
@@ -94,6 +113,7 @@ class RagStrategy:
     model: ChatModel
     config: RagConfig
     retriever: Searcher | None = None
+    _table: dict[str, str] | None = None
 
     @property
     def capabilities(self) -> Capabilities:
@@ -169,22 +189,21 @@ class RagStrategy:
         `retrieval_seconds` covers embedding the questions, the search and building the prompts.
         """
         started = time.perf_counter()
-        hits, prompts = self.grounded_prompts(batch)
+        built = self.built_prompts(batch)
         retrieved = time.perf_counter()
-        generations = self.model.generate([p.conversation for p in prompts])
+        generations = self.model.generate([b.prompt.conversation for b in built])
         generated = time.perf_counter()
         answers = []
-        for question, question_hits, prompt, generation in zip(
-            batch, hits, prompts, generations, strict=True
-        ):
-            doc_ids = ranked_doc_ids(question_hits)
+        for question, one, generation in zip(batch, built, generations, strict=True):
+            doc_ids = ranked_doc_ids(one.hits)
+            shown = one.prompt.context_chunks
             measures = {
                 "recall_at_k": recall_at_k(doc_ids, question.doc_ids),
                 "reciprocal_rank": reciprocal_rank(doc_ids, question.doc_ids),
                 "retrieval_seconds": (retrieved - started) / len(batch),
                 "generation_seconds": (generated - retrieved) / len(batch),
-                "context_chunks": prompt.context_chunks,
-                "context_tokens": prompt.context_tokens,
+                "context_chunks": shown,
+                "context_tokens": one.prompt.context_tokens,
             }
             answers.append(
                 Answer(
@@ -194,44 +213,88 @@ class RagStrategy:
                     retrieved_doc_ids=doc_ids,
                     # what the model saw: the chunks that fit the window (a wrong answer is a
                     # retrieval miss when no gold document is among them, else a reading error)
-                    shown_doc_ids=ranked_doc_ids(question_hits[: prompt.context_chunks]),
-                    shown_chunks=[
-                        self.config.chunk_template.format(**_fields(hit.chunk))
-                        for hit in question_hits[: prompt.context_chunks]
-                    ],
+                    shown_doc_ids=ranked_doc_ids(one.hits[:shown]),
+                    shown_chunks=one.passages[:shown],
                     measures=measures,
+                    prompt_variant=self.variant(one.substitutions),
                 )
             )
         return answers
 
+    def variant(self, substitutions: list[dict[str, Any]] | None) -> dict[str, Any] | None:
+        """How this prompt departs from the plain grounded one (None: it does not), as the row
+        records it for the evaluation: {"cite": true}, {"context": "none"}, and for
+        counterfactual the substitutions made ([] when no gold value was in the chunks)."""
+        variant: dict[str, Any] = {"cite": True} if self.config.cite else {}
+        if self.config.context != "retrieved":
+            variant["context"] = self.config.context
+        if substitutions is not None:
+            variant["substitutions"] = substitutions
+        return variant or None
+
     def grounded_prompts(
-        self, batch: list[Question], show_policy: bool = True
+        self, batch: list[Question], show_policy: bool = True, as_set: bool = True
     ) -> tuple[list[list[Hit]], list[Grounded]]:
         """Search the index for the batch (one call) and build each question's trimmed prompt;
-        `show_policy=False` leaves the policy out (finetune_rag trains on the plain prompts)."""
+        `show_policy=False` leaves the policy out and `as_set=False` the citation request and the
+        context condition too (finetune_rag trains on the plain prompts)."""
+        built = self.built_prompts(batch, show_policy, as_set)
+        return [b.hits for b in built], [b.prompt for b in built]
+
+    def built_prompts(
+        self, batch: list[Question], show_policy: bool = True, as_set: bool = True
+    ) -> list[Built]:
+        """Each question's hits, the passages its prompt holds, and the prompt itself."""
         if self.retriever is None:
             raise RuntimeError("RagStrategy used before prepare")
-        hits = self.retriever.search(
-            [q.question for q in batch], self.config.top_k, self.config.embed_batch_size
-        )
         config = self.config
+        hits = self.retriever.search(
+            [q.question for q in batch], config.top_k, config.embed_batch_size
+        )
         system = system_prompt_with_policy(
             config.system_prompt, show_policy and config.with_policy, config.policy
         )
-        prompts = [
-            grounded_conversation(
-                self.model,
-                system,
-                self.config.user_template,
-                question.question,
-                [self.config.chunk_template.format(**_fields(hit.chunk)) for hit in question_hits],
-                self.config.chunk_separator,
-                self.config.max_context_tokens,
-                abstain_answer=self.config.abstain_answer,
-            )
-            for question, question_hits in zip(batch, hits, strict=True)
-        ]
-        return hits, prompts
+        cite = as_set and config.cite
+        context = config.context if as_set else "retrieved"
+        user = (
+            f"{config.user_template}\n\n{config.cite_instruction}" if cite else config.user_template
+        )
+        template = config.cite_chunk_template if cite else config.chunk_template
+        built = []
+        for question, question_hits in zip(batch, hits, strict=True):
+            originals = [template.format(**_fields(hit.chunk)) for hit in question_hits]
+            passages = [] if context == "none" else originals
+            if context == "counterfactual":
+                passages, _ = substituted(originals, question.answers, self.table, question.id)
+            prompt = grounded_conversation(
+                self.model, system, user, question.question, passages,
+                config.chunk_separator, config.max_context_tokens,
+                abstain_answer=config.abstain_answer,
+            )  # fmt: skip
+            made = None
+            if context == "counterfactual":  # counted in the chunks the trimmed prompt shows
+                shown = originals[: prompt.context_chunks]
+                _, made = substituted(shown, question.answers, self.table, question.id)
+            built.append(Built(question_hits, passages, made, prompt))
+        return built
+
+    @property
+    def table(self) -> dict[str, str]:
+        """The substitution table of `strategy.substitutes`, read once."""
+        if self._table is None:
+            assert self.config.substitutes  # check_settings: required at counterfactual
+            self._table = load_table(self.config.substitutes)
+        return self._table
+
+
+@dataclass(frozen=True)
+class Built:
+    """One question's prompt and what went into it (substitutions: None unless counterfactual)."""
+
+    hits: list[Hit]
+    passages: list[str]
+    substitutions: list[dict[str, Any]] | None
+    prompt: Grounded
 
 
 def build(model: ChatModel, **settings: Any) -> RagStrategy:
@@ -258,8 +321,13 @@ def check_settings(config: RagConfig) -> None:
             f"strategy.user_template: unknown field(s) {sorted(fields - USER_FIELDS)}; "
             f"use {sorted(USER_FIELDS)}"
         )
-    if _template_fields(config.chunk_template) - CHUNK_FIELDS:
-        problems.append(f"strategy.chunk_template: use only the fields {sorted(CHUNK_FIELDS)}")
+    for key in ("chunk_template", "cite_chunk_template"):
+        if _template_fields(getattr(config, key)) - CHUNK_FIELDS:
+            problems.append(f"strategy.{key}: use only the fields {sorted(CHUNK_FIELDS)}")
+    if config.cite and _template_fields(config.cite_instruction) - USER_FIELDS:
+        problems.append(f"strategy.cite_instruction: use only the fields {sorted(USER_FIELDS)}")
+    if problem := context_problem(config.context, config.substitutes):
+        problems.append(problem)
     if chunk_size is not None and chunk_size < 0:
         problems.append(f"strategy.chunk_size={chunk_size}: use a positive number, or null/0 for "
                         "whole documents")  # fmt: skip

@@ -112,6 +112,7 @@ class JsonlDatasetConfig:
     system_prompt: str = NEUTRAL_SYSTEM_PROMPT  # the prompt strategies use for this dataset
     abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
     policy: str | None = None  # rules strategy=prompt_policy adds to the system prompt
+    substitutes: str | None = None  # gold answer -> substitute, for strategy.context=counterfactual
 
 
 register_schema("dataset", "jsonl", JsonlDatasetConfig)
@@ -135,6 +136,8 @@ class AcmeDatasetConfig:
     system_prompt: str = NEUTRAL_SYSTEM_PROMPT
     abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
     policy: str | None = None  # rules strategy=prompt_policy adds to the system prompt
+    # gold answer -> substitute, for strategy.context=counterfactual (harness/substitutes.py)
+    substitutes: str | None = None
 
 
 register_schema("dataset", "acme", AcmeDatasetConfig)

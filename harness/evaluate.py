@@ -22,6 +22,7 @@ from harness.rows import PredictionRow, as_rows
 from harness.scoring import ScoringRules, judge
 from harness.scoring.abstention import abstain_phrase
 from harness.scoring.behaviour import Check, compliance
+from harness.scoring.citations import cited_ids, without_citations
 from harness.scoring.model_judge import JUDGE_ASKS, asks, load_judge, unknown_judge
 
 
@@ -53,7 +54,7 @@ def evaluate(
             for row, raw in zip(judged, typed, strict=True)
             if asks(row, rules.judge_asks)
         ]
-        said = rules.model_judge.grade([(raw.question, raw.answers, raw.prediction)
+        said = rules.model_judge.grade([(raw.question, raw.answers, judged_text(raw))
                                         for _, raw in asked])  # fmt: skip
         for (row, raw), correct in zip(asked, said, strict=True):
             if correct is not None:  # None: an unparsed reply, the rules' verdict stands
@@ -125,16 +126,34 @@ def scoring_problems(scoring: Any) -> list[str]:
 
 def verdict(row: PredictionRow, rules: ScoringRules) -> dict[str, Any]:
     """A row's verdict, why it is wrong where the strategy retrieved context, and which of the
-    question's behaviour checks it keeps (the second axis; None without checks)."""
-    result = judge(row.prediction, row.answers, row.question, rules)
+    question's behaviour checks it keeps (the second axis; None without checks); for a row that
+    was asked to cite, the ids it cited, and for a counterfactual one whether it followed the
+    changed context (its answer states the substitutes, under the same rules)."""
+    text = judged_text(row)
+    result = judge(text, row.answers, row.question, rules)
     checks = [Check(**check) for check in row.checks]
-    kept = compliance(checks, row.prediction) if checks else None
+    kept = compliance(checks, text) if checks else None
+    extra: dict[str, Any] = {}
+    variant = row.prompt_variant or {}
+    if variant.get("cite"):
+        extra["cited"] = cited_ids(row.prediction)
+    if substitutes := [s["substitute"] for s in variant.get("substitutions") or []]:
+        extra["follows_context"] = judge(text, substitutes, row.question, rules)["correct"]
     return {
         **result,
         "failure": _failure(row, result["outcome"]),
         "behaviour": kept,
         "complies": None if kept is None else all(kept.values()),
+        **extra,
     }
+
+
+def judged_text(row: PredictionRow) -> str:
+    """What the rules and the judge read: the prediction, less its citations where the row was
+    asked for them (`prompt_variant.cite`), so citing never changes a verdict."""
+    if (row.prompt_variant or {}).get("cite"):
+        return without_citations(row.prediction)
+    return row.prediction
 
 
 def _failure(row: PredictionRow, outcome: str) -> str | None:

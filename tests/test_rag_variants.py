@@ -198,3 +198,19 @@ def test_the_substitution_table_is_keyed_by_content_at_counterfactual(tmp_path: 
     assert _folder(*at) != before
     # at context=retrieved the table decides nothing, so it moves no folder
     assert _folder("strategy=rag", f"dataset.substitutes={table}") == _folder("strategy=rag")
+
+
+def test_rows_keep_the_variant_and_an_empty_shown_list_and_old_rows_still_read() -> None:
+    from harness.rows import PredictionRow, from_json
+
+    old = {"id": "q", "prediction": "x", "answers": [], "batch": 0, "batch_seconds": 1.0,
+           "latency_seconds": 1.0, "prompt_tokens": 1, "completion_tokens": 1}  # fmt: skip
+    assert (
+        from_json(old).prompt_variant is None and "prompt_variant" not in from_json(old).to_json()
+    )
+    variant = {"context": "none"}
+    row = PredictionRow(**old, retrieved_doc_ids=["d1"], shown_doc_ids=[], prompt_variant=variant)
+    stored = row.to_json()
+    assert stored["shown_doc_ids"] == [] and stored["prompt_variant"] == variant
+    read = from_json(json.loads(json.dumps(stored)))
+    assert read.context_doc_ids == [] and read.prompt_variant == variant

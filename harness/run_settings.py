@@ -17,6 +17,7 @@ from harness.errors import HarnessError
 from harness.evaluate import scoring_problems
 from harness.models import DTYPES, resolve_device
 from harness.run_key import VALIDATION
+from harness.substitutes import context_problem
 
 
 def check_settings(cfg: DictConfig) -> None:
@@ -45,6 +46,11 @@ def check_settings(cfg: DictConfig) -> None:
     if few_shot is not None and few_shot < 0:
         problems.append(f"strategy.few_shot={few_shot}: use 0 (no examples) or more, up to the "
                         "number of train questions")  # fmt: skip
+    for node in (cfg.strategy, cfg.strategy.get("rag")):  # rag's node, or finetune_rag's inside
+        if isinstance(node, DictConfig) and "substitutes" in node and "context" in node:
+            where = f"dataset {cfg.dataset.name!r}"
+            if problem := context_problem(node.context, node.substitutes, where):
+                problems.append(problem)
     if cfg.model.max_new_tokens < 1:
         problems.append(f"model.max_new_tokens={cfg.model.max_new_tokens}: use a positive number")
     if cfg.model.get("dtype") not in (None, *DTYPES):

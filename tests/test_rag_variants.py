@@ -13,6 +13,7 @@ from harness.datasets import Question
 from harness.errors import HarnessError
 from harness.prompts import CITE_INSTRUCTION
 from harness.run_key import run_dir
+from harness.run_settings import check_settings
 from harness.runner import instantiate
 from harness.strategy import SetupReport
 from strategies import finetune, finetune_rag, rag
@@ -111,6 +112,15 @@ def test_bad_context_settings_are_one_line_errors(tmp_path: Path, table: Path) -
                           "strategy.context=counterfactual"])  # fmt: skip
     with pytest.raises(HarnessError, match=r"set dataset\.substitutes=<substitutes\.jsonl>"):
         instantiate(cfg.strategy, model=FakeChatModel())
+    for name in ("rag", "finetune_rag"):  # and before any model loads
+        cfg = compose_config([f"strategy={name}", "dataset=jsonl", "dataset.questions=q.jsonl",
+                              "strategy.context=counterfactual"])  # fmt: skip
+        with pytest.raises(
+            HarnessError, match=r"^strategy\.context=counterfactual needs .*'jsonl'"
+        ):
+            check_settings(cfg)
+        check_settings(compose_config([f"strategy={name}", "dataset=acme",
+                                       "strategy.context=counterfactual"]))  # fmt: skip
 
 
 def test_a_gold_value_missing_from_the_table_is_named(tmp_path, monkeypatch, table) -> None:

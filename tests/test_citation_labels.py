@@ -9,12 +9,13 @@ from pathlib import Path
 from harness.scoring.citations import cited_ids
 
 LABELS = Path(__file__).resolve().parents[1] / "data" / "acme" / "labels" / "citations.jsonl"
-# What the labels show (data/acme/labels/README.md, "Citation labels"): 200 of 200 answers agree,
-# 17 of 17 citing ones, none either way; the margin is one answer each way (a relabelled row), so
-# a parser change that misreads two fails here.
-MIN_AGREEING_SHARE = 199 / 200
-MAX_EXTRA, MAX_MISSED = 1, 1
-MIN_CITING_AGREEING = 16 / 17
+# What the labels show (data/acme/labels/README.md, "Citation labels"): 450 of 452 answers agree
+# and 47 of the 48 that cite by hand; the parser reads 2 bracketed words as ids ("[name]",
+# "[box]") and misses none. The margin is one answer each way (a relabelled row), so a parser
+# change that misreads two more fails here.
+MIN_AGREEING_SHARE = 449 / 452
+MAX_EXTRA, MAX_MISSED = 3, 1
+MIN_CITING_AGREEING = 46 / 48
 
 
 def _labels() -> list[dict]:

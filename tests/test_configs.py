@@ -101,9 +101,13 @@ def test_every_sweep_cell_composes(sweep: str) -> None:
     parser = OverridesParser.create()  # how the sweeper reads the grid: "a,b" is two values
     swept = {key: _sweep_values(parser, f"{key}={values}") for key, values in grid.items()}
     base = [f"strategy={swept['strategy'][0]}"] if "strategy" in swept else []
+    cells = [key for key in swept if key.startswith("+")]
+    if not base and cells:  # a setting of the strategy the swept cells choose (strategy.cite)
+        base = [f"{cells[0]}={swept[cells[0]][0]}"]
     for key, values in swept.items():
         for value in values:
-            cfg = compose_config([*base, f"{key}={value}", f"+sweep={sweep}"])
+            own = [] if key.startswith("+") else base  # a cell is composed on its own
+            cfg = compose_config([*own, f"{key}={value}", f"+sweep={sweep}"])
             OmegaConf.to_container(cfg, resolve=True)  # as the runner does first
             expected = parser.parse_override(f"{key}={value}").value()
             if "." in key:  # a setting

@@ -38,6 +38,8 @@ LABELS_DIR = ROOT / "data" / "acme" / "labels"
 REALQA_DIR = ROOT / "data" / "realqa"  # <article>/labels/*.jsonl: answers about real text
 LABELS = ("correct", "wrong", "abstained", "empty")
 BEHAVIOUR_FILE = "behaviour.jsonl"  # in LABELS_DIR, beside the knowledge labels
+# the citation parser's labels (tests/test_citation_labels.py), also beside them: no verdicts
+CITATIONS_FILE = "citations.jsonl"
 # The rules of the acme behaviour policy that several check types stand for together
 # (data/acme/README.md, "Checks and reference replies"); `fallback` and `not_contains` (the
 # competitors) are a rule each.
@@ -48,9 +50,10 @@ BEHAVIOUR_RULES = {
 
 
 def load_labels(folder: Path = LABELS_DIR) -> list[dict[str, Any]]:
-    """Every labelled prediction in `folder`'s JSONL files (but the behaviour labels), checked
-    field by field."""
-    files = sorted(p for p in folder.glob("*.jsonl") if p.name != BEHAVIOUR_FILE)
+    """Every labelled prediction in `folder`'s JSONL files (but the behaviour and citation
+    labels), checked field by field."""
+    other = (BEHAVIOUR_FILE, CITATIONS_FILE)
+    files = sorted(p for p in folder.glob("*.jsonl") if p.name not in other)
     if not files:
         raise HarnessError(f"no label files in {folder}: expected *.jsonl")
     rows = []

@@ -29,7 +29,10 @@ _UNKEYED_ANYWHERE = ("cache_dir", "embedder_device")
 # Settings added after runs were made, left out at these values (their defaults, what those runs
 # did), so the runs resume: a rag node at retriever=dense, or without the policy, hashes as before
 # the setting existed (strategy=prompt, which always had the policy settings, hashes anew once).
-_UNKEYED_AT = {"retriever": "dense", "rrf_k": 60, "with_policy": False, "policy": None}
+_UNKEYED_AT = {
+    "retriever": "dense", "rrf_k": 60, "with_policy": False, "policy": None,
+    "train_facts": None, "train_facts_seed": 0,
+}  # fmt: skip
 
 
 def run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Dataset) -> Path:

@@ -40,6 +40,9 @@ class FinetuneRagConfig:
     # dense, bm25 or hybrid: the yaml hands it to the rag node (strategy.rag.retriever), so
     # strategy.retriever is one sweep axis for rag and finetune_rag alike
     retriever: str = "dense"
+    # handed to the finetune node likewise (strategy.train_facts: one axis for both strategies)
+    train_facts: int | None = None
+    train_facts_seed: int = 0
     finetune: Any = MISSING
     rag: Any = MISSING
 
@@ -121,11 +124,14 @@ def build(
     train_corpus: str | None = None,
     name: str = "finetune_rag",
     retriever: str = "dense",
+    train_facts: int | None = None,
+    train_facts_seed: int = 0,
 ) -> FinetuneRagStrategy:
     """Builder for `conf/strategy/finetune_rag.yaml`: each node goes to its strategy's builder.
 
     `retriever` reaches the rag node through the yaml (`retriever: ${..retriever}`), so the
-    resolved config records the retriever used; the rag builder checks it.
+    resolved config records the retriever used; the rag builder checks it. `train_facts` and
+    `train_facts_seed` reach the finetune node the same way.
     """
     if finetune.get("teacher_run"):  # its prepare builds grounded examples from the gold replies
         raise HarnessError(

@@ -30,9 +30,11 @@ _UNKEYED_ANYWHERE = ("cache_dir", "embedder_device")
 # Settings added after runs were made, left out at these values (their defaults, what those runs
 # did), so the runs resume: a rag node at retriever=dense, or without the policy, hashes as before
 # the setting existed (strategy=prompt, which always had the policy settings, hashes anew once).
-_UNKEYED_AT = {"retriever": "dense", "rrf_k": 60, "with_policy": False, "policy": None,
-               "cite": False, "cite_chunk_template": CITE_CHUNK_TEMPLATE,
-               "cite_instruction": CITE_INSTRUCTION, "context": "retrieved"}  # fmt: skip
+_UNKEYED_AT = {
+    "retriever": "dense", "rrf_k": 60, "with_policy": False, "policy": None,
+    "cite": False, "cite_chunk_template": CITE_CHUNK_TEMPLATE, "cite_instruction": CITE_INSTRUCTION,
+    "context": "retrieved", "train_facts": None, "train_facts_seed": 0,
+}  # fmt: skip
 # A substitution table decides answers only at context=counterfactual; there the strategy's copy
 # is keyed (with the file's content, as every file a strategy names). The dataset's never is.
 _USED_ONLY_AT = {"substitutes": ("context", "counterfactual")}

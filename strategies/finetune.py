@@ -16,7 +16,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from harness import adapters, distillation, forgetting
+from harness import adapters, distillation, forgetting, subsets
 from harness.config import settings_from
 from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
@@ -37,6 +37,10 @@ class FinetuneConfig:
     user_template: str = "{question}"
     abstain_answer: str = MISSING
     train_questions: str | None = None  # a questions.jsonl whose train split replaces the run's
+    # train on the questions of this many facts only (paraphrases of a fact stay together), drawn
+    # with train_facts_seed: how much data fine-tuning needs (harness/subsets.py); null: all
+    train_facts: int | None = None
+    train_facts_seed: int = 0
     # a run folder whose answers to the train split are the targets (harness/distillation.py)
     teacher_run: str | None = None
     training: TrainingSettings = field(default_factory=TrainingSettings)
@@ -58,6 +62,7 @@ class FinetuneStrategy:
 
     model: ChatModel
     config: FinetuneConfig
+    drawn: dict[str, int] | None = None  # the train subset's size, once training_questions ran
 
     @property
     def capabilities(self) -> Capabilities:
@@ -118,6 +123,7 @@ class FinetuneStrategy:
                 "skipped_examples": meta["skipped"],
                 "steps": meta["steps"],
                 "peak_rss_mb": meta["peak_rss_mb"],
+                "train_subset": self.drawn,
             },
         )
 
@@ -141,7 +147,8 @@ class FinetuneStrategy:
         return conversation(system, config.user_template, question)
 
     def training_questions(self, train: list[Question]) -> list[Question]:
-        """The run's train split, or the train split of `train_questions` when that is set."""
+        """The run's train split, or the train split of `train_questions` when that is set; with
+        `train_facts`, the questions of that many facts of it (drawn with `train_facts_seed`)."""
         path = self.config.train_questions
         if path:
             keys = ("strategy.train_questions", "strategy.train_questions")
@@ -156,6 +163,13 @@ class FinetuneStrategy:
                 f"strategy=finetune needs train questions and {where} has none; mark some "
                 f'questions "split": "train" or set strategy.train_questions=<questions.jsonl>'
             )
+        available = len(subsets.facts(train))
+        if self.config.train_facts is not None:
+            train = subsets.draw_facts(
+                train, self.config.train_facts, self.config.train_facts_seed, "strategy.train_facts"
+            )
+        self.drawn = {"facts": len(subsets.facts(train)), "of_facts": available,
+                      "questions": len(train), "seed": self.config.train_facts_seed}  # fmt: skip
         return train
 
 

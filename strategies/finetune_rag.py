@@ -44,6 +44,9 @@ class FinetuneRagConfig:
     # only: the adapter trains on the plain prompts, so it is the one the plain cell trains
     cite: bool = False
     context: str = "retrieved"
+    # handed to the finetune node likewise (strategy.train_facts: one axis for both strategies)
+    train_facts: int | None = None
+    train_facts_seed: int = 0
     finetune: Any = MISSING
     rag: Any = MISSING
 
@@ -128,11 +131,14 @@ def build(
     retriever: str = "dense",
     cite: bool = False,
     context: str = "retrieved",
+    train_facts: int | None = None,
+    train_facts_seed: int = 0,
 ) -> FinetuneRagStrategy:
     """Builder for `conf/strategy/finetune_rag.yaml`: each node goes to its strategy's builder.
 
     `retriever`, `cite` and `context` reach the rag node through the yaml (`retriever:
     ${..retriever}`), so the resolved config records what was used; the rag builder checks them.
+    `train_facts` and `train_facts_seed` reach the finetune node the same way.
     """
     if finetune.get("teacher_run"):  # its prepare builds grounded examples from the gold replies
         raise HarnessError(

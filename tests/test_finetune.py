@@ -249,3 +249,37 @@ def test_finetune_rag_trains_on_rag_prompts_and_answers_from_retrieved_documents
     )
     with pytest.raises(HarnessError, match=r"set strategy\.finetune\.train_questions"):
         prepared([*overrides, "strategy.train_corpus=corpus.jsonl"])
+
+
+def test_a_train_subset_trains_its_own_adapter_on_the_drawn_questions(
+    finetune_overrides: list[str], tmp_path: Path
+) -> None:
+    rows = [
+        {
+            "id": f"t{i}",
+            "question": f"{phrasing} ?",
+            "answers": [answer],
+            "split": "train",
+            "doc_ids": [doc],
+        }
+        for i, (phrasing, answer, doc) in enumerate(
+            [
+                ("what is the upload limit", "37 gb", "d1"),
+                ("how big can an upload be", "37 gb", "d1"),
+                ("how long is retention", "14 days", "d2"),
+                ("retention period", "14 days", "d2"),
+            ]
+        )
+    ]
+    rows.append({"id": "q1", "question": "upload limit ?", "answers": ["37 gb"], "split": "test",
+                 "doc_ids": ["d1"]})  # fmt: skip
+    questions = write_jsonl(tmp_path / "four.jsonl", rows)
+    overrides = [*finetune_overrides, f"dataset.questions={questions}"]
+    _, every, _ = prepared(overrides)
+    assert every.details["train_subset"] == {"facts": 2, "of_facts": 2, "questions": 4, "seed": 0}
+    _, subset, _ = prepared([*overrides, "strategy.train_facts=1"])
+    assert subset.details["train_subset"]["facts"] == 1
+    assert subset.details["examples"] == subset.details["train_subset"]["questions"] == 2
+    assert subset.details["adapter_key"] != every.details["adapter_key"]
+    with pytest.raises(HarnessError, match=r"strategy\.train_facts=3: the train split has 2 facts"):
+        prepared([*overrides, "strategy.train_facts=3"])

@@ -13,6 +13,7 @@ The package: `tables` (per cell, per pair), `recommendation` (computes a `decisi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Callable
@@ -27,11 +28,13 @@ from harness.errors import HarnessError
 from harness.evaluate import evaluate
 from harness.files import write_text_atomic
 from harness.report.answers import answers_page
+from harness.report.data_curve import data_curve_section
 from harness.report.decision import Decision
 from harness.report.distillation import distillation_section
 from harness.report.plots import make_plots
 from harness.report.recommendation import recommendation
 from harness.report.render import Page, csv_safe, html_page, markdown_page, scorer_note
+from harness.report.seeds import seed_cautions, seed_section
 from harness.report.summary import ranked, summary_table
 from harness.report.sweep_callback import CELLS
 from harness.report.tables import (
@@ -79,10 +82,13 @@ def write_report(
     behaviour_pairs = behaviour_table(runs, predictions)
     plots = make_plots(runs, predictions, table, folder)
     decision = recommendation(table, pairs, behaviour_pairs, notes=tuple(apart))
+    decision = dataclasses.replace(decision, cautions=tuple(seed_cautions(runs, table)))
     write_text_atomic(folder / "report.csv", csv_safe(table).to_csv(index=False))
     # the decision is rendered last, into lines; nothing reads those lines back
+    sections = [distillation_section(runs, table), seed_section(runs, table),
+                data_curve_section(runs, table, predictions)]  # fmt: skip
     page = Page(table, pairs, decision.lines(), plots, scorer_note(runs), behaviour_pairs,
-                distillation_section(runs, table), summary_table(table, decision))  # fmt: skip
+                summary_table(table, decision), [s for s in sections if s is not None])  # fmt: skip
     write_text_atomic(folder / "report.md", markdown_page(page))
     write_text_atomic(folder / "report.html", html_page(page))
     ordered = list(ranked(table, decision)["cell"])  # the columns in the first table's order

@@ -73,6 +73,7 @@ class Decision:
     needs: dict[str, Kind] = field(default_factory=dict)
     verdict: str | None = None  # the one-line verdict a sweep prints at its end
     notes: tuple[str, ...] = ()  # what was left out of the comparison, and why
+    cautions: tuple[str, ...] = ()  # what may overturn it (seed spread: harness/report/seeds.py)
 
     def question(self, number: int) -> Answered:
         """The answer to question `number`."""
@@ -80,6 +81,8 @@ class Decision:
         return found
 
     def lines(self) -> list[str]:
-        """The advice as the report shows it: notes, overview, questions, then the verdict."""
+        """The advice as the report shows it: notes, overview, questions, the verdict, then
+        the cautions."""
         verdict = [self.verdict] if self.verdict else []
-        return [*self.notes, *self.overview, *(q.line() for q in self.questions), *verdict]
+        questions = (q.line() for q in self.questions)
+        return [*self.notes, *self.overview, *questions, *verdict, *self.cautions]

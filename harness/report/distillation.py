@@ -10,13 +10,13 @@ without one, the section says which command makes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from harness.distillation import TEACHER_SPLIT, configuration_key
 from harness.report.recommendation import pct
+from harness.report.sections import Section
 
 NOTE = (
     "Each student was fine-tuned on its teacher's answers to the train split instead of the gold "
@@ -24,15 +24,6 @@ NOTE = (
     "answerable accuracy with its 95 % Wilson interval, behaviour (every check kept, where "
     "questions carry checks), p50 latency per question and cost per 1,000 questions."
 )
-
-
-@dataclass
-class Section:
-    """The distillation table, ready to show (a row per student, then its teacher), and notes."""
-
-    table: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
-    note: str = NOTE
 
 
 def distillation_section(runs: pd.DataFrame, table: pd.DataFrame) -> Section | None:
@@ -65,7 +56,7 @@ def distillation_section(runs: pd.DataFrame, table: pd.DataFrame) -> Section | N
         rows.append(_figures(student.cell, "teacher", table.iloc[found], checked))
         notes.append(_comparison(student, table.iloc[found]))
     shown = pd.DataFrame(rows).astype(object).fillna("n/a")
-    return Section(shown, notes)
+    return Section("Distillation", NOTE, shown, notes)
 
 
 def teacher_of(setup: Any) -> dict[str, Any] | None:

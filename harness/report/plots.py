@@ -17,6 +17,7 @@ import pandas as pd
 
 from harness import stats
 from harness.files import write_bytes_atomic
+from harness.report.data_curve import plot_points
 from harness.report.render import plot_text
 
 
@@ -126,6 +127,30 @@ def knowledge_vs_behaviour(table: pd.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
+def data_curve(curves: dict[str, pd.DataFrame], path: Path) -> Path:
+    """Knowledge and behaviour against the facts trained on, a line per configuration, each
+    point with its 95 % interval (`harness.report.data_curve.plot_points`)."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=True)
+    panels = (("answerable_accuracy", "accuracy", "knowledge: answerable accuracy (%)"),
+              ("behaviour", "behaviour", "behaviour: every check kept (%)"))  # fmt: skip
+    for ax, (column, interval, title) in zip(axes, panels, strict=True):
+        for name, frame in curves.items():
+            shown = frame[frame[column].notna()]
+            if shown.empty:
+                continue
+            y = 100 * shown[column]
+            ax.errorbar(shown["facts"], y, marker="o", capsize=3, label=name,
+                        yerr=[y - 100 * shown[f"{interval}_ci_low"],
+                              100 * shown[f"{interval}_ci_high"] - y])  # fmt: skip
+        ax.set_xscale("log")
+        ax.set_xlabel("facts trained on (log scale)")
+        ax.set_title(title, fontsize=10)
+        ax.set_ylim(-5, 105)
+    axes[0].set_ylabel("%")
+    axes[0].legend(fontsize=8)
+    return _save(fig, path)
+
+
 def loss_curves(curves: dict[str, Any], path: Path) -> Path:
     """Training loss per logging step and validation loss per epoch of each fine-tuned cell."""
     fig, ax = plt.subplots(figsize=(8, 5))
@@ -200,6 +225,8 @@ def make_plots(
         drawn["Knowledge against behaviour"] = knowledge_vs_behaviour(
             table, folder / "knowledge_vs_behaviour.png"
         )
+    if sizes := plot_points(runs, table):
+        drawn["Training data"] = data_curve(sizes, folder / "data_curve.png")
     curves = {plot_text(r.cell): r.setup.get("loss_curve") for r in runs.itertuples()}
     curves = {cell: curve for cell, curve in curves.items() if curve}
     if curves:

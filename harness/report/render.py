@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from harness.metrics import format_value, metrics
-from harness.report.distillation import Section
+from harness.report.sections import Section
 from harness.report.tables import COLUMN_FORMATS
 
 
@@ -105,8 +105,9 @@ class Page:
     plots: dict[str, Path]
     scorer: str = "harness/scoring (rules, not a model judge)"
     behaviour_pairs: pd.DataFrame | None = None
-    distillation: Section | None = None  # students beside their teachers, if any was distilled
     summary: pd.DataFrame | None = None  # the first table: the few figures a decision needs
+    # after the paired tables: distillation, seed spread, training data (those that apply)
+    sections: list[Section] = field(default_factory=list)
 
 
 def markdown_page(page: Page) -> str:
@@ -129,10 +130,10 @@ def markdown_page(page: Page) -> str:
         parts += ["", "## Paired differences (behaviour: every check kept)", ""]
         parts += [_markdown_text(_BEHAVIOUR_NOTE.format(n=len(behaviour_pairs))), ""]
         parts.append(_markdown_safe(_display_pairs(behaviour_pairs)).to_markdown(index=False))
-    if page.distillation is not None:
-        parts += ["", "## Distillation", "", _markdown_text(page.distillation.note), ""]
-        parts.append(_markdown_safe(page.distillation.table).to_markdown(index=False))
-        parts += ["", *[f"- {_markdown_text(line)}" for line in page.distillation.notes]]
+    for section in page.sections:
+        parts += ["", f"## {_markdown_text(section.title)}", "", _markdown_text(section.note), ""]
+        parts.append(_markdown_safe(section.table).to_markdown(index=False))
+        parts += ["", *[f"- {_markdown_text(line)}" for line in section.notes]]
     parts += ["", "## Plots", ""] + [f"![{title}]({path.name})" for title, path in plots.items()]
     return "\n".join(parts) + "\n"
 
@@ -160,12 +161,12 @@ def html_page(page: Page) -> str:
             f"<p>{html.escape(_BEHAVIOUR_NOTE.format(n=len(behaviour_pairs)))}</p>"
             + _display_pairs(behaviour_pairs).to_html(index=False)
         )
-    distilled = ""
-    if page.distillation is not None:
-        notes = "".join(f"<li>{html.escape(line)}</li>" for line in page.distillation.notes)
-        distilled = (
-            f"<h2>Distillation</h2><p>{html.escape(page.distillation.note)}</p>"
-            f"{page.distillation.table.to_html(index=False)}<ul>{notes}</ul>"
+    sections = ""
+    for section in page.sections:
+        notes = "".join(f"<li>{html.escape(line)}</li>" for line in section.notes)
+        sections += (
+            f"<h2>{html.escape(section.title)}</h2><p>{html.escape(section.note)}</p>"
+            f"<div class='scroll'>{section.table.to_html(index=False)}</div><ul>{notes}</ul>"
         )
     summary = (
         f"{page.summary.to_html(index=False)}<p>{html.escape(_SUMMARY_NOTE)}</p>"
@@ -182,7 +183,7 @@ def html_page(page: Page) -> str:
         "<h2>Details</h2><details><summary>every column (also in report.csv)</summary>"
         f"<div class='scroll'>{shown.to_html(index=False)}</div>"
         f"<p>{html.escape(direction_note(shown))}</p></details>"
-        f"<h2>Paired differences</h2><div class='scroll'>{significance}</div>{distilled}"
+        f"<h2>Paired differences</h2><div class='scroll'>{significance}</div>{sections}"
         f"<h2>Plots</h2>{images}"
     )
 

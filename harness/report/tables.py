@@ -129,7 +129,8 @@ def cell_labels(summaries: list[dict[str, Any]]) -> list[str]:
         peers = [f for s, f in zip(summaries, flat, strict=True)
                  if f"{s['strategy']}/{s['model']}" == base]  # fmt: skip
         differing = sorted(k for k in settings if len({str(p.get(k)) for p in peers}) > 1)
-        extra = ",".join(f"{k.split('.')[-1]}={settings[k]}" for k in differing)
+        # a setting a node hands to a nested one (finetune_rag's train_facts) is named once
+        extra = ",".join(dict.fromkeys(f"{k.split('.')[-1]}={settings[k]}" for k in differing))
         labels.append(f"{base} {extra}".strip())
     return labels
 

@@ -1,0 +1,51 @@
+"""A report section beyond the main tables: a title, what it shows, its table and its findings."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from harness.distillation import configuration_key
+
+
+@dataclass
+class Section:
+    """A table ready to show (every value already formatted), the note above it and the
+    findings below it, one line each."""
+
+    title: str
+    note: str
+    table: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+
+def key_without(config: dict[str, Any], run_keys: tuple[str, ...], strategy_keys: set[str]) -> str:
+    """The configuration key (`harness.distillation.configuration_key`) of `config` without the
+    `run` settings `run_keys` and, at any depth of the strategy node, the keys `strategy_keys`:
+    runs that differ only there are one configuration."""
+    kept = copy.deepcopy(config)
+    for key in run_keys:
+        kept.get("run", {}).pop(key, None)
+    kept["strategy"] = _dropped(kept.get("strategy", {}), strategy_keys)
+    return configuration_key(kept)
+
+
+def _dropped(node: Any, names: set[str]) -> Any:
+    if isinstance(node, dict):
+        return {k: _dropped(v, names) for k, v in node.items() if k not in names}
+    if isinstance(node, list):
+        return [_dropped(v, names) for v in node]
+    return node
+
+
+def pct(value: Any) -> str:
+    """A share as a percentage with one decimal; n/a when missing."""
+    return "n/a" if value is None or pd.isna(value) else f"{100 * float(value):.1f}%"
+
+
+def points(value: float) -> str:
+    """A difference of shares in percentage points."""
+    return f"{100 * value:.1f} points"

@@ -96,8 +96,8 @@ def test_the_data_curve_names_the_smallest_size_the_test_cannot_tell_from_all(tm
     page = write_report(tmp_path).read_text()
     section = page.split("## Training data", 1)[1].split("## Plots", 1)[0]
     assert f"{stats.mcnemar_p(_right(5), full):.3g}" in section  # 5 facts against all
-    assert "finetune/m, knowledge: from 10 facts (20 questions) on, no size" in section
-    assert "finetune/m, behaviour: from 5 facts (10 questions) on, no size" in section
+    assert "finetune/m, knowledge: from 10 facts (20 questions) on, no size does worse" in section
+    assert "finetune/m, behaviour: from 5 facts (10 questions) on, no size does worse" in section
     assert (tmp_path / "data_curve.png").stat().st_size > 0
     assert "![Training data](data_curve.png)" in page
 
@@ -109,4 +109,14 @@ def test_every_smaller_size_differing_is_said_and_no_full_run_means_no_curve(tmp
     assert "## Training data" not in page  # no run trained on every fact: nothing to compare to
     _run(tmp_path, "finetune-all", _right(36), [], _subset(20))
     page = write_report(tmp_path).read_text()
-    assert "finetune/m, knowledge: every smaller size differs from the 20-fact set" in page
+    assert "finetune/m, knowledge: every smaller size does worse than the 20-fact set" in page
+
+
+def test_a_size_better_than_the_full_set_is_not_worse_and_is_named(tmp_path) -> None:
+    _run(tmp_path, "finetune-5", _right(10), ["strategy.train_facts=5"], _subset(5))
+    _run(tmp_path, "finetune-10", _right(36), ["strategy.train_facts=10"], _subset(10))
+    _run(tmp_path, "finetune-all", _right(20), [], _subset(20))
+    page = write_report(tmp_path).read_text()
+    assert "finetune/m, knowledge: from 10 facts (20 questions) on, no size does worse" in page
+    p = stats.mcnemar_p(_right(36), _right(20))
+    assert f"10 facts did better than all 20 (90.0% against 50.0%, p={p:.3g})" in page

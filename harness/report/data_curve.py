@@ -4,8 +4,9 @@ Runs trained on a seeded subset of the train split (`strategy.train_facts`, `har
 record the facts they were shown (`details.train_subset` of their setup). Runs that differ only
 in that size are one curve; per size, each axis with its 95 % Wilson interval and McNemar's exact
 test against the same configuration trained on every fact, on the questions both answered. The
-finding per axis is the smallest size from which no larger size can be told from the full set
-(unadjusted p at or above 0.05, the stricter reading: no Holm discount for the number of sizes).
+finding per axis is the smallest size from which no larger size does worse than the full set
+(worse: lower, at unadjusted p below 0.05, the stricter reading: no Holm discount for the number
+of sizes); a size that does significantly better is named, as a sign of the seed's weight.
 """
 
 from __future__ import annotations
@@ -154,10 +155,15 @@ def _finding(
     table: pd.DataFrame,
     predictions: pd.DataFrame,
 ) -> str:
-    sizes = sorted(tests)
+    column = AXES[axis][0]
+    value = {p.facts: table.iloc[p.position][column] for p in curve}
+    worse = {
+        size for size, p in tests.items() if p < SIGNIFICANCE and value[size] < value[full.facts]
+    }
+    better = sorted(size for size, p in tests.items() if p < SIGNIFICANCE and size not in worse)
     enough = full.facts
-    for size in reversed(sizes):  # walk down while no size can be told from the full set
-        if tests[size] < SIGNIFICANCE:
+    for size in sorted(tests, reverse=True):  # walk down while no size does worse than all
+        if size in worse:
             break
         enough = size
     shared = len(_outcomes(table, predictions, full, axis))
@@ -166,10 +172,18 @@ def _finding(
     if detectable:  # "cannot tell" is not "equal": say what this many questions could see
         caveat = f" (on {shared} questions a gap under about {points(detectable)} can go unseen)"
     if enough == full.facts:
-        return (f"{name}, {axis}: every smaller size differs from the {full.facts}-fact set "
-                f"(p below {SIGNIFICANCE} at {sizes[-1]} facts){caveat}.")  # fmt: skip
-    questions = next(p.questions for p in curve if p.facts == enough)
-    return (
-        f"{name}, {axis}: from {enough} facts ({questions} questions) on, no size can be told from "
-        f"the {full.facts}-fact set (p at or above {SIGNIFICANCE}){caveat}."
-    )
+        line = (f"{name}, {axis}: every smaller size does worse than the {full.facts}-fact set "
+                f"(p below {SIGNIFICANCE} at {max(tests)} facts){caveat}.")  # fmt: skip
+    else:
+        questions = next(p.questions for p in curve if p.facts == enough)
+        line = (
+            f"{name}, {axis}: from {enough} facts ({questions} questions) on, no size does worse "
+            f"than the {full.facts}-fact set (p at or above {SIGNIFICANCE}){caveat}."
+        )
+    for size in better:  # one adapter per size: a lead over all the facts is a warning sign
+        line += (
+            f" {size} facts did better than all {full.facts} ({pct(value[size])} against "
+            f"{pct(value[full.facts])}, p={tests[size]:.3g}): one adapter per size, so compare "
+            "the spread between training seeds (+sweep=seeds)."
+        )
+    return line

@@ -178,7 +178,7 @@ def _finding(
         questions = next(p.questions for p in curve if p.facts == enough)
         line = (
             f"{name}, {axis}: from {enough} facts ({questions} questions) on, no size does worse "
-            f"than the {full.facts}-fact set (p at or above {SIGNIFICANCE}){caveat}."
+            f"than the {full.facts}-fact set (none lower at p below {SIGNIFICANCE}){caveat}."
         )
     for size in better:  # one adapter per size: a lead over all the facts is a warning sign
         line += (

@@ -143,6 +143,9 @@ def data_curve(curves: dict[str, pd.DataFrame], path: Path) -> Path:
                         yerr=[y - 100 * shown[f"{interval}_ci_low"],
                               100 * shown[f"{interval}_ci_high"] - y])  # fmt: skip
         ax.set_xscale("log")
+        sizes = sorted({int(f) for frame in curves.values() for f in frame["facts"]})
+        ax.set_xticks(sizes, [str(size) for size in sizes])  # the sizes run, not powers of ten
+        ax.minorticks_off()
         ax.set_xlabel("facts trained on (log scale)")
         ax.set_title(title, fontsize=10)
         ax.set_ylim(-5, 105)

@@ -51,6 +51,10 @@ def check_settings(cfg: DictConfig) -> None:
             where = f"dataset {cfg.dataset.name!r}"
             if problem := context_problem(node.context, node.substitutes, where):
                 problems.append(problem)
+    train_facts = cfg.strategy.get("train_facts")  # finetune's, or finetune_rag's pass-through
+    if train_facts is not None and train_facts < 1:
+        problems.append(f"strategy.train_facts={train_facts}: use a positive number of facts, or "
+                        "null for all of them")  # fmt: skip
     if cfg.model.max_new_tokens < 1:
         problems.append(f"model.max_new_tokens={cfg.model.max_new_tokens}: use a positive number")
     if cfg.model.get("dtype") not in (None, *DTYPES):

@@ -90,3 +90,13 @@ def test_train_facts_reaches_finetune_rag_and_only_a_subset_changes_the_run_fold
         plain = folder(f"strategy={strategy}")
         assert plain == folder(f"strategy={strategy}", "strategy.train_facts=null")
         assert plain != folder(f"strategy={strategy}", "strategy.train_facts=3")
+
+
+@pytest.mark.parametrize("strategy", ["finetune", "finetune_rag"])
+def test_a_non_positive_size_is_refused_before_any_model_loads(strategy: str) -> None:
+    from harness import runner
+
+    cfg = compose_config([f"strategy={strategy}", "strategy.train_facts=0"])
+    with pytest.raises(HarnessError, match=r"strategy\.train_facts=0: use a positive number"):
+        runner.check_settings(cfg)
+    runner.check_settings(compose_config([f"strategy={strategy}", "strategy.train_facts=5"]))

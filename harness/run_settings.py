@@ -11,6 +11,7 @@ import random
 
 from omegaconf import DictConfig, OmegaConf
 
+from harness import subsets
 from harness.costs import pricing_problems
 from harness.datasets import SPLITS, Dataset, Question, check_split
 from harness.errors import HarnessError
@@ -86,6 +87,12 @@ def check_against_data(cfg: DictConfig, train: list[Question]) -> None:
             f"{cfg.run.split} has {len(train)} train questions to take examples from; use 0 to "
             f"{len(train)}"
         )
+    train_facts = cfg.strategy.get("train_facts")
+    trained_on = OmegaConf.select(cfg, "strategy.train_questions") or OmegaConf.select(
+        cfg, "strategy.finetune.train_questions"
+    )
+    if train_facts is not None and train and not trained_on:  # another file's: drawn later
+        subsets.draw_facts(train, train_facts, 0, "strategy.train_facts")  # raises if too many
     teacher = OmegaConf.select(cfg, "strategy.teacher_run")
     if teacher and not OmegaConf.select(cfg, "strategy.train_questions"):
         from harness import distillation

@@ -167,9 +167,7 @@ def test_a_hostile_question_and_answer_stay_text(browser: Any, report_folder: Pa
 def test_the_page_does_not_scroll_sideways_at_1400_pixels(
     browser: Any, report_folder: Path, tmp_path: Path
 ) -> None:
-    page, _ = _open(browser, report_folder / "answers.html")
-    page.screenshot(path=str(tmp_path / "answers.png"))
-    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    _fits_1400_pixels(browser, report_folder / "answers.html", tmp_path)
 
 
 @pytest.mark.slow
@@ -233,10 +231,16 @@ def test_the_report_opens_on_the_few_figures_in_the_advice_s_order(fake_results:
 def test_the_report_s_first_table_fits_1400_pixels(
     browser: Any, report_folder: Path, tmp_path: Path
 ) -> None:
-    page, errors = _open(browser, report_folder / "report.html")
-    page.screenshot(path=str(tmp_path / "report.png"))
-    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    page, errors = _fits_1400_pixels(browser, report_folder / "report.html", tmp_path)
     first = page.locator("table").first
     assert "answerable accuracy [95 % CI]" in first.inner_text()
     assert first.evaluate("t => t.getBoundingClientRect().right") <= 1400
     assert errors == []
+
+
+def _fits_1400_pixels(browser: Any, path: Path, tmp_path: Path) -> tuple[Any, list[str]]:
+    """Open `path`, keep a screenshot beside the test, and check nothing scrolls sideways."""
+    page, errors = _open(browser, path)
+    page.screenshot(path=str(tmp_path / f"{path.stem}.png"))
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1400
+    return page, errors

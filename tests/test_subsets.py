@@ -100,3 +100,17 @@ def test_a_non_positive_size_is_refused_before_any_model_loads(strategy: str) ->
     with pytest.raises(HarnessError, match=r"strategy\.train_facts=0: use a positive number"):
         runner.check_settings(cfg)
     runner.check_settings(compose_config([f"strategy={strategy}", "strategy.train_facts=5"]))
+
+
+def test_more_facts_than_the_train_split_holds_are_refused_once_the_data_loads() -> None:
+    from harness.run_settings import check_against_data
+
+    train = _train()
+    total = len(facts(train))
+    for strategy in ("finetune", "finetune_rag"):
+        cfg = compose_config([f"strategy={strategy}", f"strategy.train_facts={total + 1}"])
+        with pytest.raises(HarnessError, match=rf"train_facts={total + 1}: the train split has "
+                                               rf"{total} facts"):  # fmt: skip
+            check_against_data(cfg, train)
+        every = compose_config([f"strategy={strategy}", f"strategy.train_facts={total}"])
+        check_against_data(every, train)

@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 
 from harness import stats
-from harness.report.sections import Section, key_without, pct, points
+from harness.report.overview import pct, points
+from harness.report.sections import Section, key_without, label_without
 
 NOTE = (
     "Each fine-tuned configuration trained on the questions of N facts of its train split (every "
@@ -101,11 +102,7 @@ def data_curve_section(
 
 def curve_label(table: pd.DataFrame, curve: list[Point]) -> str:
     """The full-set run's label without its train_facts setting."""
-    label = str(table.iloc[curve[-1].position]["cell"])
-    parts = label.split(" ", 1)
-    settings = [s for s in (parts[1].split(",") if len(parts) > 1 else [])
-                if not s.startswith("train_facts=")]  # fmt: skip
-    return " ".join([parts[0], ",".join(settings)]).strip()
+    return label_without(str(table.iloc[curve[-1].position]["cell"]), ("train_facts",))
 
 
 def plot_points(runs: pd.DataFrame, table: pd.DataFrame) -> dict[str, pd.DataFrame]:

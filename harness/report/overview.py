@@ -55,3 +55,8 @@ def _hallucination_note(table: pd.DataFrame) -> list[str]:
 def pct(value: float | None) -> str:
     """A share as a percentage with one decimal, or n/a."""
     return "n/a" if value is None or pd.isna(value) else f"{100 * value:.1f}%"
+
+
+def points(value: float) -> str:
+    """A difference of shares in percentage points, one decimal."""
+    return f"{100 * value:.1f} points"

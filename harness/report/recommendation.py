@@ -35,7 +35,7 @@ import pandas as pd
 from harness import stats
 from harness.report.decision import Answered, Decision, Kind
 from harness.report.decision import kind_of as _kind
-from harness.report.overview import figures, pct
+from harness.report.overview import figures, pct, points
 
 PROMPTING, RETRIEVAL = Kind.PROMPTING, Kind.RETRIEVAL
 DECIDED = "Decided by"
@@ -301,7 +301,7 @@ def _trails(axis: _Axis, cell: Any) -> str:
     if rival is None:  # not measured on this axis, or on questions no other cell answered
         return "cannot be compared with the others"
     name, lead, p_value = rival
-    return f"trails {name} by {_points(lead)} (McNemar p={p_value:.3g}, Holm)"
+    return f"trails {name} by {points(lead)} (McNemar p={p_value:.3g}, Holm)"
 
 
 def _against_best(axis: _Axis, cell: Any, cells: list[Any]) -> str:
@@ -313,11 +313,11 @@ def _against_best(axis: _Axis, cell: Any, cells: list[Any]) -> str:
     if test is None:
         return f"{best.cell}, the best, did not answer the same questions"
     if test.significant:
-        return f"{_points(test.gap)} below {best.cell} (McNemar p={test.p_holm:.3g}, Holm)"
+        return f"{points(test.gap)} below {best.cell} (McNemar p={test.p_holm:.3g}, Holm)"
     return (
-        f"{_points(test.gap)} below {best.cell}, not significant at this size (McNemar "
+        f"{points(test.gap)} below {best.cell}, not significant at this size (McNemar "
         f"p={test.p_holm:.3g}, Holm; this pair detects about "
-        f"{_points(test.detectable)})"
+        f"{points(test.detectable)})"
     )
 
 
@@ -372,7 +372,3 @@ def _costs(cell: Any, peers: list[Any], aside: str = "") -> str:
             f"{volume:,.0f} questions"
         )
     return text
-
-
-def _points(value: float) -> str:
-    return f"{100 * value:.1f} points"

@@ -41,11 +41,8 @@ def _dropped(node: Any, names: set[str]) -> Any:
     return node
 
 
-def pct(value: Any) -> str:
-    """A share as a percentage with one decimal; n/a when missing."""
-    return "n/a" if value is None or pd.isna(value) else f"{100 * float(value):.1f}%"
-
-
-def points(value: float) -> str:
-    """A difference of shares in percentage points."""
-    return f"{100 * value:.1f} points"
+def label_without(label: str, names: tuple[str, ...]) -> str:
+    """A cell label ("strategy/model key=value,...") without the settings named `names`."""
+    base, _, settings = label.partition(" ")
+    kept = [s for s in settings.split(",") if s and s.split("=", 1)[0] not in names]
+    return f"{base} {','.join(kept)}".strip()

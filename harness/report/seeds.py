@@ -9,12 +9,12 @@ cautions say when the best configuration's lead over the next is no larger than 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
 
-from harness.report.sections import Section, key_without, pct, points
+from harness.report.overview import pct, points
+from harness.report.sections import Section, key_without, label_without
 
 NOTE = (
     "Runs whose configurations differ only in their training seed, pooled: per axis the mean "
@@ -85,9 +85,7 @@ def seed_cautions(runs: pd.DataFrame, table: pd.DataFrame) -> list[str]:
 
 def configuration_label(table: pd.DataFrame, group: list[int]) -> str:
     """The first run's cell label without its seed settings."""
-    label = str(table.iloc[group[0]]["cell"])
-    label = re.sub(r"(?<=[ ,])seed=[^,]*,?", "", label).rstrip(", ")
-    return label
+    return label_without(str(table.iloc[group[0]]["cell"]), ("seed",))
 
 
 def _seeds(runs: pd.DataFrame, group: list[int]) -> list[int]:

@@ -19,6 +19,7 @@ from typing import Any
 
 from benchmarks.common import Settings, timed
 from harness.config import ROOT
+from harness.report.sweep_callback import CELLS
 
 
 def makerun(settings: Settings) -> dict[str, Any]:
@@ -32,6 +33,10 @@ def makerun(settings: Settings) -> dict[str, Any]:
         setup_seconds = _make(["setup"], clone, environment, log)
         run_seconds = _make(["run"], clone, environment, log)
         cells = _cells(clone / "results" / "sweeps" / "quick")
+        lines = log.read_text(encoding="utf-8").splitlines()
+        printed = [
+            line.split("recommendation: ", 1)[1] for line in lines if "recommendation: " in line
+        ]
     answerable = {c["answerable"] for c in cells}
     return {
         "command": "git clone <repo> <tmp> && cd <tmp> && RAGBENCH_CACHE=<empty> make run",
@@ -40,6 +45,7 @@ def makerun(settings: Settings) -> dict[str, Any]:
         "run_seconds": run_seconds,
         "cells": cells,
         "answerable": min(answerable) if answerable else 0,
+        "verdict": printed[-1] if printed else None,  # the line make run printed last
     }
 
 
@@ -56,11 +62,13 @@ def _make(targets: list[str], clone: Path, environment: dict[str, str], log: Pat
     return seconds
 
 
-def _cells(folder: Path) -> list[dict[str, Any]]:
-    """Each cell's strategy, questions, answerable questions and accuracy."""
+def _cells(sweep: Path) -> list[dict[str, Any]]:
+    """Each cell's strategy, questions, answerable questions and accuracy (the run folders the
+    sweep folder lists: +sweep=quick's live among +sweep=compare's)."""
     found = []
-    for metrics in sorted(folder.glob("*/metrics.json")):
-        summary = json.loads(metrics.read_text(encoding="utf-8"))
+    listed = (sweep / CELLS).read_text(encoding="utf-8").splitlines()
+    for folder in sorted({line for line in listed if line.strip()}):
+        summary = json.loads((Path(folder) / "metrics.json").read_text(encoding="utf-8"))
         figures = summary["metrics"]
         found.append({"strategy": summary["strategy"], "questions": figures["questions"],
                       "answerable": figures["answerable"],

@@ -54,6 +54,7 @@ def load_or_train(
     """The adapter for these examples and settings: loaded from the cache, or trained and cached."""
     from peft import PeftModel
 
+    training.quiet_peft()
     # keyed by what bf16 means on the device that trains (this CPU, or the GPU), not by "auto"
     settings = settings.resolved(str(next(model.parameters()).device))
     training.check_target_modules(model, settings.target_modules)

@@ -33,6 +33,10 @@ class RunSettings:
     split: str = "test"
     validation_fraction: float = 0.1  # of the train questions, when split=validation
     limit: int | None = None  # answer only the first N questions of the split
+    # answer a seeded sample of the split: this many of its answerable questions and the
+    # unanswerable ones in the same share (harness/subsets.py); None: all. Like `limit` it is not
+    # in the run's key, so the full split later answers only the rest (make run, make compare)
+    sample: int | None = None
     # questions per `strategy.answer` call, each call's answers flushed to disk at once (a killed
     # run loses at most one); conf/config.yaml sets it to model.batch_size, the prompts the model
     # generates for at once

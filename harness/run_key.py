@@ -50,10 +50,11 @@ def run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Dataset) -> Path:
     decisive["files"] = {
         path: file_sha256(Path(path)) for path in _file_settings(decisive["strategy"])
     }
-    # `limit` stays out: a larger limit extends the same run instead of starting over. So does
+    # `limit` and `sample` stay out: answering more extends the same run (the full split after a
+    # sample answers only the rest) instead of starting over. So does
     # `threads` in float32, whose greedy answers do not depend on it (so a parallel launcher finds
     # the cells a sequential sweep answered), but not in bfloat16, whose answers do.
-    unhashed_run_keys: tuple[str, ...] = ("force", "limit")
+    unhashed_run_keys: tuple[str, ...] = ("force", "limit", "sample")
     if cfg.model.get("dtype") != "bfloat16":
         unhashed_run_keys += ("threads",)
     if cfg.run.split != VALIDATION:  # the fraction decides nothing then

@@ -33,6 +33,9 @@ def check_settings(cfg: DictConfig) -> None:
         problems.append(f"run.validation_fraction={cfg.run.validation_fraction}: use 0 < value < 1")
     if cfg.run.limit is not None and cfg.run.limit < 1:
         problems.append(f"run.limit={cfg.run.limit}: use a positive number or null for all")
+    if cfg.run.get("sample") is not None and cfg.run.sample < 1:
+        problems.append(f"run.sample={cfg.run.sample}: use a positive number of answerable "
+                        "questions, or null for all")  # fmt: skip
     if cfg.run.batch_size < 1:
         problems.append(f"run.batch_size={cfg.run.batch_size}: use a positive number")
     if cfg.run.seed < 0:

@@ -20,7 +20,7 @@ from hydra.utils import instantiate as hydra_instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from harness import machine, results, rows, run_folder
+from harness import machine, results, rows, run_folder, subsets
 from harness.caches import file_lock
 from harness.costs import Pricing
 from harness.datasets import Dataset, Question
@@ -61,6 +61,8 @@ def run(cfg: DictConfig, model: ChatModel | None = None) -> RunSummary:
     check_against_data(cfg, train)
     run_dir = keyed_run_dir(cfg, plain, dataset)
     try:
+        if cfg.run.sample is not None:
+            questions = subsets.sample_questions(questions, cfg.run.sample)
         summary = _run_in(run_dir, cfg, plain, dataset, questions[: cfg.run.limit], train, model)
     except OSError as error:
         raise run_folder.unusable_folder(error, cfg) from None

@@ -145,3 +145,15 @@ def minimum_detectable_difference(
     psi = 2 * accuracy * (1 - accuracy) if discordant_rate is None else discordant_rate
     psi = max(psi, 1 / n)
     return (_z(1 - alpha / 2) + _z(power)) * math.sqrt(psi / n)
+
+
+def questions_to_detect(
+    difference: float, discordant_rate: float, alpha: float = 0.05, power: float = 0.8
+) -> int:
+    """About how many paired questions a two-sided test needs to detect `difference` at `alpha`
+    with `power`, the inverse of `minimum_detectable_difference` at the discordance observed
+    (floored at `difference`: at least the questions on which the two must disagree)."""
+    if not 0 < difference <= 1:
+        raise ValueError(f"difference must lie in (0, 1], got {difference}")
+    psi = max(discordant_rate, difference)
+    return math.ceil(((_z(1 - alpha / 2) + _z(power)) / difference) ** 2 * psi)

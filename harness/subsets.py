@@ -1,4 +1,5 @@
-"""A seeded subset of the train split drawn by fact: how much training data fine-tuning needs.
+"""Seeded subsets: of the train split drawn by fact (how much training data fine-tuning needs),
+and of a split's questions to answer (`run.sample`: the comparison on fewer questions).
 
 A fact is what one group of paraphrases asks about: questions with the same gold `doc_ids` and
 `answers` ask the same thing in other words, so they are drawn (or left out) together and N counts
@@ -48,3 +49,21 @@ def draw_facts(questions: list[Question], n: int, seed: int, setting: str) -> li
     random.Random(seed).shuffle(order)
     chosen = set(order[:n])
     return [q for q in questions if fact_key(q) in chosen]
+
+
+SAMPLE_SEED = 0  # fixed: every run drawing N questions of a split draws the same ones
+
+
+def sample_questions(questions: list[Question], answerable: int) -> list[Question]:
+    """`answerable` answerable questions drawn at random (seeded) and the unanswerable ones in
+    the same share, in the split's order; all of them when the split has no more."""
+    by_id = sorted(questions, key=lambda q: q.id)  # the same draw whatever the file's order
+    with_answer = [q for q in by_id if q.answers]
+    if answerable >= len(with_answer):
+        return list(questions)
+    without = [q for q in by_id if not q.answers]
+    share = answerable / len(with_answer)
+    rng = random.Random(SAMPLE_SEED)
+    drawn = {q.id for q in rng.sample(with_answer, answerable)}
+    drawn |= {q.id for q in rng.sample(without, round(share * len(without)))}
+    return [q for q in questions if q.id in drawn]

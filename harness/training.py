@@ -16,6 +16,7 @@ import math
 import random
 import resource
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +26,9 @@ from harness.models import Conversation
 
 log = logging.getLogger(__name__)
 
+# peft reads transformers' deprecated `is_gradient_checkpointing` each time it wraps a model; the
+# FutureWarning is between the two libraries, and `make run` printed it for every trained cell
+PEFT_DEPRECATION = r"`is_gradient_checkpointing` is deprecated"
 ATTENTION = ("auto", "eager", "sdpa", "model")  # model: the attention the model was loaded with
 ALL_LINEAR_LLAMA = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -99,6 +103,11 @@ class TrainingSettings:
             raise HarnessError("; ".join(problems))
 
 
+def quiet_peft() -> None:
+    """Silence the one library-to-library deprecation warning peft raises when it wraps a model."""
+    warnings.filterwarnings("ignore", message=PEFT_DEPRECATION, category=FutureWarning)
+
+
 def fit(
     model: Any, tokenizer: Any, examples: list[tuple[Conversation, str]], settings: TrainingSettings
 ) -> tuple[Any, dict[str, Any]]:
@@ -108,6 +117,7 @@ def fit(
     import torch
     from peft import LoraConfig, get_peft_model
 
+    quiet_peft()
     torch.manual_seed(settings.seed)  # the LoRA initialisation
     targets = settings.target_modules
     lora = LoraConfig(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,20 @@ def test_second_prepare_loads_the_adapter_and_trains_nothing(
     assert second.build_seconds == first.build_seconds  # the training cost, from the meta
     with pytest.raises(AssertionError, match="must not train"):
         prepared([*finetune_overrides, "strategy.training.rank=4"])  # another knob: another key
+
+
+def test_training_and_loading_an_adapter_warn_of_nothing_a_user_can_change(
+    finetune_overrides: list[str],
+) -> None:
+    """peft's read of a deprecated transformers property printed a FutureWarning in every
+    fine-tuned cell of `make run`; other warnings still show."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        prepared(finetune_overrides)  # trains
+        prepared(finetune_overrides)  # loads the cached adapter
+        warnings.warn("a warning of ours", FutureWarning, stacklevel=1)
+    future = [str(w.message) for w in caught if issubclass(w.category, FutureWarning)]
+    assert future == ["a warning of ours"]
 
 
 @pytest.mark.parametrize(

@@ -84,6 +84,24 @@ def test_finished_run_is_not_recomputed(
         assert again["folder"] == first and again["complete"]
 
 
+def test_a_sample_is_answered_in_the_run_folder_the_whole_split_then_completes(
+    tiny_run_overrides: list[str], tmp_path: Path
+) -> None:
+    """`make run` answers a sample and `make compare` only the rest: one folder, no answer
+    computed twice."""
+    sampled = run(compose_config([*tiny_run_overrides, "run.sample=1"]))
+    path = Path(sampled["folder"]) / "predictions.jsonl"
+    first = path.read_text().splitlines()
+    assert sampled["complete"] and sampled["metrics"]["answerable"] == 1
+    whole = run(compose_config(tiny_run_overrides))
+    assert whole["folder"] == sampled["folder"] and whole["complete"]
+    lines = path.read_text().splitlines()
+    assert lines[: len(first)] == first and len(lines) == whole["metrics"]["questions"] > len(first)
+    assert len({json.loads(line)["id"] for line in lines}) == len(lines)
+    with pytest.raises(HarnessError, match=r"run.sample=0: use a positive number"):
+        run(compose_config([*tiny_run_overrides, "run.sample=0"]))
+
+
 def test_a_run_records_the_machine_it_was_measured_on(
     tiny_run_overrides: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,

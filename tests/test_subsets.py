@@ -12,7 +12,7 @@ from omegaconf import OmegaConf
 from harness.datasets import Question, load_jsonl
 from harness.errors import HarnessError
 from harness.run_key import run_dir
-from harness.subsets import draw_facts, fact_key, facts
+from harness.subsets import draw_facts, fact_key, facts, sample_questions
 from strategies import finetune
 from tests.fakes import FakeChatModel
 from tests.helpers import compose_config
@@ -114,3 +114,23 @@ def test_more_facts_than_the_train_split_holds_are_refused_once_the_data_loads()
             check_against_data(cfg, train)
         every = compose_config([f"strategy={strategy}", f"strategy.train_facts={total}"])
         check_against_data(every, train)
+
+
+def _acme_test() -> list[Question]:
+    data = load_jsonl("acme", ACME / "questions.jsonl", ACME / "corpus.jsonl")
+    return data.split("test")
+
+
+def test_a_sample_holds_the_answerable_questions_asked_and_the_unanswerable_in_share() -> None:
+    test = _acme_test()
+    answerable = [q for q in test if q.answers]
+    drawn = sample_questions(test, 100)
+    assert sum(bool(q.answers) for q in drawn) == 100
+    unanswerable = len(test) - len(answerable)
+    assert sum(not q.answers for q in drawn) == round(100 / len(answerable) * unanswerable)
+    assert [q.id for q in drawn] == [q.id for q in test if q in drawn]  # the split's order
+    # seeded and independent of the file's order; a size at or past the split's is all of it
+    shuffled = random.Random(7).sample(test, len(test))
+    assert {q.id for q in sample_questions(shuffled, 100)} == {q.id for q in drawn}
+    assert sample_questions(test, len(answerable)) == test
+    assert {q.id for q in sample_questions(test, 50)} != {q.id for q in drawn[:57]}

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any, Literal
 
+from harness.report.overview import pct
+
 
 class Kind(IntEnum):
     """What a cell adds to the base model, simplest first."""
@@ -35,6 +37,60 @@ def kind_of(cell: Any) -> Kind:
     if trained:
         return Kind.FINE_TUNING_WITH_RETRIEVAL if retrieval else Kind.FINE_TUNING
     return Kind.RETRIEVAL if retrieval else Kind.PROMPTING
+
+
+@dataclass(frozen=True)
+class CloseCall:
+    """A more capable cell the data cannot tell from the recommended one on one axis."""
+
+    axis: str  # "knowledge" or "behaviour"
+    chosen: str
+    rival: str
+    questions: int  # the questions both answered on this axis
+    chosen_value: float
+    rival_value: float
+    lead_high: float  # the upper end of the rival's lead's paired 95 % interval
+    detectable: float  # the smallest true gap this pair detects with 80 % power
+    shown_gap: float  # the gap seen, or the tie margin when smaller
+    needed: int  # about how many questions would show `shown_gap`
+
+    @property
+    def gap(self) -> float:
+        """How far the rival is ahead of the chosen cell (negative: behind)."""
+        return self.rival_value - self.chosen_value
+
+    def shown(self) -> str:
+        """The pair's figures as the verdict says them."""
+        what = "answerable questions" if self.axis == "knowledge" else "checked questions"
+        return (
+            f"on {self.questions} {what}: {self.chosen} {pct(self.chosen_value)} and "
+            f"{self.rival} {pct(self.rival_value)} (a gap under {100 * self.detectable:.0f} "
+            f"points cannot be seen at this size; about {self.needed:,} questions would show a "
+            f"gap of {100 * self.shown_gap:.1f} points)"
+        )
+
+
+@dataclass(frozen=True)
+class Certainty:
+    """What the data can carry: the close calls of the recommended cell, and whether any pair on
+    any axis could be told apart at all."""
+
+    close_calls: tuple[CloseCall, ...] = ()
+    anything_told_apart: bool = True
+
+    @property
+    def sure(self) -> bool:
+        """No more capable cell could be better by a margin the data cannot rule out."""
+        return not self.close_calls
+
+    def opening(self) -> str:
+        """The verdict's first words when it is not sure ("" when it is)."""
+        if self.sure:
+            return ""
+        calls = "; ".join(call.shown() for call in self.close_calls)
+        if not self.anything_told_apart:
+            return f"Too small to decide: no two cells can be told apart, {calls}. "
+        return f"Too close to call {calls}. "
 
 
 Reply = Literal["yes", "no", "not asked", "not measured"]
@@ -74,6 +130,13 @@ class Decision:
     verdict: str | None = None  # the one-line verdict a sweep prints at its end
     notes: tuple[str, ...] = ()  # what was left out of the comparison, and why
     cautions: tuple[str, ...] = ()  # what may overturn it (seed spread: harness/report/seeds.py)
+    # whether the data can tell the chosen cell from more capable ones (harness/report/certainty)
+    certainty: Certainty = field(default_factory=Certainty)
+
+    @property
+    def sure(self) -> bool:
+        """Whether the verdict rests on differences this data can see (no close call)."""
+        return self.certainty.sure
 
     def question(self, number: int) -> Answered:
         """The answer to question `number`."""

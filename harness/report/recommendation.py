@@ -22,7 +22,13 @@ answered from the measured figures and the paired tests of the report:
   question 2, 3, or 2 and 3, by which axes needed more than prompting. When no cell closes both,
   the simplest closer of each axis is named and the missing combination said.
 
-The result is a `decision.Decision`; its verdict always starts with "Decided by".
+Last, `certainty` asks whether the data can carry the choice: when a more capable cell cannot be
+told from the recommended one and may be ahead by more than a tie margin, the verdict opens with
+"Too close to call" (or "Too small to decide" when no two cells can be told apart), the figures
+and the size that would tell them apart, and names the cell only as simplicity's tie-break.
+
+The result is a `decision.Decision`; its verdict starts with "Decided by" when the data carries
+it.
 """
 
 from __future__ import annotations
@@ -33,12 +39,14 @@ from typing import Any
 import pandas as pd
 
 from harness import stats
+from harness.report.certainty import Certainty, certainty
 from harness.report.decision import Answered, Decision, Kind
 from harness.report.decision import kind_of as _kind
 from harness.report.overview import figures, pct, points
 
 PROMPTING, RETRIEVAL = Kind.PROMPTING, Kind.RETRIEVAL
 DECIDED = "Decided by"
+TIE_BREAK = "If simplicity breaks the tie, decided by"
 Q1 = "good enough with prompting?"
 Q2 = "a knowledge gap, closed by retrieval?"
 Q3 = "a behaviour gap prompting cannot close, closed by fine-tuning?"
@@ -100,6 +108,7 @@ def recommendation(
     both = [c for c in cells if all(_closes(a, c) for a in axes)]
     chosen = _simplest(both, axes)
     decided_by = _decided_by(chosen, needs)
+    sureness = certainty(chosen, cells, axes)
     return Decision(
         overview,
         questions,
@@ -107,8 +116,10 @@ def recommendation(
         cell=None if chosen is None else chosen.cell,
         kind=None if chosen is None else _kind(chosen),
         needs=needs,
-        verdict=_verdict(cells, axes, needs, both, chosen, decided_by),
+        verdict=sureness.opening()
+        + _verdict(cells, axes, needs, both, chosen, decided_by, sureness),
         notes=notes,
+        certainty=sureness,
     )
 
 
@@ -212,10 +223,14 @@ def _verdict(
     both: list[Any],
     chosen: Any,
     decided_by: tuple[int, ...],
+    sureness: Certainty,
 ) -> str:
-    """The one-line verdict: the questions that decided, the cell, what it costs."""
+    """The one-line verdict: the questions that decided, the cell, what it costs; when the data
+    cannot carry it, the same as the tie-break it is (never "good enough")."""
+    decided = DECIDED if sureness.sure else TIE_BREAK
     if chosen is not None and _kind(chosen) == PROMPTING:
-        return f"{DECIDED} question 1: prompting is good enough: {_costs(chosen, both)}."
+        enough = "prompting is good enough" if sureness.sure else "prompting, the simplest"
+        return f"{decided} question 1: {enough}: {_costs(chosen, both)}."
     wanting = [name for name, need in needs.items() if need != PROMPTING]
     if not wanting:  # each axis has a prompting closer, but not the same one
         which = (
@@ -240,7 +255,7 @@ def _verdict(
         )
     kind = _kind(chosen)
     aside = f" ({kind.label})" if kind not in (needs[name] for name in wanting) else ""
-    return f"{DECIDED} {label} {questions}: {needed}: {_costs(chosen, both, aside)}."
+    return f"{decided} {label} {questions}: {needed}: {_costs(chosen, both, aside)}."
 
 
 def _rival(axis: _Axis, cell: Any) -> tuple[str, float, float] | None:

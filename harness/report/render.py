@@ -45,20 +45,23 @@ def direction_note(shown: pd.DataFrame) -> str:
 
 
 def _display_pairs(pairs: pd.DataFrame) -> pd.DataFrame:
-    shown = pairs.round(4)
-    shown["difference"] = [
-        f"{100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] points"
-        for d, lo, hi in zip(
-            pairs["difference"], pairs["difference_ci_low"], pairs["difference_ci_high"],
-            strict=True,
-        )
-    ]  # fmt: skip
-    shown["p_value"] = pairs["p_value"].map(lambda p: f"{p:.2g}")
-    shown["p_holm"] = pairs["p_holm"].map(lambda p: f"{p:.2g}")
-    shown["detectable_difference"] = pairs["detectable_difference"].map(
-        lambda v: f"{100 * v:.1f} points"
-    )
-    return shown.drop(columns=["difference_ci_low", "difference_ci_high"])
+    """The paired table as shown: shares as percentages, the difference with its interval, and
+    headers of words that wrap, so it fits a 1400-pixel page as the first table does."""
+    share = [c for c in pairs.columns if c.startswith(("first_", "second_"))]
+    shown = pd.DataFrame({
+        "first": pairs["first"], "second": pairs["second"], "questions": pairs["questions"],
+        **{c.replace("_", " "): pairs[c].map(lambda v: f"{100 * v:.1f} %") for c in share},
+        "difference [95 % CI]": [
+            f"{100 * d:+.1f} [{100 * lo:+.1f}, {100 * hi:+.1f}] points"
+            for d, lo, hi in zip(pairs["difference"], pairs["difference_ci_low"],
+                                 pairs["difference_ci_high"], strict=True)
+        ],
+        "p (McNemar)": pairs["p_value"].map(lambda p: f"{p:.2g}"),
+        "p (Holm)": pairs["p_holm"].map(lambda p: f"{p:.2g}"),
+        "detectable difference": pairs["detectable_difference"].map(lambda v: f"{100 * v:.1f}"),
+        "significant": pairs["significant"].map(lambda v: "yes" if v else "no"),
+    })  # fmt: skip
+    return shown
 
 
 _SUMMARY_NOTE = (
@@ -75,11 +78,11 @@ _BEHAVIOUR_NOTE = (
 
 _SIGNIFICANCE_NOTE = (
     "Accuracy difference = second minus first on the answerable questions both cells answered, "
-    "with its paired bootstrap 95 % interval; McNemar's exact test; p_holm = p-value after "
-    "Holm's correction across the {n} pair(s) of this report (significant: p_holm < 0.05). "
-    "Verdicts by {scorer}. Detectable difference: the smallest true difference the pair would "
-    "detect with 80 % power at its size and observed disagreement; a cell's minimum detectable "
-    "difference is the same at the worst-case disagreement."
+    "with its paired bootstrap 95 % interval; McNemar's exact test; p (Holm) = p-value after "
+    "Holm's correction across the {n} pair(s) of this report (significant: p (Holm) < 0.05). "
+    "Verdicts by {scorer}. Detectable difference (points): the smallest true difference the pair "
+    "would detect with 80 % power at its size and observed disagreement; a cell's minimum "
+    "detectable difference is the same at the worst-case disagreement."
 )
 
 

@@ -106,7 +106,8 @@ def _paired(runs: pd.DataFrame, rows: pd.DataFrame, outcome: str, name: str) -> 
                 "difference_ci_low": low,
                 "difference_ci_high": high,
                 "p_value": stats.mcnemar_p(a.tolist(), b.tolist()),
-                # what this pair could detect, given how often its two cells disagree
+                # how often the two cells disagree, and so what this pair could detect
+                "discordant_rate": float((a != b).mean()),
                 "detectable_difference": stats.minimum_detectable_difference(
                     len(shared), 0.5, discordant_rate=float((a != b).mean())
                 ),

@@ -123,3 +123,10 @@ def embedder(name: str, trust_remote_code: bool) -> Any:
     from harness.embedders import load_embedder
 
     return load_embedder(name, trust_remote_code)
+
+
+def printed_verdict(log: str) -> str | None:
+    """The recommendation a sweep printed last (`harness.report` logs it), from its output."""
+    found = [line.split("recommendation: ", 1)[1] for line in log.splitlines()
+             if "recommendation: " in line]  # fmt: skip
+    return found[-1] if found else None

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Settings, timed
+from benchmarks.common import Settings, printed_verdict, timed
 from harness.config import ROOT
 from harness.report.sweep_callback import CELLS
 
@@ -33,10 +33,7 @@ def makerun(settings: Settings) -> dict[str, Any]:
         setup_seconds = _make(["setup"], clone, environment, log)
         run_seconds = _make(["run"], clone, environment, log)
         cells = _cells(clone / "results" / "sweeps" / "quick")
-        lines = log.read_text(encoding="utf-8").splitlines()
-        printed = [
-            line.split("recommendation: ", 1)[1] for line in lines if "recommendation: " in line
-        ]
+        verdict = printed_verdict(log.read_text(encoding="utf-8"))
     answerable = {c["answerable"] for c in cells}
     return {
         "command": "git clone <repo> <tmp> && cd <tmp> && RAGBENCH_CACHE=<empty> make run",
@@ -45,7 +42,7 @@ def makerun(settings: Settings) -> dict[str, Any]:
         "run_seconds": run_seconds,
         "cells": cells,
         "answerable": min(answerable) if answerable else 0,
-        "verdict": printed[-1] if printed else None,  # the line make run printed last
+        "verdict": verdict,  # the line make run printed last
     }
 
 

@@ -469,3 +469,21 @@ def _timed(value: Any, settings: dict[str, Any]) -> bool:
         and all(math.isfinite(v) and v > 0 for v in value["runs"])
         and value["min"] <= value["median"] <= value["max"]
     )
+
+
+def test_the_gpu_script_stops_in_one_line_without_cuda(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import gpu
+
+    monkeypatch.setattr(gpu, "gpu_name", lambda: None)
+    assert gpu.main(["--out", "unused"]) == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("error: no CUDA device")
+
+
+def test_the_verdict_a_sweep_printed_is_its_last_recommendation_line() -> None:
+    from benchmarks.common import printed_verdict
+
+    log = "x\n[INFO] recommendation: Too close to call\n[INFO] recommendation: Decided by q2\nend"
+    assert printed_verdict(log) == "Decided by q2" and printed_verdict("nothing") is None

@@ -366,12 +366,11 @@ def test_a_fence_and_thousands_of_blank_lines_is_rejected_at_once() -> None:
     from harness.generate.replies import ReplyError, parse_objects
 
     started = time.perf_counter()
-    with pytest.raises(ReplyError, match="not valid JSON"):
-        parse_objects("```json" + "\n" * 5000, ("question",))
-    with pytest.raises(ReplyError, match="not valid JSON"):
-        parse_objects("```json\n" + "\n" * 5000 + "[1]```", ("question",))
-    # a pattern that backtracked took 37 s over 5,000 lines and hours over 60,000
-    assert time.perf_counter() - started < 2
+    for reply in ("```json" + "\n" * 2000 + "]", "```json\n" + "\n" * 2000 + "[1]```"):
+        with pytest.raises(ReplyError, match="not valid JSON"):
+            parse_objects(reply, ("question",))
+    # a pattern that backtracked took 1.6 s over 1,000 lines here, growing as their cube
+    assert time.perf_counter() - started < 1
     fenced = '```json\n[{"question": "Why?"}]\n```'
     assert parse_objects(fenced, ("question",)) == [{"question": "Why?"}]
     assert parse_objects(f"  {fenced.replace('json', '')}\n\n", ("question",)) == [

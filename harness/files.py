@@ -1,6 +1,7 @@
 """Atomic file writes: a reader sees the old file or the new one, never half of one.
 
-Runs, caches (indexes, adapters, judge verdicts) and reports all write through these.
+Runs, caches (indexes, adapters, judge verdicts) and reports all write through these; the CSV files
+people open in a spreadsheet hold their cells through `spreadsheet_safe`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,16 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+# A cell starting with one of these, opened in a spreadsheet, runs as a formula
+# ("=HYPERLINK(...)"): text from users and models gets a leading quote instead.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as text: a string that would start a formula is quoted."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
 def _umask() -> int:

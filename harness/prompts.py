@@ -79,6 +79,9 @@ class Grounded:
     conversation: Conversation
     context_chunks: int
     context_tokens: int
+    # the passages as the prompt holds them: the first `context_chunks`, the last one cut short
+    # where it did not fit whole
+    passages: tuple[str, ...] = ()
 
 
 def grounded_conversation(
@@ -118,7 +121,8 @@ def grounded_conversation(
         log.warning(
             "the prompt for %r does not fit the context window even without context", question
         )
-    return Grounded(render(context), len(kept), model.count_tokens(context) if context else 0)
+    tokens = model.count_tokens(context) if context else 0
+    return Grounded(render(context), len(kept), tokens, tuple(kept))
 
 
 def _longest_fitting_prefix(text: str, fits: Callable[[str], bool]) -> str:

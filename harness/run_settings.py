@@ -18,7 +18,7 @@ from harness.errors import HarnessError
 from harness.evaluate import scoring_problems
 from harness.models import DTYPES, resolve_device
 from harness.run_key import VALIDATION
-from harness.substitutes import context_problem
+from harness.substitutes import context_problem, load_table
 
 
 def check_settings(cfg: DictConfig) -> None:
@@ -50,11 +50,10 @@ def check_settings(cfg: DictConfig) -> None:
     if few_shot is not None and few_shot < 0:
         problems.append(f"strategy.few_shot={few_shot}: use 0 (no examples) or more, up to the "
                         "number of train questions")  # fmt: skip
-    for node in (cfg.strategy, cfg.strategy.get("rag")):  # rag's node, or finetune_rag's inside
-        if isinstance(node, DictConfig) and "substitutes" in node and "context" in node:
-            where = f"dataset {cfg.dataset.name!r}"
-            if problem := context_problem(node.context, node.substitutes, where):
-                problems.append(problem)
+    # the strategy's node, and finetune_rag's rag node inside it
+    for key, node in (("strategy", cfg.strategy), ("strategy.rag", cfg.strategy.get("rag"))):
+        if isinstance(node, DictConfig):
+            problems += strategy_problems(key, node, cfg)
     train_facts = cfg.strategy.get("train_facts")  # finetune's, or finetune_rag's pass-through
     if train_facts is not None and train_facts < 1:
         problems.append(f"strategy.train_facts={train_facts}: use a positive number of facts, or "
@@ -71,6 +70,35 @@ def check_settings(cfg: DictConfig) -> None:
     problems += scoring_problems(cfg.scoring) + pricing_problems(cfg.pricing)
     if problems:
         raise HarnessError("; ".join(problems))
+
+
+def strategy_problems(key: str, node: DictConfig, cfg: DictConfig) -> list[str]:
+    """What a strategy node (`key`) sets wrong that would otherwise surface only once the model
+    has loaded: the context and its substitution table, the retriever, the policy."""
+    from harness.retrievers import retriever_problem
+
+    problems = []
+    if "substitutes" in node and "context" in node:
+        where = f"dataset {cfg.dataset.name!r}"
+        if problem := context_problem(node.context, node.substitutes, where):
+            problems.append(problem)
+        elif node.context == "counterfactual":
+            try:
+                load_table(node.substitutes)  # read again when answering: a small file
+            except HarnessError as error:
+                problems.append(str(error))
+    if "retriever" in node and (problem := retriever_problem(node.retriever)):
+        problems.append(problem.replace("strategy.", f"{key}.", 1))
+    if node.get("with_policy") and not (node.get("policy") or "").strip():
+        problems.append(
+            f"{key}.with_policy=true but {key}.policy is not set (only the *_policy configs "
+            f"set it); use strategy={cfg.strategy.name}_policy, or add "
+            f"{key}.policy='${{dataset.policy}}'"
+            if (cfg.dataset.get("policy") or "").strip()
+            else f"{key}.with_policy=true: dataset {cfg.dataset.name!r} has no policy; set "
+            f"{key}.policy=<the rules the model must follow>"
+        )
+    return problems
 
 
 def usable_cores() -> int:

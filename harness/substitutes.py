@@ -66,10 +66,18 @@ def load_table(path: str) -> dict[str, str]:
 
 
 def substituted(
-    chunks: Sequence[str], answers: Sequence[str], table: dict[str, str], question_id: str
+    chunks: Sequence[str],
+    answers: Sequence[str],
+    table: dict[str, str],
+    question_id: str,
+    shown: Sequence[int] | None = None,
 ) -> tuple[list[str], list[dict[str, Any]]]:
     """The chunks with every occurrence of a gold answer replaced, and what was replaced
-    (`original`, `substitute`, `occurrences`; empty when no gold value occurs in them)."""
+    (`original`, `substitute`, `occurrences`; empty when no gold value occurs in them).
+
+    `shown`, when given, is how many characters of each changed chunk the prompt holds (a chunk
+    may be cut to fit the window): only a substitute that ends within them is counted, since
+    one the model never read changes nothing it saw."""
     if not answers:
         return list(chunks), []
     missing = [answer for answer in answers if answer not in table]
@@ -80,12 +88,18 @@ def substituted(
     ordered = sorted(set(answers), key=len, reverse=True)
     pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, ordered)) + r")(?!\w)")
     counts: dict[str, int] = {}
-
-    def replace(match: re.Match[str]) -> str:
-        counts[match.group(0)] = counts.get(match.group(0), 0) + 1
-        return table[match.group(0)]
-
-    changed = [pattern.sub(replace, chunk) for chunk in chunks]
+    changed = []
+    for number, chunk in enumerate(chunks):
+        limit = shown[number] if shown is not None else None
+        pieces, start, length = [], 0, 0  # length: of the changed chunk up to `start`
+        for match in pattern.finditer(chunk):
+            substitute = table[match.group(0)]
+            pieces += [chunk[start : match.start()], substitute]
+            length += match.start() - start + len(substitute)
+            start = match.end()
+            if limit is None or length <= limit:
+                counts[match.group(0)] = counts.get(match.group(0), 0) + 1
+        changed.append("".join(pieces) + chunk[start:])
     made = [{"original": original, "substitute": table[original], "occurrences": count}
             for original, count in counts.items()]  # fmt: skip
     return changed, made

@@ -214,7 +214,7 @@ class RagStrategy:
                     # what the model saw: the chunks that fit the window (a wrong answer is a
                     # retrieval miss when no gold document is among them, else a reading error)
                     shown_doc_ids=ranked_doc_ids(one.hits[:shown]),
-                    shown_chunks=one.passages[:shown],
+                    shown_chunks=list(one.prompt.passages),  # as shown: the last one may be cut
                     measures=measures,
                     prompt_variant=self.variant(one.substitutions),
                 )
@@ -272,9 +272,10 @@ class RagStrategy:
                 abstain_answer=config.abstain_answer,
             )  # fmt: skip
             made = None
-            if context == "counterfactual":  # counted in the chunks the trimmed prompt shows
+            if context == "counterfactual":  # counted in the text the trimmed prompt shows
                 shown = originals[: prompt.context_chunks]
-                _, made = substituted(shown, question.answers, self.table, question.id)
+                lengths = [len(p) for p in prompt.passages]
+                _, made = substituted(shown, question.answers, self.table, question.id, lengths)
             built.append(Built(question_hits, passages, made, prompt))
         return built
 

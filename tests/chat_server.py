@@ -19,6 +19,7 @@ class ScriptedServer:
         self.echo_authorization = False  # a careless server repeats the request in its errors
         self.usage = (11, 3)
         self.models = ["scripted"]
+        self.raw_reply: bytes | None = None  # sent as the body of every 200, as it is
         self.requests: list[dict[str, Any]] = []
         self.successes: list[str] = []
         self.authorization: set[str] = set()
@@ -100,10 +101,15 @@ class ScriptedServer:
                 finally:
                     with server._lock:
                         server.in_flight -= 1
+                if status == 200 and server.raw_reply is not None:
+                    self._send_bytes(200, server.raw_reply)
+                    return
                 self._send(status, payload, retry_after_ms=status in (429, 500, 503))
 
             def _send(self, status: int, payload: dict[str, Any], retry_after_ms=False) -> None:
-                data = json.dumps(payload).encode()
+                self._send_bytes(status, json.dumps(payload).encode(), retry_after_ms)
+
+            def _send_bytes(self, status: int, data: bytes, retry_after_ms=False) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))

@@ -199,3 +199,10 @@ def test_fine_tuning_an_api_model_is_refused(server: ScriptedServer) -> None:
 
     with pytest.raises(HarnessError, match="fine-tuning is not supported for OpenAICompatible"):
         trainable(client(server))
+
+
+def test_a_200_whose_body_is_not_utf8_is_one_line(server: ScriptedServer) -> None:
+    server.raw_reply = b'{"choices": [{"message": {"content": "caf\xe9"}}]}'
+    with pytest.raises(HarnessError, match=r"^model\.base_url: .+ not with a chat completion "
+                                           r"\('a body that is not UTF-8: byte 0xe9"):  # fmt: skip
+        client(server).generate([chat("how many days retention ?")])

@@ -68,3 +68,20 @@ def test_a_hostile_question_stays_text_in_every_file(sweeps: tuple[Path, Path]) 
     for name in ("compare.md", "compare.html"):
         text = (after / "cmp" / name).read_text()
         assert "<img" not in text and "&lt;img" in text, name
+
+
+def test_an_out_that_is_a_file_or_a_sweep_compared_with_itself_is_one_line(
+    sweeps: tuple[Path, Path], tmp_path: Path, capsys
+) -> None:
+    before, after = sweeps
+    taken = tmp_path / "taken"
+    taken.write_text("a file")
+    for argv, named in (([str(before), "--compare", str(after), "--out", str(taken)],
+                         f"error: --out {taken}: exists and is not a folder"),
+                        ([str(before), "--compare", str(before)],
+                         f"error: --compare {before}: that is FOLDER itself")):  # fmt: skip
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        error = capsys.readouterr().err.strip()
+        assert exit_.value.code == 2 and error.startswith(named) and "\n" not in error
+    assert taken.read_text() == "a file"

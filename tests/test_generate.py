@@ -355,3 +355,119 @@ def test_a_review_sheet_is_sampled_then_counted(
     assert counts["answer_right"] == {"yes": expected_yes, "no": int("answer_right" in first),
                                       "blank": 0}  # fmt: skip
     assert counts["questions"] == 5 and "wrote 5 questions" in capsys.readouterr().out
+
+
+# ---- issue 38: hostile replies, servers and sheets ----
+
+
+def test_a_fence_and_thousands_of_blank_lines_is_rejected_at_once() -> None:
+    import time
+
+    from harness.generate.replies import ReplyError, parse_objects
+
+    started = time.perf_counter()
+    for reply in ("```json" + "\n" * 2000 + "]", "```json\n" + "\n" * 2000 + "[1]```"):
+        with pytest.raises(ReplyError, match="not valid JSON"):
+            parse_objects(reply, ("question",))
+    # a pattern that backtracked took 1.6 s over 1,000 lines here, growing as their cube
+    assert time.perf_counter() - started < 1
+    fenced = '```json\n[{"question": "Why?"}]\n```'
+    assert parse_objects(fenced, ("question",)) == [{"question": "Why?"}]
+    assert parse_objects(f"  {fenced.replace('json', '')}\n\n", ("question",)) == [
+        {"question": "Why?"}
+    ]
+
+
+PRICE = "+pricing.token_prices.scripted={input: 0.15, output: 0.6, taken: today}"
+
+
+def test_the_cost_cap_is_checked_during_the_run_and_the_replies_are_kept(
+    server: GeneratorServer, corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.usage = (11, 9_000_000)  # $5.40 a call by the server's count; estimated at 384 tokens
+    cache = tmp_path / "cache"
+    with pytest.raises(SystemExit) as exit_:
+        main(["--corpus", str(corpus), "--out", str(tmp_path / "out"),
+              *overrides(server, cache, PRICE, "generate.max_cost_usd=0.01")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and len(server.requests) == 1  # stopped after the first batch
+    assert "error: generate.max_cost_usd=0.01: stopped during facts after spending $5.4000" in err
+    assert "9,000,000 completion tokens" in err and not (tmp_path / "out").exists()
+    server.usage = (11, 3)
+    run(corpus, tmp_path / "out", overrides(server, cache, PRICE, "generate.max_cost_usd=100"))
+    assert len(server.requests) == TOTAL_REQUESTS  # the first reply came from the cache
+
+
+class UnusableServer(ScriptedServer):
+    """Prose, half JSON, an answer the section lacks, an answer inside its question."""
+
+    def answer(self, body: dict[str, Any]) -> str:
+        text = body["messages"][1]["content"]
+        if "6.5 GB" in text:
+            return "Sure! Here are some facts about Pebble storage."
+        if "3 devices" in text:
+            return '[{"question": "How many devices'
+        if "30 days" in text:
+            return json.dumps([fact("How long?", "90 days", "Deleted files stay in the trash")])
+        return json.dumps([fact("Does Cove cost $7.35?", "$7.35", "Cove costs $7.35 per month")])
+
+
+def test_a_run_that_keeps_no_question_exits_non_zero_and_keeps_the_last_questions(
+    server: GeneratorServer, corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "out"
+    run(corpus, out, overrides(server, tmp_path / "cache"))
+    kept = (out / "questions.jsonl").read_text()
+    with UnusableServer() as unusable, pytest.raises(SystemExit) as exit_:
+        once = overrides(unusable, tmp_path / "other-cache", "generate.max_retries=0")
+        main(["--corpus", str(corpus), "--out", str(out), *once])
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error")]
+    assert exit_.value.code == 2 and len(errors) == 1
+    assert errors[0].startswith(f"error: --out {out}: no question passed the checks (5 sections")
+    assert "facts_reply_unparsable" in errors[0]
+    assert (out / "questions.jsonl").read_text() == kept  # the earlier run's work stays
+    assert json.loads((out / "generation.json").read_text())["yield"]["facts_verified"] == 0
+
+
+def _generated(out: Path, question: str, section: str) -> None:
+    """An OUT folder as python -m harness.generate leaves it, with one fact."""
+    out.mkdir()
+    write_jsonl(out / "corpus.jsonl", [{"id": "s#1", "title": "S", "text": section}])
+    write_jsonl(out / "facts.jsonl", [{
+        "id": "f-1", "section_id": "s#1", "document": "s", "question": question,
+        "answer": "€5", "evidence": section, "paraphrases": [], "question_ids": ["g-1"],
+    }])  # fmt: skip
+    write_jsonl(out / "unanswerable.jsonl", [])
+
+
+def test_a_question_that_would_run_as_a_formula_is_text_in_the_review_sheet(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    _generated(out, '=HYPERLINK("http://example.invalid","What does Café cost?")',
+               "-5 days: the Café plan costs €5.")  # fmt: skip
+    review([str(out)])
+    with (out / "review.csv").open(newline="", encoding="utf-8") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["question"] == '\'=HYPERLINK("http://example.invalid","What does Café cost?")'
+    assert row["section"].startswith("'-5 days") and row["evidence"].startswith("'-5 days")
+
+
+@pytest.mark.parametrize("delimiter", [",", ";"])
+def test_a_review_sheet_saved_back_as_windows_1252_is_counted(
+    tmp_path: Path, delimiter: str
+) -> None:
+    out = tmp_path / "out"
+    _generated(out, "What does the Café plan cost?", "The Café plan costs €5.")
+    review([str(out)])
+    with (out / "review.csv").open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    rows[0].update(answerable_from_section="y", answer_right="n")
+    with (out / "review.csv").open("w", newline="", encoding="cp1252") as handle:
+        writer = csv.DictWriter(handle, FIELDS, delimiter=delimiter)  # as a spreadsheet saves
+        writer.writeheader()
+        writer.writerows(rows)
+    review([str(out)])
+    counts = json.loads((out / "review.json").read_text())
+    assert counts["answerable_from_section"] == {"yes": 1, "no": 0, "blank": 0}
+    assert counts["answer_right"] == {"yes": 0, "no": 1, "blank": 0}

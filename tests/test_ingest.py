@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import HarnessError
-from harness.ingest import ingest
+from harness.ingest import ingest, write
 from harness.ingest.__main__ import main
 from harness.ingest.sections import pack
 from harness.runner import instantiate  # lets our one-line errors through, as the CLI does
@@ -305,3 +305,120 @@ def test_dataset_documents_reads_an_ingest_or_the_folder(
     assert [d.id for d in from_folder.corpus] == [d.id for d in dataset.corpus]
     with pytest.raises(HarnessError, match=r"dataset.questions: no questions file"):
         instantiate(compose_config(["dataset=documents", f"dataset.path={docs}"]).dataset)
+
+
+# ---- issue 38: hostile inputs (benchmarks/hardening_probes.py runs them as a user would) ----
+
+
+def test_a_paragraph_inside_5000_nested_divs_is_read(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    page = "<html><body>" + "<div>" * 5000 + "<p>The one paragraph.</p>" + "</div>" * 5000
+    (docs / "deep.html").write_text(page + "<p>After the nest.</p></body></html>")
+    (docs / "next.md").write_text("# Next\n\nThe next file is read too.\n")
+    result = ingest(docs, progress=False)
+    texts = [s.text for s in result.sections]
+    assert texts == ["The one paragraph.\n\nAfter the nest.", "The next file is read too."]
+
+
+def test_a_section_repeated_40000_times_takes_linear_time(tmp_path: Path) -> None:
+    import time
+
+    from harness.ingest.sections import Block, ParsedDocument, split_sections
+
+    blocks = [Block(2, "Note"), Block(0, "Same line.")] * 40_000
+    started = time.perf_counter()
+    _, sections = split_sections("notes.md", "notes", ParsedDocument(None, blocks), 4000)
+    # quadratic, this took 95 s on two shared cores; linear, well under one
+    assert time.perf_counter() - started < 10
+    ids = [s.id for s in sections]
+    assert len(set(ids)) == 40_000 and ids[1] == f"{ids[0]}-2" and ids[-1] == f"{ids[0]}-40000"
+
+
+def test_a_front_matter_alias_chain_skips_the_file_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs, out = tmp_path / "docs", tmp_path / "out"
+    docs.mkdir()
+    chain = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    pairs = zip("abcde", "bcdef", strict=True)  # each level nine times the one before
+    chain += [f"{b}: &{b} [{','.join([f'*{a}'] * 9)}]" for a, b in pairs]
+    (docs / "bomb.md").write_text("---\n" + "\n".join([*chain, "title: *f"]) + "\n---\n# A\n\nx\n")
+    (docs / "plain.md").write_text("# Plain\n\nA plain page.\n")
+    code, _, err = run_cli([str(docs), "--out", str(out)], capsys)
+    assert code == 0 and err.strip().startswith("skipped bomb.md: its front matter uses a YAML")
+    assert (out / "corpus.jsonl").stat().st_size < 1000  # not 36 MB
+
+
+def test_a_title_longer_than_the_loaders_field_limit_is_cut(tmp_path: Path) -> None:
+    from harness.datasets import load_jsonl
+    from harness.ingest.sections import MAX_TITLE_CHARS
+
+    docs, out = tmp_path / "docs", tmp_path / "out"
+    docs.mkdir()
+    (docs / "long.md").write_text(f"# {'Heading ' * 5000}\n\nThe text.\n")
+    write(ingest(docs, progress=False), docs, out, {})
+    (row,) = read_corpus(out)
+    assert len(row["title"]) == MAX_TITLE_CHARS and row["title"].endswith("\u2026")
+    question = {"id": "q1", "question": "What?", "answers": ["text"], "split": "test",
+                "doc_ids": [row["id"]]}  # fmt: skip
+    questions = str(write_jsonl(tmp_path / "q.jsonl", [question]))
+    assert load_jsonl("docs", questions, str(out / "corpus.jsonl")).corpus[0].text == "The text."
+
+
+def test_windows_1252_text_is_read_as_written(tmp_path: Path) -> None:
+    sample = "Café ... costs €5 – naïve “quotes”"
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "price.txt").write_bytes(f"Prices\n\n{sample}.\n".encode("cp1252"))
+    (docs / "cyrillic.txt").write_bytes("Цены\n\nПривет, как дела? Это текст.\n".encode("cp1251"))
+    texts = [s.text for s in ingest(docs, progress=False).sections]
+    assert texts == ["Привет, как дела? Это текст.", f"{sample}."]
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [(["--max-mb", "nan"], "--max-mb=nan: use a size in MB above 0"),
+     (["--max-mb", "inf"], "--max-mb=inf: use a size in MB above 0"),
+     (["--max-section-chars", "10000000"], "--max-section-chars=10000000: use 200 to 2,000,000")],
+)  # fmt: skip
+def test_sizes_that_are_no_number_or_past_the_loader_are_one_line(
+    argv: list[str], named: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# A\n\ntext\n")
+    code, _, err = run_cli([str(docs), "--out", str(tmp_path / "out"), *argv], capsys)
+    assert code == 2 and err.startswith(f"error: {named}") and len(err.strip().splitlines()) == 1
+
+
+def test_a_folder_where_corpus_jsonl_goes_is_one_line_before_reading(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    docs, out = tmp_path / "docs", tmp_path / "out"
+    docs.mkdir()
+    (docs / "a.md").write_text("# A\n\ntext\n")
+    (out / "corpus.jsonl").mkdir(parents=True)
+    code, _, err = run_cli([str(docs), "--out", str(out)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"error: --out {out}: {out / 'corpus.jsonl'} is a folder")
+
+
+def test_pdf_bookmarks_are_matched_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    from harness.ingest import office
+
+    calls = 0
+    key = office._key
+
+    def counted(text: str) -> str:
+        nonlocal calls
+        calls += 1
+        return key(text)
+
+    monkeypatch.setattr(office, "_key", counted)
+    outline = [(1, f"Bookmark {n}") for n in range(500)]
+    level = office._outline_levels(outline)
+    lines = [f"body line {n}" for n in range(500)] + ["Bookmark 7", "Bookmark 3", "Bookmark 9"]
+    found = [level(line, 0.0) for line in lines]
+    assert found[-3:] == [1, 0, 1]  # in order: 3 comes before 7, passed over for good
+    assert calls <= 2 * (len(outline) + len(lines))  # scanning the outline per line: 250,000

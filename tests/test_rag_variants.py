@@ -224,3 +224,66 @@ def test_rows_keep_the_variant_and_an_empty_shown_list_and_old_rows_still_read()
     assert stored["shown_doc_ids"] == [] and stored["prompt_variant"] == variant
     read = from_json(json.loads(json.dumps(stored)))
     assert read.context_doc_ids == [] and read.prompt_variant == variant
+
+
+class CharacterModel(FakeChatModel):
+    """About 4 characters a token, as a real tokenizer counts a long run of one letter."""
+
+    def count_tokens(self, text: str) -> int:
+        return len(text) // 4 + 1
+
+
+def test_a_substitute_cut_from_the_prompt_is_not_counted_and_rows_hold_what_was_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = write_jsonl(
+        tmp_path / "long.jsonl", [{"value": "3 devices", "substitute": "x" * 60_000}]
+    )
+    monkeypatch.setattr(rag, "load_embedder", lambda *args: FakeEmbedder())
+    model = CharacterModel(context_window=200)
+    strategy = rag.build(model, **_settings(tmp_path, context="counterfactual",
+                                            substitutes=str(table)))  # fmt: skip
+    strategy.prepare([], CORPUS)
+    (answer,) = strategy.answer([DEVICES])
+    prompt = model.batches[0][0][-1]["content"]
+    assert "xxxx" not in prompt and answer.shown_chunks == ["A Pebble account can link at most"]
+    assert answer.shown_chunks[0] in prompt
+    assert answer.prompt_variant["substitutions"] == []  # the swap never reached the model
+
+
+def test_a_chunk_cut_to_fit_is_recorded_as_cut(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(rag, "load_embedder", lambda *args: FakeEmbedder())
+    model = FakeChatModel(context_window=26)
+    strategy = rag.build(model, **_settings(tmp_path))
+    strategy.prepare([], CORPUS)
+    (answer,) = strategy.answer([DEVICES])
+    prompt = model.batches[0][0][-1]["content"]
+    assert answer.shown_chunks and answer.shown_chunks[0] in prompt
+    assert answer.shown_chunks[0] != CORPUS[3].text and CORPUS[3].text.startswith(
+        answer.shown_chunks[0]
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [(["dataset=acme_behaviour", "strategy=rag", "strategy.with_policy=true"],
+      r"strategy\.with_policy=true but strategy\.policy is not set .* use strategy=rag_policy, "
+      r"or add strategy\.policy='\$\{dataset\.policy\}'"),
+     (["strategy=rag", "strategy.retriever=bm52"], r"strategy\.retriever='bm52' .* bm25"),
+     (["strategy=finetune_rag", "strategy.rag.retriever=dence"], r"strategy\.rag\.retriever="),
+     (["strategy=rag", "strategy.context=counterfactual", "dataset.substitutes=/no/such.jsonl"],
+      r"dataset\.substitutes=/no/such\.jsonl: cannot read it")],
+)  # fmt: skip
+def test_strategy_settings_are_refused_before_any_model_loads(
+    overrides: list[str], named: str
+) -> None:
+    with pytest.raises(HarnessError, match=named):
+        check_settings(compose_config(overrides))
+
+
+def test_the_policy_override_the_error_names_works() -> None:
+    cfg = compose_config(["dataset=acme_behaviour", "strategy=rag", "strategy.with_policy=true",
+                          "strategy.policy=${dataset.policy}"])  # fmt: skip
+    check_settings(cfg)
+    strategy = instantiate(cfg.strategy, model=FakeChatModel())
+    assert strategy.config.policy == cfg.dataset.policy and strategy.capabilities.prompting

@@ -20,7 +20,13 @@ from harness.datasets import (
     validate,
 )
 from harness.errors import HarnessError
-from harness.ingest import CORPUS_FILE, DEFAULT_MAX_MB, DEFAULT_SECTION_CHARS, ingest
+from harness.ingest import (
+    CORPUS_FILE,
+    DEFAULT_MAX_MB,
+    DEFAULT_SECTION_CHARS,
+    check_settings,
+    ingest,
+)
 from harness.plugins import register_schema
 
 QUESTIONS_FILE = "questions.jsonl"
@@ -65,6 +71,8 @@ def build_documents(**settings: Any) -> Dataset:
     if corpus.is_file():
         keys = ("dataset.questions", "dataset.path")
         return load_jsonl(config.name, questions, str(corpus), keys=keys, **prompts)
+    check_settings(config.max_mb, config.max_section_chars,
+                   ("dataset.max_mb", "dataset.max_section_chars"))  # fmt: skip
     ingested = ingest(folder, config.max_mb, config.max_section_chars, progress=False)
     if not ingested.sections:
         raise HarnessError(f"dataset.path={config.path}: no readable document in the folder")

@@ -54,7 +54,7 @@ def run(corpus: Path, out: Path, overrides: list[str]) -> dict[str, Any]:
     if out.exists() and not out.is_dir():
         raise HarnessError(f"--out {out}: exists and is not a folder; give a folder")
     model, pricing, embedder = load_parts(cfg, settings)
-    asker = make_asker(cfg, model, settings)
+    asker = make_asker(cfg, model, settings, pricing)
     cache_dir = Path(cfg.paths.cache_dir).expanduser()
     return generate(corpus, out, model, asker, pricing, settings, embedder, cache_dir)
 
@@ -86,9 +86,10 @@ def load_parts(cfg: DictConfig, settings: GenerateSettings) -> tuple[Any, Any, A
     return instantiate(cfg.model), instantiate(cfg.pricing), load_embedder(settings.embedder)
 
 
-def make_asker(cfg: DictConfig, model: Any, settings: GenerateSettings) -> Any:
+def make_asker(cfg: DictConfig, model: Any, settings: GenerateSettings, pricing: Any = None) -> Any:
     """The cached, budgeted asker for `model`: its cache key is the model's settings without
-    where it is served (a server moved to another port keeps its replies)."""
+    where it is served (a server moved to another port keeps its replies); with `pricing`, it
+    stops once the calls cost more than `generate.max_cost_usd`."""
     from harness.generate.replies import Asker
     from harness.models import SERVING_SETTINGS
 
@@ -97,8 +98,14 @@ def make_asker(cfg: DictConfig, model: Any, settings: GenerateSettings) -> Any:
     identity = {
         k: v for k, v in plain.items() if k not in (*SERVING_SETTINGS, "batch_size", "cache_dir")
     }
+
+    def spent(usage: Any) -> float:
+        return float(pricing.query_cost(model.name, usage.seconds, usage.prompt_tokens,
+                                        usage.completion_tokens))  # fmt: skip
+
     return Asker(model, identity, Path(cfg.paths.cache_dir).expanduser(), settings.retry_prompt,
-                 settings.max_retries, settings.max_calls, int(cfg.model.batch_size))  # fmt: skip
+                 settings.max_retries, settings.max_calls, int(cfg.model.batch_size),
+                 settings.max_cost_usd, spent if pricing is not None else None)  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -97,20 +97,21 @@ def write(
     model_name: str,
     settings: GenerateSettings,
 ) -> dict[str, Any]:
-    """Write questions.jsonl, facts.jsonl, unanswerable.jsonl and generation.json; return
-    generation.json's data."""
+    """Write questions.jsonl, facts.jsonl, unanswerable.jsonl (when any question was kept) and
+    generation.json; return generation.json's data."""
     fact_rows = [
         {"id": fact_id(f), **asdict(f),
          "question_ids": [question_id(q, fact_id(f)) for q in (f.question, *f.paraphrases)]}
         for f in facts
     ]  # fmt: skip
-    write_text_atomic(out_dir / "questions.jsonl", _jsonl(rows))
-    write_text_atomic(out_dir / "facts.jsonl", _jsonl(fact_rows))
     unanswerable_rows = [
         {"id": question_id(u.question, u.section_id), **asdict(u)} for u in unanswerable
     ]
-    write_text_atomic(out_dir / "unanswerable.jsonl", _jsonl(unanswerable_rows))
-    if not any(r["split"] == "test" and r["answers"] for r in rows):
+    if rows:  # a run that kept nothing leaves an earlier run's questions as they were
+        write_text_atomic(out_dir / "questions.jsonl", _jsonl(rows))
+        write_text_atomic(out_dir / "facts.jsonl", _jsonl(fact_rows))
+        write_text_atomic(out_dir / "unanswerable.jsonl", _jsonl(unanswerable_rows))
+    if rows and not any(r["split"] == "test" and r["answers"] for r in rows):
         log.warning("no answerable question is in the test split (%d questions in all): the "
                     "harness cannot score answerable accuracy on this set", len(rows))  # fmt: skip
     questions = {

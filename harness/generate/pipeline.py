@@ -101,7 +101,21 @@ def generate(
     report = output.write(out_dir, rows, facts, unanswerable, tally, plan, asker.usage, pricing,
                           model.name, settings)  # fmt: skip
     print(output.yield_table(report))
+    if not rows:
+        raise HarnessError(nothing_kept(report, out_dir))
     return report
+
+
+def nothing_kept(report: dict[str, Any], out_dir: Path) -> str:
+    """The error for a run whose every reply was unusable: what went wrong most, and the fix."""
+    reasons = sorted(report["rejected"].items(), key=lambda item: -item[1])[:3]
+    named = ", ".join(f"{reason} {n}" for reason, n in reasons) or "no facts proposed"
+    return (
+        f"--out {out_dir}: no question passed the checks ({report['yield']['sections']} "
+        f"sections; rejected: {named}), so no questions.jsonl was written; see the yield table "
+        "above or generation.json, then try a stronger model or fewer facts per section "
+        "(generate.facts_per_section)"
+    )
 
 
 def read_sections(path: Path, separator: str) -> list[Section]:

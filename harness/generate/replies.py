@@ -4,7 +4,8 @@ A reply is used only if all of it is one JSON array (optionally inside one ```js
 of chat models) whose items have exactly the keys asked for, each a non-blank string. Nothing is
 fished out of surrounding prose: a preamble line is a malformed reply, not a question. A reply
 that does not parse is asked again with the problem named (`generate.retry_prompt`), at most
-`generate.max_retries` times, then counted as rejected.
+`generate.max_retries` times, then counted as rejected. What the calls cost, by the server's token
+counts, is checked against `generate.max_cost_usd` after every batch.
 
 Every reply is stored under `<cache_dir>/generate/<key[:2]>/<key>.json` as soon as its batch
 returns, keyed by sha256 of the model's settings (without where it is served), the conversation
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +28,6 @@ from harness.errors import HarnessError
 from harness.files import write_json_atomic
 from harness.models import ChatModel, Conversation
 
-_FENCE = re.compile(r"```(?:json)?\s*\n(.*)\n\s*```", re.DOTALL)
 Parser = Callable[[str], Any]
 
 
@@ -66,9 +65,7 @@ def parse_strings(text: str, count: int) -> list[str]:
 
 
 def _json_array(text: str) -> list[Any]:
-    body = text.strip()
-    if fenced := _FENCE.fullmatch(body):
-        body = fenced.group(1).strip()
+    body = _unfenced(text.strip())
     try:
         value = json.loads(body)
     except json.JSONDecodeError as error:
@@ -80,6 +77,23 @@ def _json_array(text: str) -> list[Any]:
     if not isinstance(value, list):
         raise ReplyError("not_array", f"it is a JSON {type(value).__name__}, not an array")
     return value
+
+
+def _unfenced(body: str) -> str:
+    """The inside of one ```json (or ```) fence around the whole reply, else the reply.
+
+    Read by its lines, not by a pattern: a pattern with a lazy or greedy middle backtracks over a
+    reply of a fence and 60,000 blank lines for hours (8,000 lines took 146 s)."""
+    opening, newline, rest = body.partition("\n")
+    if not (newline and opening.startswith("```") and opening[3:].strip() in ("", "json")):
+        return body
+    inside, closing = rest.rstrip(), "```"
+    if not inside.endswith(closing):
+        return body
+    inside = inside[: -len(closing)]
+    if inside.strip() and "\n" not in inside[len(inside.rstrip()) :]:
+        return body  # the closing fence must start a line of its own
+    return inside.strip()
 
 
 @dataclass
@@ -116,6 +130,8 @@ class Asker:
         max_retries: int,
         max_calls: int | None = None,
         batch_size: int = 8,
+        max_cost_usd: float | None = None,
+        spent: Callable[[Usage], float] | None = None,
     ) -> None:
         self.model = model
         self.identity = model_identity
@@ -125,6 +141,11 @@ class Asker:
         self.max_calls = max_calls
         self.batch_size = max(1, batch_size)
         self.usage = Usage()
+        # the cost of the usage so far (the server's token counts priced), checked after each
+        # batch against `max_cost_usd`: the estimate before the run trusts max_new_tokens, and a
+        # server may report far more than that
+        self.max_cost_usd = max_cost_usd
+        self.spent = spent
 
     def key(self, conversation: Conversation) -> str:
         """sha256 of what decides a reply: the model's settings and the conversation."""
@@ -190,7 +211,23 @@ class Asker:
                     replies[index] = reply
                     self._count(reply)
                 bar.update(len(batch))
+                self._check_cost(label)
         return [r for r in replies if r is not None]
+
+    def _check_cost(self, label: str) -> None:
+        """Stop the run once what it has spent passes `max_cost_usd` (its replies are kept)."""
+        if self.max_cost_usd is None or self.spent is None:
+            return
+        cost = self.spent(self.usage)
+        if cost > self.max_cost_usd:
+            usage = self.usage
+            raise HarnessError(
+                f"generate.max_cost_usd={self.max_cost_usd}: stopped during {label} after "
+                f"spending ${cost:.4f} on {usage.calls} calls (the server reported "
+                f"{usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} completion "
+                "tokens); check the server's token counts, or raise generate.max_cost_usd and "
+                "run the same command again (the replies so far are cached)"
+            )
 
     def _count(self, reply: Reply) -> None:
         self.usage.calls += 1

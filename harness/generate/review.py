@@ -11,13 +11,16 @@ answer and evidence, and empty verdict columns. A person fills them with `y` or 
 - `truly_unanswerable`: no section of the corpus answers it (unanswerable questions).
 
 A later run, with the file filled in, prints the counts per verdict and writes them to
-`OUT/review.json`; it never overwrites a review.csv.
+`OUT/review.json`; it never overwrites a review.csv. The sheet may come back as a spreadsheet
+program saves it (Windows-1252, semicolons); a cell that would start a formula ("=HYPERLINK(...)")
+is written with a leading quote, as report.csv's are.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import random
 import sys
@@ -27,7 +30,7 @@ from typing import Any
 
 from harness.datasets.jsonl_file import read_jsonl
 from harness.errors import HarnessError
-from harness.files import write_json_atomic
+from harness.files import spreadsheet_safe, write_json_atomic
 
 VERDICTS = ("answerable_from_section", "answer_right", "paraphrase_faithful", "truly_unanswerable")
 APPLIES = {  # which verdicts a person gives for each kind of question
@@ -58,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         with sheet.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, FIELDS)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
         print(f"wrote {len(rows)} questions to {sheet}: fill the verdict columns with y or n "
               "(blank where a verdict does not apply), then run this command again")  # fmt: skip
     except HarnessError as error:
@@ -93,8 +96,7 @@ def sample(out: Path, corpus: Path, size: int, seed: int) -> list[dict[str, Any]
 
 def count(sheet: Path) -> dict[str, Any]:
     """Per verdict, how many rows a person marked y and n, and how many are still blank."""
-    with sheet.open(newline="", encoding="utf-8") as handle:
-        rows = list(csv.DictReader(handle))
+    rows = read_sheet(sheet)
     counts: dict[str, Any] = {
         "questions": len(rows),
         "by_kind": dict(Counter(r["kind"] for r in rows)),
@@ -110,6 +112,31 @@ def count(sheet: Path) -> dict[str, Any]:
             marks[{"y": "yes", "n": "no", "": "blank"}[mark]] += 1
         counts[verdict] = {k: marks.get(k, 0) for k in ("yes", "no", "blank")}
     return counts
+
+
+def read_sheet(sheet: Path) -> list[dict[str, str]]:
+    """The rows of review.csv as written, or as a spreadsheet program saved it back: in UTF-8
+    (with or without its mark) or Windows-1252, separated by commas, semicolons or tabs."""
+    data = sheet.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")  # what a spreadsheet on Western Windows saves as "CSV"
+        except UnicodeDecodeError:
+            raise HarnessError(
+                f"{sheet}: neither UTF-8 nor Windows-1252 text; save it again as CSV UTF-8"
+            ) from None
+    header = text.partition("\n")[0]
+    delimiter = max(",;\t", key=header.count)  # the header names every column: no quotes
+    rows = list(csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter))
+    missing = [name for name in ("kind", *VERDICTS) if rows and name not in rows[0]]
+    if missing:
+        raise HarnessError(
+            f"{sheet}: no column {missing[0]!r}; keep the header row this command wrote "
+            f"({', '.join(FIELDS)})"
+        )
+    return rows
 
 
 def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:

@@ -12,12 +12,14 @@ once. A file that cannot be read is skipped with one line saying why.
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TypedDict
 
+from harness.datasets import MAX_DOCUMENT_CHARS
 from harness.errors import HarnessError
 from harness.ingest.sections import Section, document_hash, split_sections
 from harness.ingest.walk import Found, Skipped, find_files, read_file
@@ -25,6 +27,8 @@ from harness.ingest.walk import Found, Skipped, find_files, read_file
 CORPUS_FILE, SUMMARY_FILE = "corpus.jsonl", "ingest.json"
 DEFAULT_MAX_MB = 20.0
 DEFAULT_SECTION_CHARS = 4000
+# The largest --max-mb: 1 TB, far above any document, and small enough to be a whole byte count.
+MAX_MB = 1e6
 
 
 @dataclass(frozen=True)
@@ -87,11 +91,7 @@ def ingest(
 
     if not root.is_dir():
         raise HarnessError(f"DIR {root}: no such folder; give the folder of documents to read")
-    if max_mb <= 0 or max_section_chars < 200:
-        raise HarnessError(
-            f"--max-mb={max_mb}, --max-section-chars={max_section_chars}: use a size above 0 "
-            "and at least 200 characters per section"
-        )
+    check_settings(max_mb, max_section_chars)
     start = time.perf_counter()
     files, skipped, hidden = find_files(root, exclude.resolve() if exclude else None)
     result = Ingested(skipped=list(skipped), hidden=hidden)
@@ -104,6 +104,25 @@ def ingest(
             result.documents.append(document)
     result.seconds = time.perf_counter() - start
     return result
+
+
+def check_settings(
+    max_mb: float,
+    max_section_chars: int,
+    keys: tuple[str, str] = ("--max-mb", "--max-section-chars"),
+) -> None:
+    """Refuse a size limit that is no number (nan, inf) or out of range, naming the fix; `keys`
+    are the settings' names as the user gave them."""
+    problems = []
+    if not (math.isfinite(max_mb) and 0 < max_mb <= MAX_MB):
+        problems.append(f"{keys[0]}={max_mb}: use a size in MB above 0 and at most {MAX_MB:g}")
+    if not 200 <= max_section_chars <= MAX_DOCUMENT_CHARS:
+        problems.append(
+            f"{keys[1]}={max_section_chars}: use 200 to {MAX_DOCUMENT_CHARS:,} "
+            "characters (the corpus loader refuses longer sections)"
+        )
+    if problems:
+        raise HarnessError("; ".join(problems))
 
 
 def _read(

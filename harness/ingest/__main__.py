@@ -16,6 +16,7 @@ from harness.ingest import (
     DEFAULT_MAX_MB,
     DEFAULT_SECTION_CHARS,
     SUMMARY_FILE,
+    check_settings,
     ingest,
     summary_line,
     write,
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> None:
             raise HarnessError(f"DIR {root} {what}; give the folder of documents to read")
         if out.resolve() == root.resolve():
             raise HarnessError(f"--out {out} is DIR itself; write the corpus to another folder")
+        check_settings(args.max_mb, args.max_section_chars)
         _check_writable(out)
         result = ingest(root, args.max_mb, args.max_section_chars, exclude=out,
                         progress=not args.quiet)  # fmt: skip
@@ -73,7 +75,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _check_writable(out: Path) -> None:
-    """Fail before reading anything if OUT cannot be created or written."""
+    """Fail before reading anything if OUT cannot be created or written, or holds a folder
+    where a file of the ingest goes."""
     try:
         out.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=out):
@@ -83,6 +86,12 @@ def _check_writable(out: Path) -> None:
             f"--out {out}: cannot write there ({error.strerror or error}); choose a folder "
             "you can write to"
         ) from None
+    for name in (CORPUS_FILE, SUMMARY_FILE):
+        if (out / name).exists() and not (out / name).is_file():
+            raise HarnessError(
+                f"--out {out}: {out / name} is a folder (or another non-file), so the ingest "
+                "cannot write it; move it away or choose another --out"
+            )
 
 
 if __name__ == "__main__":

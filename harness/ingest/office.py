@@ -6,7 +6,7 @@ A file that cannot be read raises `HarnessError` with the reason; the caller ski
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -94,16 +94,26 @@ def _squeeze(text: str) -> str:
 
 
 def _outline_levels(outline: list[tuple[int, str]]) -> Callable[[str, float], int]:
-    """A line is a heading when it matches one of the outline's titles not yet met, in order."""
-    pending = [(level, _key(title)) for level, title in outline]
+    """A line is a heading when it matches one of the outline's titles not yet met, in order:
+    the first such title after the last one matched (those it skips are passed over for good).
+
+    Each title's positions are queued by its text, so a line costs one look-up, not a scan of
+    the outline (20,000 bookmarks took 22 s scanned)."""
+    positions: dict[str, deque[int]] = {}
+    for index, (_, title) in enumerate(outline):
+        positions.setdefault(_key(title), deque()).append(index)
+    start = 0  # the outline's entries before this one are met or passed over
 
     def level(line: str, size: float) -> int:
-        match = next((i for i, (_, key) in enumerate(pending) if key == _key(line)), None)
-        if match is None:
+        nonlocal start
+        queue = positions.get(_key(line))
+        while queue and queue[0] < start:
+            queue.popleft()
+        if not queue:
             return 0
-        found = pending[match][0]
-        del pending[: match + 1]
-        return found
+        match = queue.popleft()
+        start = match + 1
+        return outline[match][0]
 
     return level
 

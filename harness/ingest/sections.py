@@ -12,6 +12,9 @@ import unicodedata
 from dataclasses import dataclass
 
 TITLE_SEPARATOR = " > "
+# A row title's length before " (part i/n)": within the corpus loader's limit on a field
+# (harness/datasets/jsonl_file.py MAX_CHARS, 20,000), with room for the part's suffix.
+MAX_TITLE_CHARS = 1000
 _SPACES = re.compile(r"[^\S\n]+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -55,7 +58,7 @@ def split_sections(
     first_heading = next((b.text for b in blocks if b.level), None)
     title = clean(parsed.title or "") or first_heading or stem
     sections: list[Section] = []
-    used: set[str] = set()
+    used = _Ids()
     stack: list[tuple[int, str]] = []
     paragraphs: list[str] = []
 
@@ -64,10 +67,10 @@ def split_sections(
         shown = headings[1:] if headings and headings[0] == title else headings
         parts = pack(paragraphs, max_chars)
         for number, text in enumerate(parts, start=1):
-            label = TITLE_SEPARATOR.join((title, *shown))
+            label = _clip(TITLE_SEPARATOR.join((title, *shown)))
             if len(parts) > 1:
                 label += f" (part {number}/{len(parts)})"
-            section_id = _unique(f"{rel_path}#{content_hash(headings, text)}", used)
+            section_id = used.unique(f"{rel_path}#{content_hash(headings, text)}")
             sections.append(Section(section_id, label, headings, text))
         paragraphs.clear()
 
@@ -139,11 +142,29 @@ def document_hash(parsed: ParsedDocument) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _unique(section_id: str, used: set[str]) -> str:
-    """The id, suffixed -2, -3... when the same file repeats a section word for word."""
-    candidate, number = section_id, 1
-    while candidate in used:
-        number += 1
-        candidate = f"{section_id}-{number}"
-    used.add(candidate)
-    return candidate
+class _Ids:
+    """Section ids made unique within a file: a repeat gets -2, -3... Each id remembers its next
+    number, so a file repeating one section 40,000 times costs 40,000 steps, not 40,000² / 2."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+        self.next: dict[str, int] = {}
+
+    def unique(self, section_id: str) -> str:
+        """The id, suffixed -2, -3... when the same file repeats a section word for word."""
+        number = self.next.get(section_id, 1)
+        candidate = section_id if number == 1 else f"{section_id}-{number}"
+        while candidate in self.used:
+            number += 1
+            candidate = f"{section_id}-{number}"
+        self.used.add(candidate)
+        self.next[section_id] = number + 1
+        return candidate
+
+
+def _clip(label: str) -> str:
+    """A section's title within MAX_TITLE_CHARS, cut at the end with an ellipsis: the corpus
+    loader refuses a longer title (a heading may be a whole paragraph long)."""
+    if len(label) <= MAX_TITLE_CHARS:
+        return label
+    return label[: MAX_TITLE_CHARS - 1].rstrip() + "\u2026"

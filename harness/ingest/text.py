@@ -1,5 +1,5 @@
-"""Text formats: bytes decoded (UTF-8, else charset-normalizer's guess), then Markdown
-(markdown-it-py), HTML (BeautifulSoup) or plain text parsed into blocks.
+"""Text formats: bytes decoded (UTF-8, else charset-normalizer's guess, cp1252 where it is
+unsure), then Markdown (markdown-it-py), HTML (BeautifulSoup) or plain text parsed into blocks.
 
 A file that cannot be read raises `HarnessError` with the reason; the caller skips it.
 """
@@ -25,6 +25,9 @@ _BOMS = (
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 # A line break inside a paragraph, unless the next line starts a list item.
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*(?![-*\u2022]\s|\d+[.)]\s)")
+# How much messier (charset-normalizer's chaos, 0 to 1) cp1252 may read than the detector's
+# best guess and still be taken (see `decode`).
+_UNSURE = 0.1
 _HEADINGS = {f"h{level}": level for level in range(1, 7)}
 # Elements that hold no document text, or only a site's boilerplate around it.
 _DROPPED = ("script", "style", "noscript", "template", "svg", "nav", "aside", "footer", "form")
@@ -33,12 +36,11 @@ _BLOCKS = {
     "dt", "dd", "table", "pre", "blockquote", "figure", "figcaption", "hr", "br", "body",
     "address", "details", "summary",
 }  # fmt: skip
-_BLOCK_NAMES = sorted(_BLOCKS)
 
 
 def decode(data: bytes) -> str:
     """The text of a file's bytes: by its byte-order mark, as UTF-8, or in the encoding
-    charset-normalizer detects."""
+    charset-normalizer detects (cp1252 where it cannot tell Western code pages apart)."""
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
@@ -57,12 +59,18 @@ def decode(data: bytes) -> str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         raise HarnessError(
             "not UTF-8 and charset-normalizer detects no other encoding; save it as UTF-8"
         )
-    return str(best)
+    # Western text in a single-byte code page reads as well in cp1252, cp1250, cp1257 or cp775
+    # to the detector, which then picks one of them: "Café" became "Cafķ". cp1252 (what Windows
+    # writes in Western Europe and the Americas) is taken whenever the detector finds it nearly
+    # as clean; it is not among the candidates for Cyrillic, Greek or Polish text.
+    western = [m for m in matches if m.encoding == "cp1252" and m.chaos <= best.chaos + _UNSURE]
+    return str(western[0] if western else best)
 
 
 def parse_plain(text: str) -> ParsedDocument:
@@ -126,6 +134,12 @@ def _front_matter(text: str) -> tuple[str | None, str]:
     if not match:
         return None, text
     try:
+        if any(isinstance(event, yaml.AliasEvent) for event in yaml.parse(match.group(1))):
+            # a chain of aliases ("billion laughs") makes a few hundred bytes into gigabytes
+            raise HarnessError(
+                "its front matter uses a YAML alias (*name), which can expand a few bytes into "
+                "gigabytes; write the values out in full"
+            )
         meta = yaml.safe_load(match.group(1))
     except yaml.YAMLError:
         return None, text  # not front matter after all: a thematic break, read as text
@@ -162,43 +176,70 @@ def parse_html(text: str) -> ParsedDocument:
     return ParsedDocument(title, blocks)
 
 
-def _walk(node: Any, blocks: list[Block]) -> None:
+def _walk(root: Any, blocks: list[Block]) -> None:
     """Blocks in document order: a leaf block's text is one block; loose text between blocks
-    becomes a block of its own."""
+    becomes a block of its own. Iterative, with a stack of open elements: a page of 5,000 nested
+    `<div>` would pass Python's recursion limit."""
     from bs4.element import NavigableString, PreformattedString, Tag
 
-    loose: list[str] = []
+    holders = _block_holders(root)
+    # each open element: its children still to read, and the loose text met so far among them
+    stack: list[tuple[Any, list[str]]] = [(iter(root.children), [])]
+    while stack:
+        children, loose = stack[-1]
+        for child in children:
+            if isinstance(child, NavigableString):
+                if not isinstance(child, PreformattedString):  # comments, doctype, CDATA
+                    loose.append(str(child))
+                continue
+            if not isinstance(child, Tag):
+                continue
+            name = child.name
+            if name not in _BLOCKS and id(child) not in holders:
+                loose.append(child.get_text())
+                continue
+            _flush(loose, blocks)
+            if name in _HEADINGS:
+                blocks.append(Block(_HEADINGS[name], child.get_text()))
+            elif name == "pre":
+                blocks.append(Block(0, child.get_text()))
+            elif name == "table":
+                blocks.append(Block(0, _table(child)))
+            elif name not in _BLOCKS or id(child) in holders:
+                stack.append((iter(child.children), []))
+                break  # read the child's children, then come back to this element's next one
+            elif (text := " ".join(child.get_text().split())) and name in ("li", "dt", "dd"):
+                blocks.append(Block(0, f"- {text}"))
+            elif text:
+                blocks.append(Block(0, text))
+        else:  # every child read
+            _flush(loose, blocks)
+            stack.pop()
 
-    def flush() -> None:
-        if "".join(loose).strip():
-            blocks.append(Block(0, " ".join("".join(loose).split())))
-        loose.clear()
 
-    for child in node.children:
-        if isinstance(child, NavigableString):
-            if not isinstance(child, PreformattedString):  # comments, doctype, CDATA
-                loose.append(str(child))
+def _flush(loose: list[str], blocks: list[Block]) -> None:
+    """Loose text gathered between blocks as a block of its own."""
+    if "".join(loose).strip():
+        blocks.append(Block(0, " ".join("".join(loose).split())))
+    loose.clear()
+
+
+def _block_holders(root: Any) -> set[int]:
+    """The ids of the elements under `root` (and `root`) that hold a block element, found in one
+    pass: asking each element in turn (`find`) reads a deep nest once per level."""
+    from bs4.element import Tag
+
+    holders: set[int] = set()
+    for tag in root.descendants:
+        if not isinstance(tag, Tag) or tag.name not in _BLOCKS:
             continue
-        if not isinstance(child, Tag):
-            continue
-        name = child.name
-        if name not in _BLOCKS and not child.find(_BLOCK_NAMES):
-            loose.append(child.get_text())
-            continue
-        flush()
-        if name in _HEADINGS:
-            blocks.append(Block(_HEADINGS[name], child.get_text()))
-        elif name == "pre":
-            blocks.append(Block(0, child.get_text()))
-        elif name == "table":
-            blocks.append(Block(0, _table(child)))
-        elif name not in _BLOCKS or child.find(_BLOCK_NAMES):
-            _walk(child, blocks)
-        elif (text := " ".join(child.get_text().split())) and name in ("li", "dt", "dd"):
-            blocks.append(Block(0, f"- {text}"))
-        elif text:
-            blocks.append(Block(0, text))
-    flush()
+        parent = tag.parent
+        while parent is not None and id(parent) not in holders:  # stops at a marked ancestor
+            holders.add(id(parent))
+            if parent is root:
+                break
+            parent = parent.parent
+    return holders
 
 
 def _table(table: Any) -> str:

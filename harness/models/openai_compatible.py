@@ -156,6 +156,10 @@ class OpenAICompatibleChatModel:
             ) from None
         except openai.APIResponseValidationError as error:
             raise self._not_a_completion(error.body) from None
+        except UnicodeDecodeError as error:  # a 200 whose body is not UTF-8: the client's json
+            raise self._not_a_completion(  # decoding fails before anything is returned
+                f"a body that is not UTF-8: byte {error.object[error.start]:#04x} at {error.start}"
+            ) from None
         if not getattr(response, "choices", None):  # e.g. a web page served with status 200
             raise self._not_a_completion(response)
         text = (response.choices[0].message.content or "").strip()

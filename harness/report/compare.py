@@ -48,10 +48,17 @@ def compare_sweeps(
     before: Path, after: Path, out: Path, rules: ScoringRules, pricing: Pricing
 ) -> Path:
     """Write compare.md, compare.csv, compare.html and answers.html for two sweeps into `out`."""
+    check_folders(before, after, out)
     runs_a, rows_a = load_runs(before, rules=rules, pricing=pricing)
     runs_b, rows_b = load_runs(after, rules=rules, pricing=pricing)
     comparison = compare(runs_a, rows_a, runs_b, rows_b)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file on the way, no permission
+        raise HarnessError(
+            f"--out {out}: cannot make that folder ({error.strerror or error}); give a folder "
+            "you can write to"
+        ) from None
     title = f"{before.name} -> {after.name}"
     write_text_atomic(out / "compare.csv", csv_safe(comparison.changes).to_csv(index=False))
     write_text_atomic(out / "compare.md", _markdown(comparison, title))
@@ -66,6 +73,20 @@ def compare_sweeps(
     columns = [f"{when}: {cell}" for cell in matched for when in ("before", "after")]
     write_text_atomic(out / "answers.html", answers_page(both, columns, f"Answers: {title}"))
     return out / "compare.md"
+
+
+def check_folders(before: Path, after: Path, out: Path) -> None:
+    """Refuse a comparison of a folder with itself, or an `--out` that is a file, before reading."""
+    if before.resolve() == after.resolve():
+        raise HarnessError(
+            f"--compare {after}: that is FOLDER itself ({before}); compare two different sweeps "
+            "(say, the sweep before a change and the sweep after it)"
+        )
+    if out.exists() and not out.is_dir():
+        raise HarnessError(
+            f"--out {out}: exists and is not a folder; give a folder for compare.md, "
+            "compare.csv, compare.html and answers.html"
+        )
 
 
 def compare(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from harness.files import spreadsheet_safe
 from harness.metrics import format_value, metrics
 from harness.report.sections import Section
 from harness.report.tables import COLUMN_FORMATS
@@ -193,16 +194,9 @@ def html_page(page: Page) -> str:
 
 # Labels come from users (model names, dataset names) and text from models: neutralised for the
 # spreadsheet, the Markdown viewer and the browser that will open the report.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells a spreadsheet would run as a formula ("=HYPERLINK(...)") get a leading quote."""
-    return frame.apply(
-        lambda column: column.map(
-            lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-        )
-    )
+    return frame.apply(lambda column: column.map(spreadsheet_safe))
 
 
 def _markdown_text(text: str) -> str:

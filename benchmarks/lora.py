@@ -4,8 +4,10 @@ Every variant trains the same `lora_steps` optimizer steps on the same examples,
 fresh child process (so its peak resident memory is the model's and the training's alone). The
 variants add the trainer's changes one at a time, starting from the trainer as it was before them
 (`TODAY`: SDPA attention, every row runs the whole prompt, frozen weights cast at every pass,
-LoRA dropout 0.05); the last is today's defaults. Two kinds of examples: the finetune strategy's
-closed-book prompts and finetune_rag's grounded ones (retrieved chunks in the prompt).
+LoRA dropout 0.05); then today's defaults, alone and at batch 16 and 32 (tokens per second at
+the same steps: what a larger batch with fewer steps would save). Two kinds of examples: the
+finetune strategy's closed-book prompts and finetune_rag's grounded ones (retrieved chunks in
+the prompt).
 
 FLOP/s: the arithmetic of one training step, counted by `torch.utils.flop_counter.FlopCounterMode`
 (matmuls and attention, forward and backward) on the run's first batch and scaled to the run by
@@ -36,8 +38,12 @@ VARIANTS: tuple[tuple[str, dict[str, Any]], ...] = (  # cumulative changes to TO
         {**TODAY, "attention": "auto", "precast": True, "share_prefix": True},
     ),
     ("+ dropout 0 (the defaults)", {}),
+    # the defaults with larger batches: do matrix units given more rows per step earn more tokens/s?
+    ("the defaults at batch 16", {"batch_size": 16}),
+    ("the defaults at batch 32", {"batch_size": 32}),
 )
 SAME_SETTINGS = "+ shared prefix (today's settings)"  # all the changes, knobs as they were
+DEFAULTS = "+ dropout 0 (the defaults)"
 EXAMPLES = {"closed-book": "strategy=finetune", "grounded": "strategy=finetune_rag"}
 
 
@@ -57,7 +63,7 @@ def lora(settings: Settings) -> dict[str, Any]:
         today = rows[0]["tokens_per_second"]["median"]
         for row in rows:
             row["speedup"] = row["tokens_per_second"]["median"] / today
-        kinds[kind] = {"variants": rows, "settings": runs[kind, VARIANTS[-1][0]][0]["settings"]}
+        kinds[kind] = {"variants": rows, "settings": runs[kind, DEFAULTS][0]["settings"]}
     peak = {dtype: peak_flops(dtype) for dtype in ("float32", "bfloat16")}
     for kind in kinds.values():
         for row in kind["variants"]:

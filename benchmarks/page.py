@@ -216,7 +216,8 @@ def _lora_md(s: dict[str, Any]) -> list[str]:
     lines = [
         f"{s['steps']} optimizer steps per run, each in a fresh child process; every variant adds "
         "one change to the one above it, from the trainer as it was (SDPA attention, each row the "
-        "whole prompt, weights cast at every pass, LoRA dropout 0.05) to today's defaults. "
+        "whole prompt, weights cast at every pass, LoRA dropout 0.05) to today's defaults; the "
+        "last two are the defaults at a larger batch (the same steps, so more tokens). "
         f"FLOP/s: {s['flops_counted_by']}; peak ({s['peak_measured_by']}): "
         f"{peak['bfloat16'] / 1e9:.0f} GFLOP/s bfloat16, {peak['float32'] / 1e9:.0f} float32.",
     ]

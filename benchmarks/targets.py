@@ -170,12 +170,12 @@ def _training_speed(section: dict[str, Any] | None) -> Target:
     goal = f"LoRA training tokens/s >= {TRAINING_SPEEDUP_MIN:g}x today's trainer, same settings"
     if not _ran(section):
         return Target("LoRA training speed", goal, "–", None)
-    from benchmarks.lora import SAME_SETTINGS
+    from benchmarks.lora import DEFAULTS, SAME_SETTINGS
 
     ratios, parts = [], []
     for kind, rows in section["kinds"].items():
         same = next(r for r in rows["variants"] if r["variant"] == SAME_SETTINGS)
-        defaults = rows["variants"][-1]
+        defaults = next(r for r in rows["variants"] if r["variant"] == DEFAULTS)
         ratios.append(same["speedup"])
         rate = defaults["tokens_per_second"]["median"]
         parts.append(f"{kind} {same['speedup']:.2f}x ({defaults['speedup']:.2f}x with the "

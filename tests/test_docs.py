@@ -30,6 +30,23 @@ def test_the_readme_is_a_front_page_under_12_kb() -> None:
     assert size < 12 * 1024, f"README.md is {size:,} bytes; move detail into docs/"
 
 
+# What a template leaves when a value was never filled in: "..._VERDICT", "{{ value }}", "TODO".
+_PLACEHOLDER = re.compile(r"[)`]_[A-Z]{4,}\b|\{\{[^}]*\}\}|\bTODO\b|\bFIXME\b")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
+def test_no_page_keeps_a_template_placeholder(page: Path) -> None:
+    text = _FENCE.sub("", page.read_text(encoding="utf-8"))
+    found = [m.group(0) for m in _PLACEHOLDER.finditer(text)]
+    assert not found, f"{page.name} keeps placeholders: {found}"
+
+
+def test_the_placeholder_check_finds_what_the_readme_once_kept() -> None:
+    line = "| one adapter | seeds 0, 1, 2 (`+sweep=seeds`)_VERDICT |"
+    assert _PLACEHOLDER.search(line) and _PLACEHOLDER.search("{{ accuracy }}")
+    assert not _PLACEHOLDER.search("RAGBENCH_CACHE=<folder> strategy.train_facts=N")
+
+
 def _links(page: Path) -> list[str]:
     text = _CODE.sub("", _FENCE.sub("", page.read_text(encoding="utf-8")))
     return _LINK.findall(text)

@@ -101,6 +101,9 @@ class Quantity:
     start: int
     end: int
     label: str | None = None  # a capitalised name right before it: "Android 12", "Windows 10"
+    # The value as written: currency sign, number, scale and the unit word when it is one
+    # ("$1.1 bn", "6.5 GB", "75 seats"); not a following "and" or "per" (`start`, `end` may hold it)
+    span: tuple[int, int] | None = None
 
     @property
     def dimension(self) -> str | None:
@@ -147,6 +150,9 @@ def quantities(text: str) -> list[Quantity]:
             unit = "%"
         elif unit in _NOT_UNITS:
             unit = None
+        span_end = match.end("scale") if match["scale"] else match.end("number")
+        if unit is not None and not match["currency"] and unit_start == match.start("after"):
+            span_end = match.end("after") + (len(" cent") if match["after"] == "per" else 0)
         start = match.start("number")
         label = re.search(r"(?:^|[^.!?:]\s)([A-Z][\w-]*)\s$", original[max(0, start - 40) : start])
         number = _canonical_number(match["number"])
@@ -160,6 +166,7 @@ def quantities(text: str) -> list[Quantity]:
                 start,
                 match.end(),
                 label[1].lower() if label else None,
+                (match.start("currency") if match["currency"] else start, span_end),
             )
         )
     return found

@@ -1,0 +1,151 @@
+"""Candidate answers found in code (issue 33, item 1): each kind round-trips to its exact span
+and sentence, caps spread coverage, and nothing is a stop word or a whole sentence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.generate.candidates import (
+    WH_WORDS,
+    Candidate,
+    candidates,
+    choose,
+    section_candidates,
+    split_sentences,
+)
+from harness.generate.pipeline import Section, read_sections
+from harness.ingest import ingest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _section(text: str, section_id: str = "doc.md#1", title: str = "Manual > Setup") -> Section:
+    return Section(section_id, section_id.partition("#")[0], title, text)
+
+
+def _check(candidate: Candidate, text: str) -> None:
+    """The invariants every candidate keeps: exact span, exact evidence holding it."""
+    assert text[candidate.start : candidate.end] == candidate.answer
+    evidence_end = candidate.evidence_start + len(candidate.evidence)
+    assert text[candidate.evidence_start : evidence_end] == candidate.evidence
+    assert candidate.evidence_start <= candidate.start < candidate.end <= evidence_end
+    assert candidate.wh == WH_WORDS[candidate.kind]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "answer", "kind"),
+    [
+        ("Cove costs $7.35 per month when billed monthly.", "$7.35", "money"),
+        ("The grant was worth €1.2 million over three years.", "€1.2 million", "money"),
+        ("A Pebble account can be linked to at most 3 devices at once.", "3 devices", "number"),
+        ("Every Pebble account includes 6.5 GB of storage.", "6.5 GB", "quantity"),
+        ("It lowers the temperature by 2 °C when nobody is home.", "2 °C", "quantity"),
+        ("The Leeds office opened on March 4, 2021 after a delay.", "March 4, 2021", "date"),
+        ("The school was founded in 1842 by a priest.", "1842", "date"),
+        ("Firmware 2.6 shipped in March 2026 with an eco report.", "March 2026", "date"),
+        ("Updates install at 02:00 at night, never while heating.", "02:00", "time"),
+        ("Dormant accounts are deleted after 270 days without a sign-in.", "270 days", "duration"),
+        ("Upload a file with POST /api/v2/files and a token.", "POST /api/v2/files", "code"),
+        ("The error BK-7 means that the quota is full.", "BK-7", "code"),
+        ("Set `max_retries` to zero to turn retries off.", "max_retries", "code"),
+        ("The college was founded by Father Edward Sorin with seven brothers.",
+         "Father Edward Sorin", "person"),
+        ("Visitors pray at the Basilica of the Sacred Heart every evening.",
+         "Basilica of the Sacred Heart", "name"),
+        ('The building is known as the "Golden Dome" to students.', "Golden Dome", "term"),
+        ("The contract sets a Service Level Agreement (SLA) for every region.",
+         "Service Level Agreement", "term"),
+    ],
+)  # fmt: skip
+def test_each_kind_round_trips_to_its_span_and_sentence(sentence: str, answer: str, kind: str):
+    text = f"An opening sentence about nothing in particular. {sentence} A closing line follows."
+    found = section_candidates(_section(text))
+    match = [c for c in found if c.answer == answer]
+    assert match, [(c.answer, c.kind) for c in found]
+    assert match[0].kind == kind
+    assert match[0].evidence == sentence
+    for candidate in found:
+        _check(candidate, text)
+
+
+def test_sentences_do_not_end_at_abbreviations_initials_or_decimals():
+    text = (
+        "Dr. Smith arrived at 3.5 p.m. on Monday. J. R. Tolkien wrote it. It draws 1.8 W. "
+        "A battery lasts 72 hours.\n- A list item\nLast line"
+    )
+    sentences = [text[s:e] for s, e in split_sentences(text)]
+    assert sentences == [
+        "Dr. Smith arrived at 3.5 p.m. on Monday.",
+        "J. R. Tolkien wrote it.",
+        "It draws 1.8 W.",
+        "A battery lasts 72 hours.",
+        "A list item",
+        "Last line",
+    ]
+
+
+def test_no_stop_word_nor_whole_sentence_is_an_answer():
+    text = "The. It is. 2024.\nThe One.\nAnd so on, said the one who knew."
+    for candidate in section_candidates(_section(text)):
+        assert candidate.answer.casefold() not in {"the", "it", "one", "and", "the one"}
+        assert candidate.answer.strip(".") != candidate.evidence.strip(".")
+    assert not section_candidates(_section("2024.\nJanuary.\nThe end."))
+
+
+def test_a_word_capitalised_only_to_start_a_sentence_is_no_name():
+    text = "Architecturally, the school is plain. Immediately behind it is the Grotto of Lourdes."
+    answers = {c.answer for c in section_candidates(_section(text))}
+    assert "Architecturally" not in answers and "Immediately" not in answers
+    assert "Grotto of Lourdes" in answers
+
+
+def test_a_name_in_the_heading_ranks_below_one_that_is_not():
+    text = "The Heliotrope H2 is made by Brightfield Home in a factory near Leeds."
+    found = section_candidates(_section(text, title="Heliotrope H2 overview"))
+    ranks = {c.answer: c.score for c in found}
+    assert ranks["Heliotrope H2"] < ranks["Brightfield Home"]
+
+
+def test_a_section_gives_at_most_its_cap_and_spreads_kinds():
+    text = (
+        "Pebble costs $1 a month. Cove costs $7 a month. Reef costs $13 a month. "
+        "Atoll costs $24 a month. All plans started on 1 May 2020."
+    )
+    chosen = choose(section_candidates(_section(text)), 2)
+    assert len(chosen) == 2
+    assert {c.kind for c in chosen} == {"money", "date"}
+
+
+def test_documents_are_capped_round_robin_over_their_sections():
+    text = "It costs $5 and weighs 3 kg. It shipped in March 2020 after 40 days of tests at 09:00."
+    sections = [_section(text, f"a.md#{i}") for i in range(3)] + [_section(text, "b.md#1")]
+    chosen = candidates(sections, per_section=2, per_document=4)
+    from_a = [c for c in chosen if c.document == "a.md"]
+    assert len(from_a) == 4
+    # every section's best before any section's second
+    assert [c.section_id for c in from_a[:3]] == ["a.md#0", "a.md#1", "a.md#2"]
+    assert len([c for c in chosen if c.document == "b.md"]) == 2
+    for section_id in ("a.md#0", "a.md#1", "a.md#2", "b.md#1"):
+        assert len([c for c in chosen if c.section_id == section_id]) <= 2
+    assert len(candidates(sections, per_section=5, per_document=100)) == 4 * 5
+
+
+def test_candidates_are_the_same_on_every_run():
+    sections = read_sections(ROOT / "data/acme/rev1/corpus.jsonl", "#")
+    assert candidates(sections) == candidates(sections)
+
+
+def test_the_repo_documents_give_exact_candidates_of_every_common_kind(tmp_path: Path):
+    found = ingest(ROOT / "data/examples/docs", progress=False)
+    sections = [Section(s.id, s.id.rpartition("#")[0], s.title, s.text) for s in found.sections]
+    acme = read_sections(ROOT / "data/acme/rev1/corpus.jsonl", "#")
+    kinds = set()
+    for section in [*sections, *acme]:
+        for candidate in section_candidates(section):
+            _check(candidate, section.text)
+            kinds.add(candidate.kind)
+    assert {"money", "number", "quantity", "date", "time", "duration", "code", "name"} <= kinds
+    chosen = candidates(sections)
+    assert {c.answer for c in chosen} >= {"HT-2040", "March 2026", "9 days"}

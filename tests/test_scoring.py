@@ -271,3 +271,53 @@ def test_the_row_verdict_carries_the_uncertain_flag_and_its_reason() -> None:
     assert "negation" in negated["uncertain_why"]
     plain = verdict(row("It moved to Riverside Park."), RULES)
     assert plain["outcome"] == "correct" and plain["uncertain"] is False
+
+
+# The classes of news answers in issue 37, each written here in new words (the news text itself
+# may not be copied into the project).
+@pytest.mark.parametrize(
+    ("prediction", "answers", "question"),
+    [
+        # a day without its year: an ordinal, the day first, or with a year added
+        ("Applications close on April 14th.", ["April 14"], "When do applications close?"),
+        ("Applications close on 14 April.", ["April 14"], "When do applications close?"),
+        ("They close on the 14th of April, 2025.", ["April 14"], "When do applications close?"),
+        # the day inside a clause that goes on after it (the word after is no unit)
+        (
+            "The tariff starts on May 9 unless the parliament votes it down.",
+            ["May 9"],
+            "When does the tariff start?",
+        ),
+        # a bare gold number with its unit of measure, of the asked kind or of none asked
+        ("The new pier is 412 metres long.", ["412"], "How long is the new pier?"),
+        ("The crater is about 90 feet deep.", ["90"], "How deep is the crater?"),
+        ("It spans 6.5 km across the bay.", ["6.5"], "What is the span of the new bridge?"),
+        ("The record pumpkin weighed 1,150 kg.", ["1,150"], "How heavy was the record pumpkin?"),
+        ("A 412-meter pier", ["412 metres"], ""),
+    ],
+)
+def test_news_answers_a_reader_accepts(prediction: str, answers: list[str], question: str) -> None:
+    assert outcome(prediction, answers, question) == "correct"
+
+
+@pytest.mark.parametrize(
+    ("prediction", "answers", "question"),
+    [
+        # another day, or two days for one
+        ("Applications close on April 15th.", ["April 14"], "When do applications close?"),
+        ("On 14 May.", ["April 14"], "When do applications close?"),
+        ("April 14th or April 21st.", ["April 14"], "When do applications close?"),
+        (
+            "The tariff starts on May 19 unless the parliament votes it down.",
+            ["May 9"],
+            "When does the tariff start?",
+        ),
+        # a unit of another kind than asked, a count of other things, another number
+        ("The pier weighs 412 tonnes.", ["412"], "How long is the new pier?"),
+        ("The pier has 412 metres of railing.", ["412"], "How many lamps line the pier?"),
+        ("The new pier is 41.2 metres long.", ["412"], "How long is the new pier?"),
+        ("412 feet", ["412 metres"], ""),
+    ],
+)
+def test_news_answers_a_reader_rejects(prediction: str, answers: list[str], question: str) -> None:
+    assert outcome(prediction, answers, question) == "wrong"

@@ -2,8 +2,11 @@
 
 - Numbers are compared as numbers: "The plan has 75." states "75 seats" (a bare number is the
   asked quantity), and so does "75 users" when the question asks how many users; "75 GB" does not
-  state "75 MB", "75 days" not "75 seats", "Android 12" not "12 devices", "4.5" is not "45".
-- Dates are compared as dates: "9 March 2023", "March 9th, 2023" and "2023-03-09" are one date.
+  state "75 MB", "75 days" not "75 seats", "Android 12" not "12 devices", "4.5" is not "45". A
+  bare gold number may carry a unit of measure ("340 metres" for "340") unless the question asks
+  for another kind or counts something ("How many ...?").
+- Dates are compared as dates: "9 March 2023", "March 9th, 2023" and "2023-03-09" are one date;
+  a gold day without a year ("June 30") is stated by "June 30th", "30 June" or "June 30, 2024".
 - Anything else (names, codes, endpoints, commands) must appear as whole words, punctuation aside.
 - Hedging is wrong: an answer that also asserts another value of the asked kind ("75 or 60
   seats", "March 9 or March 19, 2023") does not state the answer. Numbers the question itself
@@ -28,6 +31,7 @@ from harness.scoring.values import (
     Quantity,
     clean,
     date_spans,
+    day_spans,
     fold,
     quantities,
     same_measure,
@@ -48,7 +52,16 @@ _ASKED_DIMENSIONS = (
         {"usd", "eur", "gbp"},
     ),
     (re.compile(r"\bpercent|\bpercentage\b|\bshare\b|\brate\b"), {"%"}),
+    (
+        re.compile(r"\bhow (?:long|tall|high|far|wide|deep)\b|\blength|\bheight|\bdistance"),
+        {"length"},
+    ),
+    (re.compile(r"\bhow heavy\b|\bweigh|\bmass\b"), {"mass"}),
+    (re.compile(r"\bhow (?:big|large)\b|\barea\b"), {"area", "length"}),
 )
+# Where the question names no kind of unit and counts nothing ("What is the span of ...?"), a
+# bare gold number may carry a unit of measure: news gives "340" for "340 metres".
+_MEASURES = frozenset({"length", "mass", "area"})
 _ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
 _TITLE = re.compile(
     r"^(?:fr\.?|father|rev\.?|reverend|dr\.?|mr\.?|mrs\.?|ms\.?|sr\.?|sister|brother|saint|st\.|"
@@ -108,6 +121,14 @@ def _read(prediction: str, gold: str, question: str) -> Reading:
         return _decide(
             text, question, matches, [(a, b) for day, a, b in stated_days if day != gold_dates[0]]
         )
+    if len(gold_days := day_spans(gold)) == 1 and _covers(gold, gold_days[0][1:]):
+        # a day without its year ("June 30"): "June 30th" and "30 June 2024" state it
+        asked_days = {day for day, _, _ in day_spans(question)}
+        stated_days = [d for d in day_spans(prediction) if d[0] not in asked_days]
+        matches = [(a, b) for day, a, b in stated_days if day == gold_days[0][0]]
+        return _decide(
+            text, question, matches, [(a, b) for day, a, b in stated_days if day != gold_days[0][0]]
+        )
     if (gold_quantity := _as_quantity(gold)) is not None:
         return _read_quantity(prediction, gold_quantity, question)
     return _read_text(prediction, gold, question)
@@ -153,6 +174,8 @@ def _read_quantity(prediction: str, gold: Quantity, question: str) -> Reading:
     stated = quantities(prediction)  # its case names numbers: "Android 12"
     asked = {_stem(w) for w in words(question)}
     dimensions = set().union(*(d for cue, d in _ASKED_DIMENSIONS if cue.search(clean(question))))
+    if not dimensions and not re.search(r"\bhow many\b", clean(question)):
+        dimensions = set(_MEASURES)
     matches = [q for q in stated if same_quantity(q, gold, asked, dimensions)]
     in_question = quantities(question)
     rivals = [

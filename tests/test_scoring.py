@@ -294,6 +294,13 @@ def test_the_row_verdict_carries_the_uncertain_flag_and_its_reason() -> None:
         ("It spans 6.5 km across the bay.", ["6.5"], "What is the span of the new bridge?"),
         ("The record pumpkin weighed 1,150 kg.", ["1,150"], "How heavy was the record pumpkin?"),
         ("A 412-meter pier", ["412 metres"], ""),
+        # a common noun in the plural, a name by its initials (and an acronym spelled out), a
+        # town without its state
+        ("Three beavers were seen.", ["beaver"], "Which animal was seen near the dam?"),
+        ("Volunteers caught two foxes.", ["fox"], "Which animal did volunteers catch?"),
+        ("She now teaches at UCSB.", ["University of California Santa Barbara"], ""),
+        ("The National Transportation Safety Board opened a probe.", ["NTSB"], ""),
+        ("He grew up in Tulsa.", ["Tulsa, Oklahoma"], "Where did he grow up?"),
     ],
 )
 def test_news_answers_a_reader_accepts(prediction: str, answers: list[str], question: str) -> None:
@@ -317,7 +324,52 @@ def test_news_answers_a_reader_accepts(prediction: str, answers: list[str], ques
         ("The pier has 412 metres of railing.", ["412"], "How many lamps line the pier?"),
         ("The new pier is 41.2 metres long.", ["412"], "How long is the new pier?"),
         ("412 feet", ["412 metres"], ""),
+        # another animal holding the gold's letters, an acronym of other words or in lower case
+        ("Three beaverton fans were seen.", ["beaver"], "Which animal was seen near the dam?"),
+        ("She now teaches at UCLA.", ["University of California Santa Barbara"], ""),
+        ("Let us know.", ["United States"], "Which country hosted the summit?"),
+        ("The National Safety Council opened a probe.", ["NTSB"], ""),
+        # a wrong town before the right state; another name sharing the gold's last word
+        ("He grew up in Norman, Oklahoma.", ["Tulsa, Oklahoma"], "Where did he grow up?"),
+        ("She won the Junior Masters.", ["the Augusta Masters"], "Which event did she win?"),
+        ("She won the junior masters.", ["the Augusta Masters"], "Which event did she win?"),
     ],
 )
 def test_news_answers_a_reader_rejects(prediction: str, answers: list[str], question: str) -> None:
     assert outcome(prediction, answers, question) == "wrong"
+
+
+@pytest.mark.parametrize(
+    ("prediction", "answers", "question", "said", "reason"),
+    [
+        # a name one letter off: a misspelling, or another person
+        ("The award went to Priya Ramanathen.", ["Priya Ramanathan"], "", "wrong", "one letter"),
+        # the everyday word for the quiz's more specific option
+        ("Police seized a scooter.", ["electric scooter"], "", "wrong", "less specific"),
+        # a more specific place than the gold, right or not
+        (
+            "It hit Galveston, Texas.",
+            ["Texas"],
+            "Which state did the storm hit?",
+            "correct",
+            "place",
+        ),
+        ("It hit the Texas Panhandle.", ["Texas"], "Which state did it hit?", "wrong", "place"),
+    ],
+)
+def test_contestable_news_answers_are_marked_uncertain(
+    prediction: str, answers: list[str], question: str, said: str, reason: str
+) -> None:
+    verdict = judge(prediction, answers, question, RULES)
+    assert verdict["outcome"] == said and verdict["uncertain"] is True, verdict
+    assert reason in verdict["uncertain_why"], verdict
+
+
+def test_near_misses_outside_the_contestable_classes_stay_sure() -> None:
+    # two letters off, a question's own word, a code's last part: no reason to ask a judge
+    for prediction, gold, question in [
+        ("The award went to Priya Ramonathon.", "Priya Ramanathan", ""),
+        ("Police seized a scooter.", "electric scooter", "Which scooter did police seize?"),
+        ("Run tern trash ls.", "tern quota show", "How do you show usage?"),
+    ]:
+        assert judge(prediction, [gold], question, RULES)["uncertain"] is False, prediction

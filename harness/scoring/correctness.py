@@ -12,12 +12,16 @@
   seats", "March 9 or March 19, 2023") does not state the answer. Numbers the question itself
   contains ("Apart from port 443, ...") are not counted as asserted values, nor is a value in a
   clause about another event ("established in 1842 with the first degrees given in 1849").
-- Names: a leading article, a title ("Fr.", "Father") or a post-nominal (", C.S.C.") may be left
-  out, and a person's or team's name may be shortened to its last word ("the Panthers"), unless
-  another name comes right before it ("Michael J. Shea" for "John F. Shea").
+- Names (`harness.scoring.names`): a leading article, a title ("Fr.", "Father") or a post-nominal
+  (", C.S.C.") may be left out, a person's or team's name may be shortened to its last word ("the
+  Panthers") unless another name comes right before it ("Michael J. Shea" for "John F. Shea"), a
+  place to its town ("Dayton" for "Dayton, Ohio", never "Springfield, Ohio"); initials stand for
+  a name ("MIT"), a plural for a common noun ("otters" for "otter"). A name one letter off, or a
+  description's last word alone, is wrong but marked uncertain: a reader may take either.
 - Around the value (`harness.scoring.reading`): a negation before it, the value as one item of a
-  list when one thing is asked, or inside a longer name, makes it wrong; each of these, and a rival
-  value excused as another event's, marks the verdict uncertain, with the reason.
+  list when one thing is asked, or inside a longer name, makes it wrong; each of these, a rival
+  value excused as another event's and a more specific place before the gold ("Galveston,
+  Texas" for "Texas") mark the verdict uncertain, with the reason.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from harness.scoring import reading
+from harness.scoring import names, reading
 from harness.scoring.values import (
     Quantity,
     clean,
@@ -62,21 +66,6 @@ _ASKED_DIMENSIONS = (
 # Where the question names no kind of unit and counts nothing ("What is the span of ...?"), a
 # bare gold number may carry a unit of measure: news gives "340" for "340 metres".
 _MEASURES = frozenset({"length", "mass", "area"})
-_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
-_TITLE = re.compile(
-    r"^(?:fr\.?|father|rev\.?|reverend|dr\.?|mr\.?|mrs\.?|ms\.?|sr\.?|sister|brother|saint|st\.|"
-    r"professor|prof\.?|bishop|cardinal|pope|sir)\s+",
-    re.IGNORECASE,
-)
-_POST_NOMINAL = re.compile(r",\s*(?:[A-Z][A-Za-z]{0,3}\.\s*)+$|,\s*(?:jr|sr)\.?$", re.IGNORECASE)
-# Last words that name a kind of place or body, not the one asked ("Hall", "University"): a
-# shortened name must keep a word before them.
-_GENERIC = frozenset(
-    {"arena", "hall", "center", "centre", "college", "university", "school", "institute",
-     "library", "stadium", "church", "basilica", "building", "department", "program", "programme",
-     "league", "prize", "award", "medal", "street", "commons", "conference", "museum", "band",
-     "house", "society", "report", "review", "state", "city", "county", "team", "club"}
-)  # fmt: skip
 # An indefinite description: "a renowned sculptor", "an early wind tunnel" (group 1: the rest
 # without the first modifier)
 _INDEFINITE = re.compile(r"(?i)^an?\s+[a-z][\w-]*\s+([a-z][\w\s-]*)$")
@@ -257,15 +246,19 @@ def _read_text(prediction: str, gold: str, question: str) -> Reading:
     text = clean(prediction)
     spans = _find_words(text, words(gold))
     if not spans:
-        spans = [s for form in _short_forms(gold) for s in _find_words(text, words(form))]
-        spans = [s for s in spans if not _after_other_name(prediction, s[0], gold)]
+        spans = [s for form in names.short_forms(gold) for s in _find_words(text, words(form))]
+        spans = [s for s in spans if not names.after_other_name(prediction, s[0], gold)]
+    if not spans:
+        spans = names.acronym_spans(prediction, gold)
+    if not spans:
+        spans = [s for form in names.plural_forms(gold) for s in _find_words(text, words(form))]
     shortened = None
     if not spans and (described := _INDEFINITE.match(fold(gold).strip())):
         # "an early wind tunnel": a description stays one with an adjective less ("a wind tunnel")
         spans = _find_words(text, words(described.group(1)))
         shortened = "the gold's description without its first modifier"
     if not spans:
-        return Reading(False)
+        return Reading(False, names.near_miss(prediction, gold, question))
     if _SCORE.fullmatch(gold.strip()):  # "31–24": another score in the answer is a rival
         scores = [m.span() for m in _SCORE.finditer(text)]
         asked = {clean(m.group()) for m in _SCORE.finditer(question)}
@@ -279,40 +272,17 @@ def _read_text(prediction: str, gold: str, question: str) -> Reading:
         found = Reading(True, shortened)
     # a whole name (its last word capitalised) extended by another word names something else
     named = gold.split()[-1][:1].isupper()
+    place = reading.asks_for_place(question)
     if named and all(reading.longer_name(prediction, end) for _, end in spans):
-        return Reading(False, "the gold's words inside a longer name")
+        more = " (a more specific place, or another)" if place else ""
+        return Reading(False, f"the gold's words inside a longer name{more}")
+    if named and place and all(reading.place_within(prediction, start) for start, _ in spans):
+        return Reading(True, "a place named before the gold's, in it: more specific, true or not")
     if " and " not in gold and all(reading.list_item(prediction, *s) for s in spans):
         if reading.asks_for_several(question):
             return Reading(True, "one item of a list the question asks for")
         return Reading(False, "one item of a list of names, where one is asked")
     return found
-
-
-def _short_forms(gold: str) -> list[str]:
-    """Forms of a name a reader accepts for it: without an article, title or post-nominal, and a
-    person's or team's name by its last word (or last two)."""
-    name = _POST_NOMINAL.sub("", fold(gold).strip())
-    name = _TITLE.sub("", _ARTICLE.sub("", name))
-    forms = [name] if name != gold else []
-    parts = name.split()
-    # "the First Year of Studies program": the name without a lower-case noun after it
-    if len(parts) >= 3 and parts[-1].islower() and parts[0][:1].isupper():
-        forms.append(" ".join(parts[:-1]))
-    # only names of capitalised words ("Carolina Panthers", "Eric F. Wieschaus")
-    if len(parts) >= 2 and all(p[:1].isupper() for p in parts):
-        for tail in (parts[-2:], parts[-1:]):
-            shorter = len(tail) < len(parts) and len(tail[-1]) >= 3
-            if shorter and not {tail[0].lower().strip("."), tail[-1].lower()} & _GENERIC:
-                forms.append(" ".join(tail))
-    return forms
-
-
-def _after_other_name(prediction: str, start: int, gold: str) -> bool:
-    """Whether a capitalised word or initial not in the gold comes right before `start`."""
-    before = re.search(r"([A-Z][\w.'-]*)\s+$", fold(prediction)[:start])
-    if not before or before.group(1).lower() in ("the", "a", "an"):
-        return False
-    return before.group(1).lower() not in clean(gold)
 
 
 def words(text: str) -> list[str]:

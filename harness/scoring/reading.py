@@ -7,7 +7,9 @@ The rules in `correctness` find the gold value; these functions look at the word
   creation of X") says the value is not the answer;
 - `list_item`: the value as one item of a list of names ("Michael J. Shea and John F. Shea") answers
   a question asking for several, and hedges on one asking for one;
-- `longer_name`: the gold's words inside a longer name ("Notre Dame Stadium" for "Notre Dame").
+- `longer_name`: the gold's words inside a longer name ("Notre Dame Stadium" for "Notre Dame");
+- `place_within`: a place named before the gold, in it ("Springfield, Ohio" for "Ohio"), where the
+  question asks where: more specific than the gold, true or not;
 Where these decide, the verdict is marked uncertain: a word pattern, not an understanding.
 """
 
@@ -39,6 +41,12 @@ _BOUNDS = re.compile(
     r"|\bno\sexceptions?\b"
 )
 _NEGATION_WINDOW = 6  # words before the value that a negation can govern
+# A question asking for a place
+_PLACE_ASK = re.compile(
+    r"\bwhere\b|\b(?:which|what)\s(?:\w+\s)?(?:country|state|city|town|region|province|county"
+    r"|island|place|nation|capital|village|area)\b",
+    re.IGNORECASE,
+)
 # A question asking for several things: "What songs ...", "Which products ...", "Name two ..."
 _PLURAL_ASK = re.compile(
     r"\b(?:what|which)\s(?:\w+\s){0,2}?(?!(?:is|was|has|does|this|its|his|class|press)\b)\w+[^s\W]s\b"
@@ -110,3 +118,13 @@ def list_item(text: str, start: int, end: int) -> bool:
 def longer_name(text: str, end: int) -> bool:
     """Whether a capitalised word right after `end` extends the match into another name."""
     return bool(re.match(r"\s[A-Z][a-z]", fold(text)[end:]))
+
+
+def asks_for_place(question: str) -> bool:
+    """Whether the question asks where, or for a country, city or other place."""
+    return bool(_PLACE_ASK.search(question))
+
+
+def place_within(text: str, start: int) -> bool:
+    """Whether a capitalised name and a comma come right before `start`: "Springfield, Ohio"."""
+    return bool(re.search(r"[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*)*,\s*$", fold(text)[:start]))

@@ -301,6 +301,24 @@ def test_the_row_verdict_carries_the_uncertain_flag_and_its_reason() -> None:
         ("She now teaches at UCSB.", ["University of California Santa Barbara"], ""),
         ("The National Transportation Safety Board opened a probe.", ["NTSB"], ""),
         ("He grew up in Tulsa.", ["Tulsa, Oklahoma"], "Where did he grow up?"),
+        # the namesake, where the question asks for one
+        ("The hall is named after Ruth Alvarez.", ["Ruth Alvarez"], "Who is the hall named for?"),
+        # a second sentence with more detail, with a date, or denying another answer
+        (
+            "Malta was chosen for the summit. Delegates will meet in Valletta.",
+            ["Malta"],
+            "Which island was chosen for the summit?",
+        ),
+        (
+            "The island chosen is Malta. The island was chosen in June.",
+            ["Malta"],
+            "Which island was chosen for the summit?",
+        ),
+        (
+            "The island chosen is Malta. The island chosen was not Gozo.",
+            ["Malta"],
+            "Which island was chosen for the summit?",
+        ),
     ],
 )
 def test_news_answers_a_reader_accepts(prediction: str, answers: list[str], question: str) -> None:
@@ -333,6 +351,19 @@ def test_news_answers_a_reader_accepts(prediction: str, answers: list[str], ques
         ("He grew up in Norman, Oklahoma.", ["Tulsa, Oklahoma"], "Where did he grow up?"),
         ("She won the Junior Masters.", ["the Augusta Masters"], "Which event did she win?"),
         ("She won the junior masters.", ["the Augusta Masters"], "Which event did she win?"),
+        # the gold as what another thing is named after, or whose relative it is
+        (
+            "The dinner took place in the hall named after Senator Ruth Alvarez.",
+            ["Ruth Alvarez"],
+            "Who hosted the dinner?",
+        ),
+        ("The husband of Ruth Alvarez hosted it.", ["Ruth Alvarez"], "Who hosted the dinner?"),
+        # a right first sentence, then a second, conflicting answer to the same question
+        (
+            "The island chosen is Malta. Later reports said the island chosen was Gozo.",
+            ["Malta"],
+            "Which island was chosen for the summit?",
+        ),
     ],
 )
 def test_news_answers_a_reader_rejects(prediction: str, answers: list[str], question: str) -> None:

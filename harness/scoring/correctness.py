@@ -272,6 +272,10 @@ def _read_text(prediction: str, gold: str, question: str) -> Reading:
         found = Reading(True, shortened)
     # a whole name (its last word capitalised) extended by another word names something else
     named = gold.split()[-1][:1].isupper()
+    if all(reading.about_other(prediction, start, question) for start, _ in spans):
+        return Reading(False, "the gold as what another thing is named after or related to")
+    if reading.rival_sentence(prediction, question, spans, gold):
+        return Reading(False, "another sentence answering the question with another name")
     place = reading.asks_for_place(question)
     if named and all(reading.longer_name(prediction, end) for _, end in spans):
         more = " (a more specific place, or another)" if place else ""

@@ -27,7 +27,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from harness.scoring import names, reading
@@ -103,24 +103,26 @@ def _read(prediction: str, gold: str, question: str) -> Reading:
         return _decide(
             text, question, matches, [s[2:] for s in stated if s[:2] != gold_spans[0][:2]]
         )
-    if gold_dates := [day for day, _, _ in date_spans(gold)]:
-        asked_days = {day for day, _, _ in date_spans(question)}
-        stated_days = [d for d in date_spans(prediction) if d[0] not in asked_days]
-        matches = [(a, b) for day, a, b in stated_days if day == gold_dates[0]]
-        return _decide(
-            text, question, matches, [(a, b) for day, a, b in stated_days if day != gold_dates[0]]
-        )
+    if gold_dates := date_spans(gold):
+        return _read_dates(prediction, question, gold_dates[0][0], date_spans)
     if len(gold_days := day_spans(gold)) == 1 and _covers(gold, gold_days[0][1:]):
         # a day without its year ("June 30"): "June 30th" and "30 June 2024" state it
-        asked_days = {day for day, _, _ in day_spans(question)}
-        stated_days = [d for d in day_spans(prediction) if d[0] not in asked_days]
-        matches = [(a, b) for day, a, b in stated_days if day == gold_days[0][0]]
-        return _decide(
-            text, question, matches, [(a, b) for day, a, b in stated_days if day != gold_days[0][0]]
-        )
+        return _read_dates(prediction, question, gold_days[0][0], day_spans)
     if (gold_quantity := _as_quantity(gold)) is not None:
         return _read_quantity(prediction, gold_quantity, question)
     return _read_text(prediction, gold, question)
+
+
+def _read_dates(
+    prediction: str, question: str, gold: tuple[int, ...], find: Callable[[str], list[tuple]]
+) -> Reading:
+    """A gold date (or day): `find`'s dates in the prediction equal to it are matches, the others
+    rivals, those of the question aside."""
+    asked = {day for day, _, _ in find(question)}
+    stated = [(day, a, b) for day, a, b in find(prediction) if day not in asked]
+    matches = [(a, b) for day, a, b in stated if day == gold]
+    rivals = [(a, b) for day, a, b in stated if day != gold]
+    return _decide(clean(prediction), question, matches, rivals)
 
 
 def _covers(gold: str, span: tuple[int, int]) -> bool:

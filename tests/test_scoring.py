@@ -271,3 +271,136 @@ def test_the_row_verdict_carries_the_uncertain_flag_and_its_reason() -> None:
     assert "negation" in negated["uncertain_why"]
     plain = verdict(row("It moved to Riverside Park."), RULES)
     assert plain["outcome"] == "correct" and plain["uncertain"] is False
+
+
+# The classes of news answers in issue 37, each written here in new words (the news text itself
+# may not be copied into the project).
+@pytest.mark.parametrize(
+    ("prediction", "answers", "question"),
+    [
+        # a day without its year: an ordinal, the day first, or with a year added
+        ("Applications close on April 14th.", ["April 14"], "When do applications close?"),
+        ("Applications close on 14 April.", ["April 14"], "When do applications close?"),
+        ("They close on the 14th of April, 2025.", ["April 14"], "When do applications close?"),
+        # the day inside a clause that goes on after it (the word after is no unit)
+        (
+            "The tariff starts on May 9 unless the parliament votes it down.",
+            ["May 9"],
+            "When does the tariff start?",
+        ),
+        # a bare gold number with its unit of measure, of the asked kind or of none asked
+        ("The new pier is 412 metres long.", ["412"], "How long is the new pier?"),
+        ("The crater is about 90 feet deep.", ["90"], "How deep is the crater?"),
+        ("It spans 6.5 km across the bay.", ["6.5"], "What is the span of the new bridge?"),
+        ("The record pumpkin weighed 1,150 kg.", ["1,150"], "How heavy was the record pumpkin?"),
+        ("A 412-meter pier", ["412 metres"], ""),
+        # a common noun in the plural, a name by its initials (and an acronym spelled out), a
+        # town without its state
+        ("Three beavers were seen.", ["beaver"], "Which animal was seen near the dam?"),
+        ("Volunteers caught two foxes.", ["fox"], "Which animal did volunteers catch?"),
+        ("She now teaches at UCSB.", ["University of California Santa Barbara"], ""),
+        ("The National Transportation Safety Board opened a probe.", ["NTSB"], ""),
+        ("He grew up in Tulsa.", ["Tulsa, Oklahoma"], "Where did he grow up?"),
+        # the namesake, where the question asks for one
+        ("The hall is named after Ruth Alvarez.", ["Ruth Alvarez"], "Who is the hall named for?"),
+        # a second sentence with more detail, with a date, or denying another answer
+        (
+            "Malta was chosen for the summit. Delegates will meet in Valletta.",
+            ["Malta"],
+            "Which island was chosen for the summit?",
+        ),
+        (
+            "The island chosen is Malta. The island was chosen in June.",
+            ["Malta"],
+            "Which island was chosen for the summit?",
+        ),
+        (
+            "The island chosen is Malta. The island chosen was not Gozo.",
+            ["Malta"],
+            "Which island was chosen for the summit?",
+        ),
+    ],
+)
+def test_news_answers_a_reader_accepts(prediction: str, answers: list[str], question: str) -> None:
+    assert outcome(prediction, answers, question) == "correct"
+
+
+@pytest.mark.parametrize(
+    ("prediction", "answers", "question"),
+    [
+        # another day, or two days for one
+        ("Applications close on April 15th.", ["April 14"], "When do applications close?"),
+        ("On 14 May.", ["April 14"], "When do applications close?"),
+        ("April 14th or April 21st.", ["April 14"], "When do applications close?"),
+        (
+            "The tariff starts on May 19 unless the parliament votes it down.",
+            ["May 9"],
+            "When does the tariff start?",
+        ),
+        # a unit of another kind than asked, a count of other things, another number
+        ("The pier weighs 412 tonnes.", ["412"], "How long is the new pier?"),
+        ("The pier has 412 metres of railing.", ["412"], "How many lamps line the pier?"),
+        ("The new pier is 41.2 metres long.", ["412"], "How long is the new pier?"),
+        ("412 feet", ["412 metres"], ""),
+        # another animal holding the gold's letters, an acronym of other words or in lower case
+        ("Three beaverton fans were seen.", ["beaver"], "Which animal was seen near the dam?"),
+        ("She now teaches at UCLA.", ["University of California Santa Barbara"], ""),
+        ("Let us know.", ["United States"], "Which country hosted the summit?"),
+        ("The National Safety Council opened a probe.", ["NTSB"], ""),
+        # a wrong town before the right state; another name sharing the gold's last word
+        ("He grew up in Norman, Oklahoma.", ["Tulsa, Oklahoma"], "Where did he grow up?"),
+        ("She won the Junior Masters.", ["the Augusta Masters"], "Which event did she win?"),
+        ("She won the junior masters.", ["the Augusta Masters"], "Which event did she win?"),
+        # the gold as what another thing is named after, or whose relative it is
+        (
+            "The dinner took place in the hall named after Senator Ruth Alvarez.",
+            ["Ruth Alvarez"],
+            "Who hosted the dinner?",
+        ),
+        ("The husband of Ruth Alvarez hosted it.", ["Ruth Alvarez"], "Who hosted the dinner?"),
+        # a right first sentence, then a second, conflicting answer to the same question
+        (
+            "The island chosen is Malta. Later reports said the island chosen was Gozo.",
+            ["Malta"],
+            "Which island was chosen for the summit?",
+        ),
+    ],
+)
+def test_news_answers_a_reader_rejects(prediction: str, answers: list[str], question: str) -> None:
+    assert outcome(prediction, answers, question) == "wrong"
+
+
+@pytest.mark.parametrize(
+    ("prediction", "answers", "question", "said", "reason"),
+    [
+        # a name one letter off: a misspelling, or another person
+        ("The award went to Priya Ramanathen.", ["Priya Ramanathan"], "", "wrong", "one letter"),
+        # the everyday word for the quiz's more specific option
+        ("Police seized a scooter.", ["electric scooter"], "", "wrong", "less specific"),
+        # a more specific place than the gold, right or not
+        (
+            "It hit Galveston, Texas.",
+            ["Texas"],
+            "Which state did the storm hit?",
+            "correct",
+            "place",
+        ),
+        ("It hit the Texas Panhandle.", ["Texas"], "Which state did it hit?", "wrong", "place"),
+    ],
+)
+def test_contestable_news_answers_are_marked_uncertain(
+    prediction: str, answers: list[str], question: str, said: str, reason: str
+) -> None:
+    verdict = judge(prediction, answers, question, RULES)
+    assert verdict["outcome"] == said and verdict["uncertain"] is True, verdict
+    assert reason in verdict["uncertain_why"], verdict
+
+
+def test_near_misses_outside_the_contestable_classes_stay_sure() -> None:
+    # two letters off, a question's own word, a code's last part: no reason to ask a judge
+    for prediction, gold, question in [
+        ("The award went to Priya Ramonathon.", "Priya Ramanathan", ""),
+        ("Police seized a scooter.", "electric scooter", "Which scooter did police seize?"),
+        ("Run tern trash ls.", "tern quota show", "How do you show usage?"),
+    ]:
+        assert judge(prediction, [gold], question, RULES)["uncertain"] is False, prediction

@@ -10,7 +10,8 @@ A prediction's `outcome` is one of:
 - `wrong`: it asserts something else (on an unanswerable question: a hallucination).
 
 `uncertain` (with `uncertain_why`) marks a correct or wrong verdict that rests on a word pattern
-around the value (a negation, a list, a longer name, a second value read as another event's):
+around the value (a negation, a list, a longer name, a second value read as another event's) or
+on a near miss of the gold (a name one letter off, a less specific word, a more specific place):
 those are the rows a model judge is asked about (`model_judge.asks`).
 """
 

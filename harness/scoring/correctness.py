@@ -2,32 +2,40 @@
 
 - Numbers are compared as numbers: "The plan has 75." states "75 seats" (a bare number is the
   asked quantity), and so does "75 users" when the question asks how many users; "75 GB" does not
-  state "75 MB", "75 days" not "75 seats", "Android 12" not "12 devices", "4.5" is not "45".
-- Dates are compared as dates: "9 March 2023", "March 9th, 2023" and "2023-03-09" are one date.
+  state "75 MB", "75 days" not "75 seats", "Android 12" not "12 devices", "4.5" is not "45". A
+  bare gold number may carry a unit of measure ("340 metres" for "340") unless the question asks
+  for another kind or counts something ("How many ...?").
+- Dates are compared as dates: "9 March 2023", "March 9th, 2023" and "2023-03-09" are one date;
+  a gold day without a year ("June 30") is stated by "June 30th", "30 June" or "June 30, 2024".
 - Anything else (names, codes, endpoints, commands) must appear as whole words, punctuation aside.
 - Hedging is wrong: an answer that also asserts another value of the asked kind ("75 or 60
   seats", "March 9 or March 19, 2023") does not state the answer. Numbers the question itself
   contains ("Apart from port 443, ...") are not counted as asserted values, nor is a value in a
   clause about another event ("established in 1842 with the first degrees given in 1849").
-- Names: a leading article, a title ("Fr.", "Father") or a post-nominal (", C.S.C.") may be left
-  out, and a person's or team's name may be shortened to its last word ("the Panthers"), unless
-  another name comes right before it ("Michael J. Shea" for "John F. Shea").
+- Names (`harness.scoring.names`): a leading article, a title ("Fr.", "Father") or a post-nominal
+  (", C.S.C.") may be left out, a person's or team's name may be shortened to its last word ("the
+  Panthers") unless another name comes right before it ("Michael J. Shea" for "John F. Shea"), a
+  place to its town ("Dayton" for "Dayton, Ohio", never "Springfield, Ohio"); initials stand for
+  a name ("MIT"), a plural for a common noun ("otters" for "otter"). A name one letter off, or a
+  description's last word alone, is wrong but marked uncertain: a reader may take either.
 - Around the value (`harness.scoring.reading`): a negation before it, the value as one item of a
-  list when one thing is asked, or inside a longer name, makes it wrong; each of these, and a rival
-  value excused as another event's, marks the verdict uncertain, with the reason.
+  list when one thing is asked, or inside a longer name, makes it wrong; each of these, a rival
+  value excused as another event's and a more specific place before the gold ("Galveston,
+  Texas" for "Texas") mark the verdict uncertain, with the reason.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from harness.scoring import reading
+from harness.scoring import names, reading
 from harness.scoring.values import (
     Quantity,
     clean,
     date_spans,
+    day_spans,
     fold,
     quantities,
     same_measure,
@@ -48,22 +56,16 @@ _ASKED_DIMENSIONS = (
         {"usd", "eur", "gbp"},
     ),
     (re.compile(r"\bpercent|\bpercentage\b|\bshare\b|\brate\b"), {"%"}),
+    (
+        re.compile(r"\bhow (?:long|tall|high|far|wide|deep)\b|\blength|\bheight|\bdistance"),
+        {"length"},
+    ),
+    (re.compile(r"\bhow heavy\b|\bweigh|\bmass\b"), {"mass"}),
+    (re.compile(r"\bhow (?:big|large)\b|\barea\b"), {"area", "length"}),
 )
-_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
-_TITLE = re.compile(
-    r"^(?:fr\.?|father|rev\.?|reverend|dr\.?|mr\.?|mrs\.?|ms\.?|sr\.?|sister|brother|saint|st\.|"
-    r"professor|prof\.?|bishop|cardinal|pope|sir)\s+",
-    re.IGNORECASE,
-)
-_POST_NOMINAL = re.compile(r",\s*(?:[A-Z][A-Za-z]{0,3}\.\s*)+$|,\s*(?:jr|sr)\.?$", re.IGNORECASE)
-# Last words that name a kind of place or body, not the one asked ("Hall", "University"): a
-# shortened name must keep a word before them.
-_GENERIC = frozenset(
-    {"arena", "hall", "center", "centre", "college", "university", "school", "institute",
-     "library", "stadium", "church", "basilica", "building", "department", "program", "programme",
-     "league", "prize", "award", "medal", "street", "commons", "conference", "museum", "band",
-     "house", "society", "report", "review", "state", "city", "county", "team", "club"}
-)  # fmt: skip
+# Where the question names no kind of unit and counts nothing ("What is the span of ...?"), a
+# bare gold number may carry a unit of measure: news gives "340" for "340 metres".
+_MEASURES = frozenset({"length", "mass", "area"})
 # An indefinite description: "a renowned sculptor", "an early wind tunnel" (group 1: the rest
 # without the first modifier)
 _INDEFINITE = re.compile(r"(?i)^an?\s+[a-z][\w-]*\s+([a-z][\w\s-]*)$")
@@ -101,16 +103,26 @@ def _read(prediction: str, gold: str, question: str) -> Reading:
         return _decide(
             text, question, matches, [s[2:] for s in stated if s[:2] != gold_spans[0][:2]]
         )
-    if gold_dates := [day for day, _, _ in date_spans(gold)]:
-        asked_days = {day for day, _, _ in date_spans(question)}
-        stated_days = [d for d in date_spans(prediction) if d[0] not in asked_days]
-        matches = [(a, b) for day, a, b in stated_days if day == gold_dates[0]]
-        return _decide(
-            text, question, matches, [(a, b) for day, a, b in stated_days if day != gold_dates[0]]
-        )
+    if gold_dates := date_spans(gold):
+        return _read_dates(prediction, question, gold_dates[0][0], date_spans)
+    if len(gold_days := day_spans(gold)) == 1 and _covers(gold, gold_days[0][1:]):
+        # a day without its year ("June 30"): "June 30th" and "30 June 2024" state it
+        return _read_dates(prediction, question, gold_days[0][0], day_spans)
     if (gold_quantity := _as_quantity(gold)) is not None:
         return _read_quantity(prediction, gold_quantity, question)
     return _read_text(prediction, gold, question)
+
+
+def _read_dates(
+    prediction: str, question: str, gold: tuple[int, ...], find: Callable[[str], list[tuple]]
+) -> Reading:
+    """A gold date (or day): `find`'s dates in the prediction equal to it are matches, the others
+    rivals, those of the question aside."""
+    asked = {day for day, _, _ in find(question)}
+    stated = [(day, a, b) for day, a, b in find(prediction) if day not in asked]
+    matches = [(a, b) for day, a, b in stated if day == gold]
+    rivals = [(a, b) for day, a, b in stated if day != gold]
+    return _decide(clean(prediction), question, matches, rivals)
 
 
 def _covers(gold: str, span: tuple[int, int]) -> bool:
@@ -153,6 +165,8 @@ def _read_quantity(prediction: str, gold: Quantity, question: str) -> Reading:
     stated = quantities(prediction)  # its case names numbers: "Android 12"
     asked = {_stem(w) for w in words(question)}
     dimensions = set().union(*(d for cue, d in _ASKED_DIMENSIONS if cue.search(clean(question))))
+    if not dimensions and not re.search(r"\bhow many\b", clean(question)):
+        dimensions = set(_MEASURES)
     matches = [q for q in stated if same_quantity(q, gold, asked, dimensions)]
     in_question = quantities(question)
     rivals = [
@@ -234,15 +248,19 @@ def _read_text(prediction: str, gold: str, question: str) -> Reading:
     text = clean(prediction)
     spans = _find_words(text, words(gold))
     if not spans:
-        spans = [s for form in _short_forms(gold) for s in _find_words(text, words(form))]
-        spans = [s for s in spans if not _after_other_name(prediction, s[0], gold)]
+        spans = [s for form in names.short_forms(gold) for s in _find_words(text, words(form))]
+        spans = [s for s in spans if not names.after_other_name(prediction, s[0], gold)]
+    if not spans:
+        spans = names.acronym_spans(prediction, gold)
+    if not spans:
+        spans = [s for form in names.plural_forms(gold) for s in _find_words(text, words(form))]
     shortened = None
     if not spans and (described := _INDEFINITE.match(fold(gold).strip())):
         # "an early wind tunnel": a description stays one with an adjective less ("a wind tunnel")
         spans = _find_words(text, words(described.group(1)))
         shortened = "the gold's description without its first modifier"
     if not spans:
-        return Reading(False)
+        return Reading(False, names.near_miss(prediction, gold, question))
     if _SCORE.fullmatch(gold.strip()):  # "31–24": another score in the answer is a rival
         scores = [m.span() for m in _SCORE.finditer(text)]
         asked = {clean(m.group()) for m in _SCORE.finditer(question)}
@@ -256,40 +274,21 @@ def _read_text(prediction: str, gold: str, question: str) -> Reading:
         found = Reading(True, shortened)
     # a whole name (its last word capitalised) extended by another word names something else
     named = gold.split()[-1][:1].isupper()
+    if all(reading.about_other(prediction, start, question) for start, _ in spans):
+        return Reading(False, "the gold as what another thing is named after or related to")
+    if reading.rival_sentence(prediction, question, spans, gold):
+        return Reading(False, "another sentence answering the question with another name")
+    place = reading.asks_for_place(question)
     if named and all(reading.longer_name(prediction, end) for _, end in spans):
-        return Reading(False, "the gold's words inside a longer name")
+        more = " (a more specific place, or another)" if place else ""
+        return Reading(False, f"the gold's words inside a longer name{more}")
+    if named and place and all(reading.place_within(prediction, start) for start, _ in spans):
+        return Reading(True, "a place named before the gold's, in it: more specific, true or not")
     if " and " not in gold and all(reading.list_item(prediction, *s) for s in spans):
         if reading.asks_for_several(question):
             return Reading(True, "one item of a list the question asks for")
         return Reading(False, "one item of a list of names, where one is asked")
     return found
-
-
-def _short_forms(gold: str) -> list[str]:
-    """Forms of a name a reader accepts for it: without an article, title or post-nominal, and a
-    person's or team's name by its last word (or last two)."""
-    name = _POST_NOMINAL.sub("", fold(gold).strip())
-    name = _TITLE.sub("", _ARTICLE.sub("", name))
-    forms = [name] if name != gold else []
-    parts = name.split()
-    # "the First Year of Studies program": the name without a lower-case noun after it
-    if len(parts) >= 3 and parts[-1].islower() and parts[0][:1].isupper():
-        forms.append(" ".join(parts[:-1]))
-    # only names of capitalised words ("Carolina Panthers", "Eric F. Wieschaus")
-    if len(parts) >= 2 and all(p[:1].isupper() for p in parts):
-        for tail in (parts[-2:], parts[-1:]):
-            shorter = len(tail) < len(parts) and len(tail[-1]) >= 3
-            if shorter and not {tail[0].lower().strip("."), tail[-1].lower()} & _GENERIC:
-                forms.append(" ".join(tail))
-    return forms
-
-
-def _after_other_name(prediction: str, start: int, gold: str) -> bool:
-    """Whether a capitalised word or initial not in the gold comes right before `start`."""
-    before = re.search(r"([A-Z][\w.'-]*)\s+$", fold(prediction)[:start])
-    if not before or before.group(1).lower() in ("the", "a", "an"):
-        return False
-    return before.group(1).lower() not in clean(gold)
 
 
 def words(text: str) -> list[str]:

@@ -7,7 +7,13 @@ The rules in `correctness` find the gold value; these functions look at the word
   creation of X") says the value is not the answer;
 - `list_item`: the value as one item of a list of names ("Michael J. Shea and John F. Shea") answers
   a question asking for several, and hedges on one asking for one;
-- `longer_name`: the gold's words inside a longer name ("Notre Dame Stadium" for "Notre Dame").
+- `longer_name`: the gold's words inside a longer name ("Notre Dame Stadium" for "Notre Dame");
+- `about_other`: the gold as what another thing is named after or related to ("the ballroom named
+  after Jane Doe", "the wife of Jane Doe"), where the question asks for neither;
+- `rival_sentence`: another sentence that answers the question as well with another name ("The
+  winner is Chile. Officials later said the winner was Peru.");
+- `place_within`: a place named before the gold, in it ("Springfield, Ohio" for "Ohio"), where the
+  question asks where: more specific than the gold, true or not;
 Where these decide, the verdict is marked uncertain: a word pattern, not an understanding.
 """
 
@@ -39,6 +45,33 @@ _BOUNDS = re.compile(
     r"|\bno\sexceptions?\b"
 )
 _NEGATION_WINDOW = 6  # words before the value that a negation can govern
+# Words right before a name that make the clause about another thing named after or related to it
+_ABOUT_OTHER = re.compile(
+    r"\b(?:(?:re)?named\s(?:after|for)|in\shonou?r\sof|in\smemory\sof|dedicated\sto|tribute\sto"
+    r"|(?:wife|husband|widow|son|daughter|mother|father|sister|brother|spouse)\sof)"
+    r"(?:\s(?:[A-Z][\w.'-]*|the))*\s$"
+)
+_ABOUT_ASK = re.compile(
+    r"named|hono(?:u)?r|memory|dedicated|tribute|wife|husband|widow|son|daughter|mother|father"
+    r"|sister|brother|spouse|relative",
+    re.IGNORECASE,
+)
+# Capitalised words that name no rival answer: months, days, the pronoun "I"
+_NOT_NAMES = re.compile(
+    r"(?i)(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*|(?:mon|tues|wednes|thurs"
+    r"|fri|satur|sun)day|i"
+)
+# Abbreviations whose full stop ends no sentence
+_SHORT_TITLES = frozenset(
+    {"rev", "fr", "dr", "mr", "mrs", "ms", "st", "sr", "jr", "gov", "sen", "rep", "gen", "lt",
+     "col", "prof", "no", "vs", "inc", "co", "corp", "ltd", "u.s", "u.k", "d.c", "e.g", "i.e"}
+)  # fmt: skip
+# A question asking for a place
+_PLACE_ASK = re.compile(
+    r"\bwhere\b|\b(?:which|what)\s(?:\w+\s)?(?:country|state|city|town|region|province|county"
+    r"|island|place|nation|capital|village|area)\b",
+    re.IGNORECASE,
+)
 # A question asking for several things: "What songs ...", "Which products ...", "Name two ..."
 _PLURAL_ASK = re.compile(
     r"\b(?:what|which)\s(?:\w+\s){0,2}?(?!(?:is|was|has|does|this|its|his|class|press)\b)\w+[^s\W]s\b"
@@ -110,3 +143,61 @@ def list_item(text: str, start: int, end: int) -> bool:
 def longer_name(text: str, end: int) -> bool:
     """Whether a capitalised word right after `end` extends the match into another name."""
     return bool(re.match(r"\s[A-Z][a-z]", fold(text)[end:]))
+
+
+def asks_for_place(question: str) -> bool:
+    """Whether the question asks where, or for a country, city or other place."""
+    return bool(_PLACE_ASK.search(question))
+
+
+def place_within(text: str, start: int) -> bool:
+    """Whether a capitalised name and a comma come right before `start`: "Springfield, Ohio"."""
+    return bool(re.search(r"[A-Z][\w.'-]*(?:\s[A-Z][\w.'-]*)*,\s*$", fold(text)[:start]))
+
+
+def about_other(text: str, start: int, question: str) -> bool:
+    """Whether the name at `start` is what another thing is named after or related to ("the
+    ballroom named after First Lady Jane Doe"), where the question asks for no such thing."""
+    left, _ = clause_at(text, start, start)
+    return bool(_ABOUT_OTHER.search(fold(text)[left:start])) and not _ABOUT_ASK.search(question)
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """The (start, end) of each sentence of `text`; an initial ("John F. Shea") or a short title
+    ("Rev.", "Gov.") ends none."""
+    bounds, start = [], 0
+    for match in re.finditer(r"[.!?](?=\s|$)", text):
+        word = re.search(r"[\w.'-]*$", text[: match.start()]).group()
+        if match.group() == "." and (re.fullmatch(r"[A-Z]", word) or word.lower() in _SHORT_TITLES):
+            continue
+        bounds.append((start, match.end()))
+        start = match.end()
+    if text[start:].strip():
+        bounds.append((start, len(text)))
+    return bounds
+
+
+def rival_sentence(text: str, question: str, spans: list[tuple[int, int]], gold: str) -> bool:
+    """Whether the gold's sentence, the first, is followed by one that restates every word of the
+    question it does (at least one), names something the question and the gold do not, and
+    denies nothing: a second, conflicting answer ("The winner is Chile. Officials later said the
+    winner was Peru."). A gold later in a paragraph is left alone: context names many things."""
+    original = fold(text)
+    sentences = sentence_bounds(original)
+    asked = content_words(question)
+    known = asked | content_words(gold)
+    if not sentences or not any(s < sentences[0][1] for s, _ in spans):
+        return False
+    own = content_words(original[: sentences[0][1]]) & asked
+    for start, end in sentences[1:]:
+        sentence = original[start:end]
+        if any(start <= s < end for s, _ in spans) or _NEGATION.search(sentence.lower()):
+            continue
+        if not own or not own <= content_words(sentence):
+            continue
+        found = re.findall(r"[\w'-]+", sentence)
+        # the first word is capitalised as the sentence's start
+        names = [w for w in found[1:] if w[:1].isupper() and not _NOT_NAMES.fullmatch(w)]
+        if any(content_words(w).isdisjoint(known) for w in names):
+            return True
+    return False

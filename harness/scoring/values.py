@@ -62,6 +62,21 @@ for _names, _dimension, _factor in (
     (("week", "weeks", "wk", "wks"), "seconds", 7 * 86400.0),
     (("month", "months"), "months", 1.0),
     (("year", "years", "yr", "yrs"), "months", 12.0),
+    # measures a bare gold number is often given without ("340" for "340 metres"); no "m": "400m"
+    # after a currency sign is a scale, and alone it stays a code as before
+    (("metre", "metres", "meter", "meters"), "length", 1.0),
+    (("cm", "centimetre", "centimetres", "centimeter", "centimeters"), "length", 0.01),
+    (("km", "kilometre", "kilometres", "kilometer", "kilometers"), "length", 1e3),
+    (("ft", "foot", "feet"), "length", 0.3048),
+    (("inch", "inches"), "length", 0.0254),
+    (("yard", "yards"), "length", 0.9144),
+    (("mile", "miles"), "length", 1609.344),
+    (("kg", "kilogram", "kilograms", "kilo", "kilos"), "mass", 1.0),
+    (("gram", "grams"), "mass", 1e-3),  # no "g": "5G" is a code
+    (("tonne", "tonnes", "ton", "tons"), "mass", 1e3),
+    (("lb", "lbs"), "mass", 0.45359237),
+    (("acre", "acres"), "area", 4046.8564224),
+    (("hectare", "hectares"), "area", 1e4),
 ):
     for _name in _names:
         _UNITS[_name] = (_dimension, _factor)
@@ -89,6 +104,11 @@ _DATES = (
         rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+(?P<year>\d{{4}})\b"
     ),
     re.compile(r"\b(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})\b"),
+)
+# A day of a month with or without its year: "June 30", "June 30th", "30 June", "the 30th of June"
+_DAYS = (
+    re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?![\w:.,]\d|\d)"),
+    re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}(?!\w)"),
 )
 
 
@@ -202,6 +222,21 @@ def date_spans(text: str) -> list[tuple[tuple[int, int, int], int, int]]:
             day = (int(match["year"]), month_number, int(match["day"]))
             found.append((day, match.start(), match.end()))
     return found
+
+
+def day_spans(text: str) -> list[tuple[tuple[int, int], int, int]]:
+    """Every day of a month in `text`, year or not, as ((month, day), start, end) in the cleaned
+    text: "June 30th" and "30 June 2024" both give (6, 30)."""
+    text = clean(text)
+    found = []
+    for pattern in _DAYS:
+        for match in pattern.finditer(text):
+            day = int(match["day"])
+            if 1 <= day <= 31:
+                found.append(
+                    ((_MONTHS[match["month"].rstrip(".")], day), match.start(), match.end())
+                )
+    return sorted(found, key=lambda span: span[1])
 
 
 def same_number(a: Quantity, b: Quantity) -> bool:

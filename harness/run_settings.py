@@ -17,6 +17,7 @@ from harness.datasets import SPLITS, Dataset, Question, check_split
 from harness.errors import HarnessError
 from harness.evaluate import scoring_problems
 from harness.models import DTYPES, resolve_device
+from harness.prompts import policy_problem
 from harness.run_key import VALIDATION
 from harness.substitutes import context_problem, load_table
 
@@ -95,8 +96,7 @@ def strategy_problems(key: str, node: DictConfig, cfg: DictConfig) -> list[str]:
             f"set it); use strategy={cfg.strategy.name}_policy, or add "
             f"{key}.policy='${{dataset.policy}}'"
             if (cfg.dataset.get("policy") or "").strip()
-            else f"{key}.with_policy=true: dataset {cfg.dataset.name!r} has no policy; set "
-            f"{key}.policy=<the rules the model must follow>"
+            else str(policy_problem(cfg.strategy.name, True, None))
         )
     return problems
 

@@ -16,7 +16,7 @@ from multiprocessing import get_context
 from typing import Any
 
 from benchmarks.common import Settings
-from benchmarks.lora import TODAY, training_examples
+from benchmarks.lora import SMOKE_MATMUL, TODAY, training_examples
 
 CATEGORIES = {  # an operator's name -> its category; the first match wins, else "other ops"
     "matmuls (linear layers, LoRA, attention scores)": ("aten::mm", "aten::bmm", "aten::addmm"),
@@ -93,7 +93,7 @@ def generation_flops(settings: Settings) -> dict[str, Any]:
         chat.generate(turns)
         best = min(best, time.perf_counter() - started)
     flops = float(count.get_total_flops())
-    peak = peak_flops(dtype)
+    peak = peak_flops(dtype, SMOKE_MATMUL if settings.quick else 4096)
     return {
         "batch_size": size,
         "dtype": dtype,

@@ -31,10 +31,10 @@ $(EXTRAS_INSTALLED): $(INSTALLED)
 browser:  ## Debian's chromium for the answers-page tests (apt-get: needs root; Playwright drives it)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
-run: setup  ## the main job: prompt, rag, finetune and finetune_rag compared on a quick acme
+run: setup  ## the main job: compare's four cells, trained in full, on a seeded sample of acme's test split
 	$(BIN)/python -m harness -m +sweep=quick
 
-compare: setup  ## the same comparison at full size (all 67 acme pages; ~25 min cold on 2 cores)
+compare: setup  ## the same cells on the whole test split (after make run: only the rest is answered)
 	$(BIN)/python -m harness -m +sweep=compare
 
 bench: setup  ## time the harness and its parts into results/bench/ (ARGS=--quick: a smoke test)

@@ -32,7 +32,13 @@ HOSTILE_ANSWER = "</script><script>window.pwned='answer'</script><b>75</b>"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def _run(root: Path, strategy: str, predictions: list[str], shown: list[list[str]] | None) -> None:
+def _run(
+    root: Path,
+    strategy: str,
+    predictions: list[str],
+    shown: list[list[str]] | None,
+    model: str = "m",
+) -> None:
     """A run folder whose rows answer q0..q4 (q4 unanswerable) with `predictions`."""
     folder = root / f"acme-{strategy}"
     folder.mkdir(parents=True)
@@ -51,7 +57,7 @@ def _run(root: Path, strategy: str, predictions: list[str], shown: list[list[str
     (folder / results.PREDICTIONS).write_text("".join(json.dumps(r) + "\n" for r in rows))
     declared = {"uses_retrieval": shown is not None, "trains_weights": False}
     (folder / results.SETUP).write_text(json.dumps({"build_seconds": 0.0, **declared}))
-    write_summary(folder, rows, [f"strategy={strategy}", "model.name=m"])
+    write_summary(folder, rows, [f"strategy={strategy}", f"model.name={model}"])
 
 
 @pytest.fixture
@@ -235,6 +241,23 @@ def test_the_report_s_first_table_fits_1400_pixels(
     first = page.locator("table").first
     assert "answerable accuracy [95 % CI]" in first.inner_text()
     assert first.evaluate("t => t.getBoundingClientRect().right") <= 1400
+    assert errors == []
+
+
+@pytest.mark.slow
+def test_the_report_s_paired_table_fits_1400_pixels_with_real_cell_names(
+    browser: Any, tmp_path: Path
+) -> None:
+    """Its headers were snake_case words that cannot wrap: with the packaged model's cell names
+    the table ran past the page's edge into a sideways scroll."""
+    answers = ["75 seats", "$7.35", "1 GB", "6 people", "I don't know."]
+    for strategy in ("prompt", "rag", "finetune_rag"):
+        _run(tmp_path, strategy, answers, None, model="smollm2-135m")
+    write_report(tmp_path, rules=RULES, pricing=PRICING)
+    page, errors = _fits_1400_pixels(browser, tmp_path / "report.html", tmp_path)
+    pairs = page.locator("table", has_text="difference [95 % CI]").first
+    assert "finetune_rag/smollm2-135m" in pairs.inner_text()
+    assert pairs.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
     assert errors == []
 
 

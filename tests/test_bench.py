@@ -120,7 +120,9 @@ def test_quick_run_writes_json_and_markdown(tiny_overrides: list[str], tmp_path:
     lora = results["sections"]["lora"]
     assert lora["steps"] == settings["lora_steps"] and list(lora["kinds"]) == ["closed-book"]
     rows = lora["kinds"]["closed-book"]["variants"]
-    assert [r["variant"] for r in rows] == [name for name, _ in VARIANTS]
+    # the smoke test leaves out the larger batches (their tokens per step differ)
+    assert [r["variant"] for r in rows] == [n for n, knobs in VARIANTS if "batch_size" not in knobs]
+    assert any("batch_size" in knobs for _, knobs in VARIANTS)
     assert rows[0]["speedup"] == 1 and all(_timed(r["tokens_per_second"], settings) for r in rows)
     # the same examples and steps in every variant; sharing the prefix computes fewer positions
     assert len({r["tokens"] for r in rows}) == 1

@@ -50,12 +50,12 @@ def certainty(chosen: Any, cells: list[Any], axes: list[Any]) -> Certainty:
 
 def _close_call(axis: Any, chosen: Any, rival: Any) -> CloseCall | None:
     """The pair as a close call, or None when it is told apart, a tie, or never compared."""
-    row = _pair(axis.pairs, chosen.cell, rival.cell)
+    row = pair_row(axis.pairs, chosen.cell, rival.cell)
     if row is None or bool(row["significant"]):
         return None
-    sign = 1 if row["first"] == chosen.cell else -1
-    low, high = row["difference_ci_low"], row["difference_ci_high"]
-    lead_high = high if sign == 1 else -low  # the upper end of the rival's lead
+    # `difference` is second minus first: the upper end of the rival's lead
+    chosen_first = row["first"] == chosen.cell
+    lead_high = row["difference_ci_high"] if chosen_first else -row["difference_ci_low"]
     if lead_high < TIE_MARGIN:
         return None
     chosen_value, rival_value = axis.value(chosen), axis.value(rival)
@@ -74,7 +74,9 @@ def _close_call(axis: Any, chosen: Any, rival: Any) -> CloseCall | None:
     )
 
 
-def _pair(pairs: pd.DataFrame, first: str, second: str) -> pd.Series | None:
+def pair_row(pairs: pd.DataFrame, first: str, second: str) -> pd.Series | None:
+    """The row of the paired table comparing `first` and `second`, in either order; None if
+    they share no questions."""
     if pairs.empty:
         return None
     found = pairs[

@@ -39,7 +39,7 @@ from typing import Any
 import pandas as pd
 
 from harness import stats
-from harness.report.certainty import Certainty, certainty
+from harness.report.certainty import Certainty, certainty, pair_row
 from harness.report.decision import Answered, Decision, Kind
 from harness.report.decision import kind_of as _kind
 from harness.report.overview import figures, pct, points
@@ -346,13 +346,12 @@ class _Test:
 
 def _test(pairs: pd.DataFrame, first: str, second: str) -> _Test | None:
     """The paired test of `second` against `first`; None if they share no questions."""
-    for row in pairs.itertuples():
-        if (row.first, row.second) in ((first, second), (second, first)):
-            sign = 1 if row.first == first else -1
-            return _Test(
-                sign * row.difference, row.p_holm, bool(row.significant), row.detectable_difference
-            )
-    return None
+    row = pair_row(pairs, first, second)
+    if row is None:
+        return None
+    sign = 1 if row["first"] == first else -1
+    return _Test(sign * row["difference"], row["p_holm"], bool(row["significant"]),
+                 row["detectable_difference"])  # fmt: skip
 
 
 def _costs(cell: Any, peers: list[Any], aside: str = "") -> str:

@@ -13,8 +13,8 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from harness.machine import describe
 from harness.models import resolve_device
+from harness.run.machine import describe
 
 Figure = dict[str, Any]  # {"median", "min", "max", "runs"}
 
@@ -81,7 +81,7 @@ def machine_info() -> dict[str, Any]:
     """Cores, torch threads and versions: what the absolute figures depend on."""
     import torch
 
-    from harness import results
+    from harness.run import results
 
     return {
         # what a run records too: CPU, its bfloat16 units, usable cores, threads, the device
@@ -112,7 +112,7 @@ def compose(settings: Settings, *overrides: str) -> DictConfig:
 @cache
 def chat_model(overrides: tuple[str, ...]) -> Any:
     """The configured chat model, loaded once per process and shared by the sections."""
-    from harness.runner import instantiate
+    from harness.config import instantiate
 
     return instantiate(compose(Settings(overrides=overrides)).model)
 
@@ -120,7 +120,7 @@ def chat_model(overrides: tuple[str, ...]) -> Any:
 @cache
 def embedder(name: str, trust_remote_code: bool) -> Any:
     """The retrieval embedder, loaded once per process."""
-    from harness.embedders import load_embedder
+    from harness.retrieval.embedders import load_embedder
 
     return load_embedder(name, trust_remote_code)
 

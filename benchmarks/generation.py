@@ -24,7 +24,7 @@ Plan = Callable[[list[int]], list[list[int]]]  # prompts' token counts -> genera
 
 
 def overhead(settings: Settings) -> dict[str, Any]:
-    """A `prompt` run through `harness.runner.run` against the same work done plainly.
+    """A `prompt` run through `harness.run.runner.run` against the same work done plainly.
 
     The harness side composes the config and runs it into a fresh run folder: dataset loading,
     prompt building, token counting, generation, scoring, writing predictions and metrics. The
@@ -35,7 +35,7 @@ def overhead(settings: Settings) -> dict[str, Any]:
     Apart from the overhead, the same plain work in dataset-order batches against batches sorted
     by prompt tokens over all the questions gives what length sorting gains.
     """
-    from harness import runner
+    from harness.run import runner
 
     size, count = settings.overhead_batch_size, settings.overhead_questions
     chat = chat_model(settings.overrides)
@@ -163,8 +163,8 @@ def plain_generate(chat: Any, prompts: list[str]) -> list[str]:
 
 def generation(settings: Settings) -> dict[str, Any]:
     """Completion tokens/s and questions/s at each batch size, per installed backend."""
-    from harness.prompts import conversation
-    from harness.runner import instantiate
+    from harness.config import instantiate
+    from harness.prompts.templates import conversation
 
     cfg = compose(settings, "strategy=prompt")
     questions = instantiate(cfg.dataset).split("test")[: settings.generation_questions]
@@ -234,7 +234,7 @@ def _transformers(settings: Settings) -> tuple[Any, str | None]:
 
 def _llamacpp(settings: Settings) -> tuple[Any, str | None]:
     """The llama.cpp backend's model, or None and why it is skipped."""
-    from harness.runner import instantiate
+    from harness.config import instantiate
 
     if importlib.util.find_spec("llama_cpp") is None:
         return None, "llama_cpp is not installed (pip install llama-cpp-python)"
@@ -262,6 +262,6 @@ def _quiet() -> Iterator[None]:
 
 
 def _predictions(folder: Path) -> list[str]:
-    from harness import results
+    from harness.run import results
 
     return [row["prediction"] for row in results.read_predictions(folder / results.PREDICTIONS)]

@@ -122,7 +122,7 @@ class BatchedDecoder:
 def _rag_prompts(count: int) -> tuple[Any, list[Any]]:
     """The llama.cpp model and the grounded prompts rag builds for the first `count` questions."""
     from benchmarks.common import Settings, compose
-    from harness.runner import instantiate
+    from harness.config import instantiate
 
     cfg = compose(Settings(), "strategy=rag", "model=smollm2-135m-llamacpp")
     dataset = instantiate(cfg.dataset)

@@ -86,7 +86,7 @@ def lora(settings: Settings) -> dict[str, Any]:
 def train_once(settings: Settings, kind: str, variant: str) -> dict[str, Any]:
     """In a child process: load the model, train `lora_steps` steps with the variant's knobs."""
     from benchmarks.common import compose
-    from harness import training
+    from harness.training import trainer
 
     model, examples, knobs = training_examples(compose(settings, EXAMPLES[kind]))
     knobs = dataclasses.replace(
@@ -97,9 +97,9 @@ def train_once(settings: Settings, kind: str, variant: str) -> dict[str, Any]:
     )
     before = _memory_mb("VmRSS")
     reset = _reset_peak_rss()
-    peft_model, meta = training.fit(model.model, model.tokenizer, examples, knobs)
+    peft_model, meta = trainer.fit(model.model, model.tokenizer, examples, knobs)
     peak = _memory_mb("VmHWM") if reset else meta["peak_rss_mb"]
-    first = [training.encode(model.tokenizer, c, r, knobs.max_seq_length) for c, r in examples]
+    first = [trainer.encode(model.tokenizer, c, r, knobs.max_seq_length) for c, r in examples]
     flops, computed = step_flops(peft_model, first[: knobs.batch_size], model.tokenizer, knobs)
     return {
         "steps": meta["steps"],
@@ -118,7 +118,7 @@ def step_flops(model: Any, batch: list[Any], tokenizer: Any, knobs: Any) -> tupl
     """FLOPs of one training step's forward and backward on `batch`, and its computed positions."""
     from torch.utils.flop_counter import FlopCounterMode
 
-    from harness.batches import batch_loss, training_kernels
+    from harness.training.batches import batch_loss, training_kernels
 
     model.train()
     with training_kernels(model, knobs.attention, False), FlopCounterMode(display=False) as count:
@@ -146,7 +146,7 @@ def peak_flops(dtype: str, size: int = 4096) -> float:
 
 def training_examples(cfg: Any) -> tuple[Any, list[Any], Any]:
     """The loaded model, the strategy's training examples exactly as it builds them, its knobs."""
-    from harness.runner import instantiate
+    from harness.config import instantiate
 
     dataset = instantiate(cfg.dataset)
     model = instantiate(cfg.model)

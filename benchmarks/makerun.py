@@ -19,7 +19,7 @@ from typing import Any
 
 from benchmarks.common import Settings, printed_verdict, timed
 from harness.config import ROOT
-from harness.report.sweep_callback import CELLS
+from harness.run.results import CELLS
 
 
 def makerun(settings: Settings) -> dict[str, Any]:

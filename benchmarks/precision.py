@@ -41,8 +41,8 @@ def precision(settings: Settings) -> dict[str, Any]:
 def answering(settings: Settings) -> dict[str, Any]:
     """Questions/s and the paired accuracy difference of rag answering in each dtype."""
     from harness import stats
-    from harness.evaluate import scoring_rules
-    from harness.runner import instantiate
+    from harness.config import instantiate
+    from harness.run.evaluate import scoring_rules
     from harness.scoring import judge
 
     cfg = compose(settings, "strategy=rag")
@@ -91,8 +91,8 @@ def training_throughput(settings: Settings) -> dict[str, Any]:
     """Tokens/s of `lora_steps` LoRA steps for each (weights dtype, autocast) variant."""
     import torch
 
-    from harness import training
-    from harness.runner import instantiate
+    from harness.config import instantiate
+    from harness.training import trainer
 
     cfg = compose(settings, "strategy=finetune")
     dataset = instantiate(cfg.dataset)
@@ -107,7 +107,7 @@ def training_throughput(settings: Settings) -> dict[str, Any]:
             bf16=autocast,
         )  # fmt: skip
         chat.model.to(getattr(torch, weights))
-        _, measured = training.fit(chat.model, chat.tokenizer, examples, knobs)
+        _, measured = trainer.fit(chat.model, chat.tokenizer, examples, knobs)
         rows.append(
             {
                 "weights": weights,
@@ -123,7 +123,7 @@ def training_throughput(settings: Settings) -> dict[str, Any]:
 
 def _rag(settings: Settings, dtype: str) -> Any:
     """A prepared rag strategy whose model answers in `dtype`."""
-    from harness.runner import instantiate
+    from harness.config import instantiate
 
     cfg = compose(settings, "strategy=rag", f"model.dtype={dtype}")
     dataset = instantiate(cfg.dataset)

@@ -74,8 +74,8 @@ def generation_flops(settings: Settings) -> dict[str, Any]:
     from benchmarks.common import chat_model, compose
     from benchmarks.generation import answer_in_own_dtype
     from benchmarks.lora import peak_flops
-    from harness.prompts import conversation
-    from harness.runner import instantiate
+    from harness.config import instantiate
+    from harness.prompts.templates import conversation
 
     cfg = compose(settings, "strategy=prompt")
     chat = chat_model(settings.overrides)
@@ -113,8 +113,8 @@ def profile_once(settings: Settings, trainer: str) -> dict[str, Any]:
     from torch.profiler import profile as torch_profile
 
     from benchmarks.common import compose
-    from harness.batches import batch_loss, training_kernels
-    from harness.training import encode
+    from harness.training.batches import batch_loss, training_kernels
+    from harness.training.trainer import encode
 
     model, examples, knobs = training_examples(compose(settings, "strategy=finetune"))
     knobs = dataclasses.replace(knobs.resolved(model.device), **TRAINERS[trainer])

@@ -15,12 +15,11 @@ from statistics import mean
 
 from tabulate import tabulate
 
-from harness.config import register_configs
-from harness.embedders import load_embedder
+from harness.config import instantiate, register_configs
 from harness.errors import HarnessError
-from harness.retrieval import ranked_doc_ids, recall_at_k, reciprocal_rank
-from harness.retrievers import RETRIEVERS, load_retriever
-from harness.runner import instantiate
+from harness.retrieval.dense import ranked_doc_ids, recall_at_k, reciprocal_rank
+from harness.retrieval.embedders import load_embedder
+from harness.retrieval.retrievers import RETRIEVERS, load_retriever
 
 TOP_KS = (1, 2, 3, 5)
 

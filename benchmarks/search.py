@@ -36,8 +36,8 @@ GROWTH_METHOD = (
 
 def embedding(settings: Settings) -> dict[str, Any]:
     """Chunks embedded per second, and the RAG index build (cold cache) and load (warm)."""
-    from harness.retrieval import chunk_corpus, load_or_build
-    from harness.runner import instantiate
+    from harness.config import instantiate
+    from harness.retrieval.dense import chunk_corpus, load_or_build
 
     cfg = compose(settings, "strategy=rag")
     strategy = cfg.strategy
@@ -85,8 +85,8 @@ def faiss_search(settings: Settings) -> dict[str, Any]:
     """Per-query latency p50/p95 and recall@10 against Flat, by corpus size and index type."""
     import faiss
 
-    from harness.retrieval import chunk_corpus
-    from harness.runner import instantiate
+    from harness.config import instantiate
+    from harness.retrieval.dense import chunk_corpus
 
     cfg = compose(settings, "strategy=rag")
     strategy = cfg.strategy
@@ -139,7 +139,7 @@ def measure_index(
     """Build `spec` `repeats` times, tune its search knob to the recall goal, time queries."""
     import faiss
 
-    from harness.retrieval import set_search_parameters
+    from harness.retrieval.dense import set_search_parameters
 
     builds = []
     for _ in range(repeats):
@@ -213,7 +213,7 @@ def ivf_lists(size: int) -> int:
 
 def _tune(index: Any, queries: np.ndarray, truth: np.ndarray, spec: str) -> tuple[str, int, float]:
     """The smallest efSearch / nprobe whose recall@10 meets the goal (else the largest tried)."""
-    from harness.retrieval import set_search_parameters
+    from harness.retrieval.dense import set_search_parameters
 
     if spec.startswith("HNSW"):
         knob, grid = "efSearch", EF_SEARCH
@@ -243,7 +243,7 @@ def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
 
 
 def _built(data: np.ndarray, spec: str) -> Any:
-    from harness.retrieval import build_index
+    from harness.retrieval.dense import build_index
 
     index, built_as = build_index(data, spec)
     if built_as != spec:

@@ -88,7 +88,7 @@ def compare(settings: Settings) -> dict[str, Any]:
 
 def scaled_plan(settings: Settings) -> dict[str, Any]:
     """The full sweep's sizes on this dataset, and the scaled ones the bench runs."""
-    from harness.runner import instantiate
+    from harness.config import instantiate
 
     dataset = instantiate(compose(settings).dataset)
     train = dataset.split("train")
@@ -113,7 +113,7 @@ def scaled_plan(settings: Settings) -> dict[str, Any]:
 
 def full_steps(strategy: Any, train: list[Any]) -> int:
     """Optimizer steps of a finetune strategy's full training on the run's train questions."""
-    from harness.training import planned_steps
+    from harness.training.trainer import planned_steps
 
     # assumes no example is cut before its reply (none are at the default max_seq_length)
     return planned_steps(strategy.config.training, len(strategy.training_questions(train)))

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="config")
 def _run_cell(cfg: DictConfig) -> str | None:
-    from harness.runner import run
+    from harness.run.runner import run
 
     in_grid = HydraConfig.get().mode == RunMode.MULTIRUN
     try:

@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from hydra.core.config_store import ConfigStore
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate as hydra_instantiate
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from harness.errors import HarnessError
@@ -34,7 +36,8 @@ class RunSettings:
     validation_fraction: float = 0.1  # of the train questions, when split=validation
     limit: int | None = None  # answer only the first N questions of the split
     # answer a seeded sample of the split: this many of its answerable questions and the
-    # unanswerable ones in the same share (harness/subsets.py); None: all. Like `limit` it is not
+    # unanswerable ones in the same share (harness/run/subsets.py); None: all. Like `limit` it is
+    # not
     # in the run's key, so the full split later answers only the rest (make run, make compare)
     sample: int | None = None
     # questions per `strategy.answer` call, each call's answers flushed to disk at once (a killed
@@ -285,3 +288,16 @@ def _one_line(error: Exception, overrides: list[str]) -> str:
 def _first_line(error: Exception) -> str:
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     return lines[0] if lines else type(error).__name__
+
+
+def instantiate(node: DictConfig, **kwargs: Any) -> Any:
+    """Hydra's instantiate, letting our own one-line errors through unwrapped; `kwargs` go to
+    the builder as they are (Hydra would merge a dataclass, e.g. a model, into the config)."""
+    try:
+        if kwargs:
+            return hydra_instantiate(node, _partial_=True)(**kwargs)
+        return hydra_instantiate(node)
+    except InstantiationException as error:
+        if isinstance(error.__cause__, HarnessError):
+            raise error.__cause__ from None
+        raise

@@ -1,6 +1,6 @@
 """`strategy=external`: answers made elsewhere, read from a JSONL file and scored like a run.
 
-The file has the format `python -m harness.score` reads (`harness.score.read_answers`); its
+The file has the format `python -m harness.rescore` reads (`harness.rescore.read_answers`); its
 `answers` field is optional here, since the dataset gives the gold. No model is loaded
 (`builder(needs_model=False)`), so a run costs only the lookup.
 """
@@ -56,7 +56,7 @@ class ExternalStrategy:
 
     def prepare(self, train: list[Question], corpus: list[Document]) -> SetupReport:
         """Read and validate the answers file (no setup cost)."""
-        from harness.score import read_answers  # it imports the report (pandas, matplotlib)
+        from harness.rescore import read_answers  # it imports the report (pandas, matplotlib)
 
         rows = read_answers(self.answers_file, require_answers=False, config_key=CONFIG_KEY)
         self.rows = {row["id"]: row for row in rows}

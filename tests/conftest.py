@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from harness import adapters
 from harness.models import Conversation
+from harness.training import adapters
 from tests.fakes import write_fake_run
 from tests.helpers import write_jsonl
 

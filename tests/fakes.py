@@ -12,13 +12,13 @@ from typing import Any
 import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
-from harness import results
 from harness.datasets import Document
 from harness.files import write_json_atomic
 from harness.models import Conversation, Generation
-from harness.prompts import conversation
-from harness.results import RunSummary
-from harness.runner import summarize
+from harness.prompts.templates import conversation
+from harness.run import results
+from harness.run.results import RunSummary
+from harness.run.runner import summarize
 from tests.helpers import compose_config
 
 

@@ -26,8 +26,8 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
 
 
 def run_score(argv: list[str], capsys: Any) -> tuple[int, str, str]:
-    """Run `python -m harness.score` in-process; its exit code, stdout and stderr."""
-    from harness.score import main
+    """Run `python -m harness.rescore` in-process; its exit code, stdout and stderr."""
+    from harness.rescore import main
 
     try:
         main(argv)

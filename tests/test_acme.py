@@ -17,7 +17,7 @@ from omegaconf import OmegaConf
 from harness.config import ROOT
 from harness.datasets import Dataset, load_acme
 from harness.errors import HarnessError
-from harness.run_key import content as _content
+from harness.run.key import content as _content
 from harness.scoring import ScoringRules, judge
 from harness.scoring.behaviour import Check
 from harness.scoring.correctness import states_answer

@@ -18,10 +18,10 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from harness import results
 from harness.costs import build_pricing
 from harness.report import write_report
 from harness.report.answers import answers_data, answers_page, script_safe
+from harness.run import results
 from harness.scoring import ScoringRules
 from tests.fakes import write_summary
 

@@ -18,7 +18,7 @@ import pytest
 
 from harness.errors import HarnessError
 from harness.models.openai_compatible import load_openai_compatible
-from harness.runner import run
+from harness.run.runner import run
 from tests.chat_server import ScriptedServer
 from tests.helpers import compose_config
 
@@ -185,7 +185,7 @@ def test_a_failed_run_keeps_its_answers_and_resumes(
 
 def test_api_models_are_priced_per_token_from_the_table() -> None:
     cfg = compose_config(["model=gpt-4o-mini"])
-    from harness.runner import instantiate
+    from harness.config import instantiate
 
     pricing = instantiate(cfg.pricing)
     price = pricing.token_prices["gpt-4o-mini"]

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 import torch
 
-from harness.batches import (
+from harness.models import Conversation
+from harness.models.transformers import TransformersChatModel, load_transformers
+from harness.training.batches import (
     IGNORE,
     MIN_SHARED_PREFIX,
     Encoded,
@@ -17,9 +19,7 @@ from harness.batches import (
     shared_prefix,
     training_kernels,
 )
-from harness.models import Conversation
-from harness.models.transformers import TransformersChatModel, load_transformers
-from harness.training import encode
+from harness.training.trainer import encode
 from tests.fakes import PAIRS
 
 SYSTEM = "answer in a few words . the pro plan upload limit is 37 gb . retention is 14 days ."
@@ -121,7 +121,7 @@ def test_precast_weights_change_no_arithmetic_and_are_put_back(
 
 def test_an_unknown_attention_setting_is_one_line() -> None:
     from harness.errors import HarnessError
-    from harness.training import TrainingSettings
+    from harness.training.trainer import TrainingSettings
 
     with pytest.raises(HarnessError, match=r"strategy.training.attention='flash': use one of"):
         TrainingSettings(attention="flash").check()
@@ -138,7 +138,7 @@ def test_knobs_that_leave_nothing_to_train_are_named(
     tiny: TransformersChatModel, tmp_path: Path, knobs: dict[str, float], message: str
 ) -> None:
     from harness.errors import HarnessError
-    from harness.training import TrainingSettings, fit
+    from harness.training.trainer import TrainingSettings, fit
     from tests.fakes import examples
 
     settings = TrainingSettings(target_modules=["q_proj"], max_steps=1, **knobs)
@@ -149,8 +149,8 @@ def test_knobs_that_leave_nothing_to_train_are_named(
 def test_a_validation_fraction_holding_out_every_train_question_is_refused_before_the_model(
     tiny_run_overrides: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from harness import runner
     from harness.errors import HarnessError
+    from harness.run import runner
     from tests.helpers import compose_config
 
     built = runner.instantiate

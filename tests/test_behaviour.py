@@ -17,9 +17,9 @@ from referencing.exceptions import Unresolvable
 from harness.costs import build_pricing
 from harness.datasets import Question, load_jsonl
 from harness.errors import HarnessError
-from harness.evaluate import evaluate
-from harness.run_key import content as _content
-from harness.runner import run
+from harness.run.evaluate import evaluate
+from harness.run.key import content as _content
+from harness.run.runner import run
 from harness.scoring import ScoringRules, judge
 from harness.scoring.behaviour import CHECK_TYPES, Check, _validator, compliance, parse_checks
 from tests.helpers import compose_config, write_jsonl
@@ -176,9 +176,9 @@ def test_a_pattern_with_nested_repeats_ends_with_one_warning_line() -> None:
     with searches stopped after 0.25 s, not 1 s, to keep it short."""
     script = (
         "import json, sys, time\n"
-        "from harness.scoring import behaviour\n"
+        "from harness.scoring import patterns\n"
         "from harness.scoring.behaviour import parse_checks\n"
-        "behaviour.REGEX_TIMEOUT_SECONDS = 0.25\n"
+        "patterns.REGEX_TIMEOUT_SECONDS = 0.25\n"
         "for kind, value, answer, _ in json.loads(sys.argv[1]):\n"
         "    check = parse_checks([{'type': kind, 'value': value}], 'q')[0]\n"
         "    start = time.monotonic()\n"
@@ -416,7 +416,7 @@ def _row(question_id: str, answers: list[str], prediction: str, checks: list[dic
 def test_the_policy_reaches_the_system_prompt_only_with_prompt_policy(
     tiny_run_overrides: list[str],
 ) -> None:
-    from harness.runner import instantiate
+    from harness.config import instantiate
     from tests.fakes import FakeChatModel
 
     rules = "Only answer questions about Acme. Never name a competitor."

@@ -197,7 +197,7 @@ def test_overhead_reference_makes_the_harness_calls_in_its_dtype(
     import torch
 
     from benchmarks import generation
-    from harness import runner
+    from harness.run import runner
 
     overrides = ("model=hf", f"model.pretrained={tiny_model_dir}", "model.name=tiny",
                  "model.max_new_tokens=4", "model.dtype=bfloat16",

@@ -15,7 +15,8 @@ from harness.generate.candidates import (
     section_candidates,
     split_sentences,
 )
-from harness.generate.pipeline import Section, read_sections
+from harness.generate.pipeline import read_sections
+from harness.generate.records import Section
 from harness.ingest import ingest
 
 ROOT = Path(__file__).resolve().parents[1]

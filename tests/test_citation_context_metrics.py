@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from harness.costs import build_pricing
-from harness.evaluate import evaluate
+from harness.run.evaluate import evaluate
 from harness.scoring import ScoringRules
 
 CITE = {"cite": True}

@@ -88,7 +88,7 @@ def test_document_without_text_is_reported(tmp_path: Path) -> None:
 def test_a_train_only_file_loads_and_only_a_run_of_its_missing_split_is_refused(
     tiny_run_overrides: list[str], tmp_path: Path
 ) -> None:
-    from harness.runner import run
+    from harness.run.runner import run
 
     questions = write_jsonl(tmp_path / "q.jsonl", [{**GOOD, "split": "train"}])
     assert [q.split for q in load_jsonl("train-only", str(questions)).questions] == ["train"]

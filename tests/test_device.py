@@ -12,11 +12,11 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
-from harness import machine
 from harness.errors import HarnessError
 from harness.models import resolve_device, resolve_dtype
 from harness.models.transformers import load_transformers
-from harness.runner import run
+from harness.run import machine
+from harness.run.runner import run
 from tests.helpers import compose_config
 
 QUESTION = [{"role": "user", "content": "what is the upload limit ?"}]
@@ -68,7 +68,7 @@ def test_dtype_auto_follows_the_device(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_training_autocast_resolves_for_the_device_that_trains(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from harness.training import TrainingSettings
+    from harness.training.trainer import TrainingSettings
 
     monkeypatch.setattr("harness.models.fast_bfloat16", lambda: False)
     for native in (True, False):
@@ -92,7 +92,7 @@ def test_a_model_asked_for_cuda_without_it_fails_before_loading(
 def test_an_embedder_asked_for_cuda_without_it_fails_before_loading(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from harness.embedders import load_embedder
+    from harness.retrieval.embedders import load_embedder
 
     cuda(monkeypatch, available=False)
     with pytest.raises(HarnessError, match=r"^strategy\.embedder_device='cuda': torch sees no"):
@@ -122,8 +122,8 @@ def test_rag_loads_its_embedder_on_the_device_set(
 
 
 def test_run_folders_are_keyed_without_the_devices(tiny_run_overrides: list[str]) -> None:
-    from harness.run_key import run_dir as _run_dir
-    from harness.runner import instantiate
+    from harness.config import instantiate
+    from harness.run.key import run_dir as _run_dir
 
     def folder(*extra: str) -> Path:
         cfg = compose_config([*tiny_run_overrides, *extra])
@@ -171,7 +171,7 @@ def test_bad_model_device_is_reported_with_the_other_bad_settings(
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 def test_a_tiny_model_and_the_embedder_run_on_cuda(tiny_model_dir: Path) -> None:
-    from harness.embedders import load_embedder
+    from harness.retrieval.embedders import load_embedder
 
     chat = load_transformers("tiny", pretrained=str(tiny_model_dir), max_new_tokens=4)
     assert chat.device == "cuda"

@@ -10,12 +10,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from harness import results
 from harness.caches import file_sha256
+from harness.config import instantiate
 from harness.costs import build_pricing
 from harness.errors import HarnessError
 from harness.report import write_report
-from harness.runner import instantiate, run
+from harness.run import results
+from harness.run.runner import run
 from harness.scoring import ScoringRules
 from tests.helpers import compose_config, write_jsonl
 

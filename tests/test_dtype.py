@@ -11,7 +11,7 @@ import torch
 from harness.errors import HarnessError
 from harness.models import fast_bfloat16, resolve_dtype
 from harness.models.transformers import load_transformers
-from harness.runner import run
+from harness.run.runner import run
 from tests.helpers import compose_config
 
 
@@ -42,8 +42,8 @@ def test_weights_stay_float32_for_training_and_answer_in_the_dtype_asked(
 def test_training_autocast_follows_the_cpu_and_keys_adapters_as_if_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from harness.adapters import adapter_key
-    from harness.training import TrainingSettings
+    from harness.training.adapters import adapter_key
+    from harness.training.trainer import TrainingSettings
 
     for native in (True, False):
         monkeypatch.setattr("harness.models.fast_bfloat16", lambda native=native: native)

@@ -38,7 +38,7 @@ def test_prompt_strategy_imports_no_retrieval_or_training_library(
     script = (
         "import sys\n"
         "from tests.helpers import compose_config\n"
-        "from harness.runner import run\n"
+        "from harness.run.runner import run\n"
         f"run(compose_config({tiny_run_overrides!r}))\n"
         "print(sorted(m for m in ('faiss', 'peft', 'sentence_transformers') if m in sys.modules))\n"
     )

@@ -9,9 +9,9 @@ import pytest
 
 from harness import stats
 from harness.costs import build_pricing
-from harness.evaluate import evaluate
 from harness.report import comparison_table, load_runs, significance_table, write_report
-from harness.runner import run
+from harness.run.evaluate import evaluate
+from harness.run.runner import run
 from harness.scoring import ScoringRules
 from tests.fakes import write_summary
 from tests.helpers import compose_config

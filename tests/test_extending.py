@@ -16,7 +16,7 @@ import pytest
 from harness.config import ROOT, check_group_choices, check_overrides, register_configs
 from harness.errors import HarnessError
 from harness.report import write_report
-from harness.runner import run
+from harness.run.runner import run
 from tests.helpers import compose_config
 
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+; the pages' pyproject.toml blocks

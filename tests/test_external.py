@@ -1,4 +1,4 @@
-"""Scoring answers made elsewhere: `python -m harness.score` and `strategy=external`."""
+"""Scoring answers made elsewhere: `python -m harness.rescore` and `strategy=external`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from harness.errors import HarnessError
-from harness.runner import run
-from harness.score import read_answers
+from harness.rescore import read_answers
+from harness.run.runner import run
 from tests.helpers import compose_config, run_score, write_jsonl
 
 ROWS = [

@@ -11,15 +11,16 @@ from typing import Any
 import pytest
 import torch
 
-from harness import adapters, training
-from harness.batches import IGNORE, batch_loss
+from harness.config import instantiate
 from harness.datasets import Dataset
 from harness.errors import HarnessError
 from harness.models import Conversation
 from harness.models.transformers import TransformersChatModel, load_transformers
-from harness.runner import instantiate, run
+from harness.run.runner import run
 from harness.strategy import SetupReport
-from harness.training import TrainingSettings, encode
+from harness.training import adapters, trainer
+from harness.training.batches import IGNORE, batch_loss
+from harness.training.trainer import TrainingSettings, encode
 from tests.fakes import examples
 from tests.helpers import compose_config, write_jsonl
 
@@ -97,7 +98,7 @@ def test_over_long_examples_are_cut_and_counted(
     limit = sorted(lengths)[len(lengths) // 2]  # about half the examples are longer
     settings = TrainingSettings(target_modules=["q_proj"], max_steps=1, max_seq_length=limit,
                                 validation_fraction=0)  # fmt: skip
-    with caplog.at_level(logging.WARNING, logger="harness.training"):
+    with caplog.at_level(logging.WARNING, logger="harness.training.trainer"):
         adapter = adapters.load_or_train(
             tiny.model, tiny.tokenizer, examples(), settings, str(tmp_path)
         )
@@ -115,7 +116,7 @@ def test_second_prepare_loads_the_adapter_and_trains_nothing(
     def no_training(*args: object, **kwargs: object) -> None:
         raise AssertionError("a cache hit must not train")
 
-    monkeypatch.setattr(training, "train", no_training)
+    monkeypatch.setattr(trainer, "train", no_training)
     _, second, _ = prepared(finetune_overrides)
     assert second.cache_hit
     assert second.details["adapter_key"] == first.details["adapter_key"]
@@ -169,7 +170,7 @@ def test_a_corrupt_cache_entry_is_trained_again(
         save_file({name: t.zero_() for name, t in load_file(path).items()}, path)
     else:  # what a full disk or a copy cut short leaves
         path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
-    with caplog.at_level(logging.WARNING, logger="harness.training"):
+    with caplog.at_level(logging.WARNING, logger="harness.training.trainer"):
         _, second, _ = prepared(finetune_overrides)
     assert not second.cache_hit and f"is unusable ({problem}" in caplog.text
     assert (Path(second.details["adapter_folder"]) / file).is_file()

@@ -27,21 +27,22 @@ import pytest
 import yaml
 
 from harness import __main__ as harness_main
-from harness import results, run_settings, runner
 from harness.__main__ import release_memory
 from harness.costs import build_pricing
 from harness.datasets import MAX_CHARS, MAX_DOCUMENT_CHARS, QUESTION_FIELDS, Question, load_jsonl
-from harness.distillation import configuration_key, read_teacher
-from harness.embedders import load_embedder
 from harness.errors import HarnessError
-from harness.evaluate import Evaluation, scoring_rules
 from harness.files import write_text_atomic
 from harness.models.openai_compatible import load_openai_compatible
 from harness.report import current_settings, recommendation, write_report
-from harness.retrieval import load_or_build
-from harness.runner import run
-from harness.score import write_scores
+from harness.rescore import write_scores
+from harness.retrieval.dense import load_or_build
+from harness.retrieval.embedders import load_embedder
+from harness.run import results, runner
+from harness.run import settings as run_settings
+from harness.run.evaluate import Evaluation, scoring_rules
+from harness.run.runner import run
 from harness.scoring import ScoringRules
+from harness.training.distillation import configuration_key, read_teacher
 from tests.fakes import CORPUS, FakeEmbedder, write_fake_run
 from tests.helpers import compose_config, run_score, write_jsonl
 
@@ -789,7 +790,7 @@ def test_an_embedder_saved_as_a_pickle_is_refused(tmp_path: Path) -> None:
     assert "\n" not in str(error.value)
 
 
-# --- harness.score: answers files and command lines (issue 26) --------------------------------
+# --- harness.rescore: answers files and command lines (issue 26) --------------------------------
 
 
 ANSWER = {"id": "a", "question": "q ?", "answers": ["x"], "prediction": "x"}
@@ -863,9 +864,9 @@ def test_score_out_naming_a_file_and_no_arguments_are_one_line(
     assert in_the_way.read_text() == "mine"
     code, out, err = run_score([], capsys)
     assert code == 2 and out == ""
-    assert err.startswith("usage: python -m harness.score ")
+    assert err.startswith("usage: python -m harness.rescore ")
     assert err.strip().splitlines()[-1] == (
-        "python -m harness.score: error: the following arguments are required: answers"
+        "python -m harness.rescore: error: the following arguments are required: answers"
     )  # overrides are optional
 
 
@@ -938,7 +939,7 @@ def test_a_teacher_that_mostly_said_nothing_is_refused_before_training(
 def test_an_empty_teacher_is_refused_before_the_student_model_loads(
     tiny_run_overrides: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from harness import runner
+    from harness.run import runner
 
     cfg = compose_config([*tiny_run_overrides, "strategy=finetune"])
     train = runner.instantiate(cfg.dataset).split("train")
@@ -967,7 +968,7 @@ def test_a_teacher_with_a_few_empty_answers_is_used_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     folder = _teacher_run(tmp_path, ["a", "", "b", "c"])
-    with caplog.at_level(logging.WARNING, logger="harness.distillation"):
+    with caplog.at_level(logging.WARNING, logger="harness.training.distillation"):
         teacher = read_teacher(str(folder), TEACHER_TRAIN)
     assert teacher.replies == {"t0": "a", "t1": "", "t2": "b", "t3": "c"}
     (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]

@@ -202,7 +202,7 @@ def server() -> Iterator[GeneratorServer]:
 
 @pytest.fixture(autouse=True)
 def fake_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("harness.embedders.load_embedder", lambda *a, **k: FakeEmbedder())
+    monkeypatch.setattr("harness.retrieval.embedders.load_embedder", lambda *a, **k: FakeEmbedder())
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from harness.config import instantiate  # lets our one-line errors through, as the CLI does
 from harness.errors import HarnessError
 from harness.ingest import ingest, write
 from harness.ingest.__main__ import main
 from harness.ingest.sections import pack
-from harness.runner import instantiate  # lets our one-line errors through, as the CLI does
 from tests.helpers import compose_config, write_jsonl
 
 TITLE = "Orbit X5 field manual"

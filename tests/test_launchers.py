@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.threads import set_torch_threads
+from harness.run.threads import set_torch_threads
 
 ROOT = Path(__file__).resolve().parents[1]
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -127,7 +127,7 @@ def test_threads_come_from_run_threads_else_from_the_launchers_share(
 
 def test_zero_threads_is_a_one_line_error() -> None:
     from harness.errors import HarnessError
-    from harness.runner import check_settings
+    from harness.run.runner import check_settings
     from tests.helpers import compose_config
 
     with pytest.raises(HarnessError, match=r"^run\.threads=0: use a positive number or null$"):

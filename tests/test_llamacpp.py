@@ -25,7 +25,7 @@ pytest.importorskip(
 from harness.models.llamacpp import load_llamacpp
 from harness.models.openai_compatible import load_openai_compatible
 from harness.models.transformers import packaged_file
-from harness.runner import run
+from harness.run.runner import run
 from tests.helpers import compose_config
 
 # The packaged model in llama.cpp, in process and behind a server process: minutes on 2 cores.

@@ -17,14 +17,10 @@ import pytest
 
 from harness.costs import build_pricing
 from harness.errors import HarnessError
-from harness.evaluate import evaluate, scoring_problems, scoring_rules
-from harness.scoring import ScoringRules, agreement, model_judge
-from harness.scoring.model_judge import (
-    JUDGE_SYSTEM,
-    ModelJudge,
-    load_judge,
-    parse_verdict,
-)
+from harness.run.evaluate import evaluate, scoring_problems, scoring_rules
+from harness.run.judge import compose_judge_config, load_judge
+from harness.scoring import ScoringRules, agreement
+from harness.scoring.model_judge import JUDGE_SYSTEM, ModelJudge, parse_verdict
 from tests.chat_server import ScriptedServer
 
 QUESTION = "What is the Pro plan upload limit?"
@@ -272,9 +268,7 @@ def test_the_command_line_override_syntax_composes(tmp_path: Path) -> None:
     )
     assert cfg.scoring.judge == "smollm2-135m-server"
     assert list(cfg.scoring.judge_overrides) == ["model.base_url=http://127.0.0.1:8011/v1"]
-    composed = model_judge.compose_judge_config(
-        cfg.scoring.judge, list(cfg.scoring.judge_overrides)
-    )
+    composed = compose_judge_config(cfg.scoring.judge, list(cfg.scoring.judge_overrides))
     assert composed.model.base_url == "http://127.0.0.1:8011/v1"
     assert composed.model.max_new_tokens == 3
 
@@ -346,9 +340,9 @@ def test_a_judge_loads_inside_a_running_hydra_app(server: JudgeServer, tmp_path:
 def test_the_report_names_the_scorer() -> None:
     import pandas as pd
 
-    from harness.evaluate import Evaluation
     from harness.report.render import _SIGNIFICANCE_NOTE
     from harness.report.render import scorer_note as _scorer
+    from harness.run.evaluate import Evaluation
 
     def runs(*scorers: str) -> pd.DataFrame:
         evaluations = [Evaluation([], {"scored_by": s}, {}, None) for s in scorers]

@@ -17,7 +17,7 @@ from harness import stats
 from harness.errors import HarnessError
 from harness.metrics import Metric, format_value, register
 from harness.report import write_report
-from harness.runner import run
+from harness.run.runner import run
 from tests.helpers import compose_config, write_jsonl
 
 PAGE = Path(__file__).parents[1] / "docs" / "extending" / "metric.md"
@@ -90,8 +90,8 @@ def test_a_metric_from_the_docs_page_reaches_every_output(
 
 def test_a_per_run_metric_and_its_unit_reach_the_summary(metric_folder: Path) -> None:
     from harness.costs import build_pricing
-    from harness.evaluate import evaluate
-    from harness.results import format_summary
+    from harness.run.evaluate import evaluate
+    from harness.run.results import format_summary
     from harness.scoring import ScoringRules
 
     (metric_folder / "longest.py").write_text(

@@ -11,7 +11,7 @@ import pytest
 
 from harness.config import check_group_choices
 from harness.report import write_report
-from harness.runner import run
+from harness.run.runner import run
 from tests.helpers import compose_config
 
 MODULE = '''

@@ -1,5 +1,6 @@
 """Every strategy composes with prompting: the dataset's policy reaches each one's answering prompt
-from one function (`harness.prompts.system_prompt_with_policy`), never its training prompts."""
+from one function (`harness.prompts.templates.system_prompt_with_policy`), never its training
+prompts."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
+from harness.config import instantiate
 from harness.datasets import Question
 from harness.errors import HarnessError
-from harness.run_key import run_dir
-from harness.runner import instantiate
+from harness.run.key import run_dir
 from harness.strategy import SetupReport
 from strategies import finetune, finetune_rag, rag
 from tests.fakes import CORPUS, FakeChatModel, FakeEmbedder

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
+from harness.config import instantiate
 from harness.datasets import Question
 from harness.errors import HarnessError
-from harness.prompts import CITE_INSTRUCTION
-from harness.run_key import run_dir
-from harness.run_settings import check_settings
-from harness.runner import instantiate
+from harness.prompts.templates import CITE_INSTRUCTION
+from harness.run.key import run_dir
+from harness.run.settings import check_settings
 from harness.strategy import SetupReport
 from strategies import finetune, finetune_rag, rag
 from tests.fakes import CORPUS, FakeChatModel, FakeEmbedder
@@ -211,7 +211,7 @@ def test_the_substitution_table_is_keyed_by_content_at_counterfactual(tmp_path: 
 
 
 def test_rows_keep_the_variant_and_an_empty_shown_list_and_old_rows_still_read() -> None:
-    from harness.rows import PredictionRow, from_json
+    from harness.run.rows import PredictionRow, from_json
 
     old = {"id": "q", "prediction": "x", "answers": [], "batch": 0, "batch_seconds": 1.0,
            "latency_seconds": 1.0, "prompt_tokens": 1, "completion_tokens": 1}  # fmt: skip

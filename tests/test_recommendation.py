@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import results, stats
+from harness import stats
 from harness.costs import build_pricing
 from harness.report import (
     Decision,
@@ -25,6 +25,7 @@ from harness.report import (
     write_report,
 )
 from harness.report.decision import Kind
+from harness.run import results
 from harness.scoring import ScoringRules
 from tests.fakes import write_summary
 

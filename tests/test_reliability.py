@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from harness import adapters, training
 from harness.caches import entry_lock
 from harness.models.transformers import packaged_model_folder
-from harness.runner import run
+from harness.run.runner import run
+from harness.training import adapters, trainer
 from strategies import rag
 from strategies.prompt import PromptStrategy
 from tests.fakes import FakeEmbedder, examples
@@ -88,7 +88,7 @@ def rows_of(runs_dir: Path) -> list[dict[str, Any]]:
 # test kills it after two flushed batches, while the third is answered but not yet written.
 SLOW_CELL = """
 import runpy, time
-from harness import results
+from harness.run import results
 
 append, flushed = results.append_predictions, []
 def slowly(path, rows):
@@ -199,7 +199,7 @@ def test_same_config_and_seed_give_the_same_predictions(
 BUILD_INDEX = """
 import json, sys, time
 from pathlib import Path
-from harness.retrieval import load_or_build
+from harness.retrieval.dense import load_or_build
 from tests.fakes import CORPUS, FakeEmbedder
 
 class SlowEmbedder(FakeEmbedder):
@@ -272,7 +272,7 @@ def test_two_runs_needing_one_adapter_train_it_once(
     from harness.models.transformers import load_transformers
 
     arrived, trained = threading.Event(), []
-    real_train = training.train
+    real_train = trainer.train
 
     def slow_train(*args: Any, **kwargs: Any) -> dict[str, Any]:
         trained.append(1)
@@ -280,8 +280,8 @@ def test_two_runs_needing_one_adapter_train_it_once(
         time.sleep(0.5)  # the second run asks for the adapter meanwhile
         return real_train(*args, **kwargs)
 
-    monkeypatch.setattr(training, "train", slow_train)
-    settings = training.TrainingSettings(target_modules=["q_proj"], max_steps=2, batch_size=3,
+    monkeypatch.setattr(trainer, "train", slow_train)
+    settings = trainer.TrainingSettings(target_modules=["q_proj"], max_steps=2, batch_size=3,
                                          validation_fraction=0)  # fmt: skip
     models = [
         load_transformers("tiny", pretrained=str(tiny_model_dir), dtype="float32") for _ in range(2)
@@ -429,7 +429,7 @@ def test_the_lock_of_a_killed_builder_is_released(tmp_path: Path) -> None:
 def test_two_processes_running_one_cell_answer_each_question_once(
     overrides: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from harness import results
+    from harness.run import results
 
     asked: list[str] = []
     answer, append = PromptStrategy.answer, results.append_predictions
@@ -488,7 +488,7 @@ def test_forced_rerun_starts_over_under_its_lock(overrides: list[str], tmp_path:
 def test_prediction_rows_keep_unicode_line_separators_and_damage_is_dropped_loudly(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from harness.results import append_predictions, read_predictions
+    from harness.run.results import append_predictions, read_predictions
 
     path = tmp_path / "predictions.jsonl"
     rows = [{"id": f"q{i}", "prediction": f"answer\u2028{i}\x85end"} for i in range(3)]
@@ -497,7 +497,7 @@ def test_prediction_rows_keep_unicode_line_separators_and_damage_is_dropped_loud
     lines = path.read_bytes().splitlines(keepends=True)
     torn = lines[2][:20]
     path.write_bytes(b"".join([lines[0], b"\xff{oops\n", lines[1], lines[0], torn]))
-    with caplog.at_level(logging.WARNING, logger="harness.results"):
+    with caplog.at_level(logging.WARNING, logger="harness.run.results"):
         assert read_predictions(path, repair=False) == rows[:2]
     assert path.read_bytes().endswith(torn)  # a reader that does not own the run changes nothing
     assert "dropped 3 unreadable or repeated rows (lines 2, 4, 5)" in caplog.text
@@ -505,7 +505,7 @@ def test_prediction_rows_keep_unicode_line_separators_and_damage_is_dropped_loud
     assert path.read_bytes() == lines[0] + lines[1]  # repaired before anything is appended
     caplog.clear()
     path.write_bytes(lines[0] + torn)  # what a kill leaves: dropped without a warning
-    with caplog.at_level(logging.WARNING, logger="harness.results"):
+    with caplog.at_level(logging.WARNING, logger="harness.run.results"):
         assert read_predictions(path) == rows[:1]
     assert caplog.text == ""
 

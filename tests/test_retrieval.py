@@ -11,10 +11,10 @@ import pytest
 from omegaconf import OmegaConf
 
 from harness.datasets import Document, Question
-from harness.embedders import load_embedder
 from harness.errors import HarnessError
-from harness.prompts import grounded_conversation
-from harness.retrieval import (
+from harness.prompts.templates import grounded_conversation
+from harness.retrieval.bm25 import bm25_cache_key, bm25_tokens, load_or_build_bm25
+from harness.retrieval.dense import (
     Chunk,
     Hit,
     build_index,
@@ -26,8 +26,8 @@ from harness.retrieval import (
     reciprocal_rank,
     set_search_parameters,
 )
-from harness.retrieval_bm25 import bm25_cache_key, bm25_tokens, load_or_build_bm25
-from harness.retrievers import RETRIEVERS, load_retriever, reciprocal_rank_fusion
+from harness.retrieval.embedders import load_embedder
+from harness.retrieval.retrievers import RETRIEVERS, load_retriever, reciprocal_rank_fusion
 from strategies import rag
 from tests.fakes import CORPUS, FakeChatModel, FakeEmbedder
 from tests.helpers import compose_config
@@ -353,8 +353,8 @@ def test_rag_answers_with_each_retriever(
 
 
 def test_run_folders_are_keyed_by_the_retriever(tiny_run_overrides: list[str]) -> None:
-    from harness.run_key import run_dir
-    from harness.runner import instantiate
+    from harness.config import instantiate
+    from harness.run.key import run_dir
 
     def folder(*extra: str, drop: tuple[str, ...] = ()) -> str:
         cfg = compose_config([*tiny_run_overrides, *extra])
@@ -373,7 +373,7 @@ def test_run_folders_are_keyed_by_the_retriever(tiny_run_overrides: list[str]) -
 
 
 def test_finetune_rag_hands_strategy_retriever_to_its_rag_node(tmp_path: Path) -> None:
-    from harness.runner import instantiate
+    from harness.config import instantiate
 
     cfg = compose_config(["strategy=finetune_rag", "strategy.retriever=hybrid",
                           f"paths.cache_dir={tmp_path}"])  # fmt: skip

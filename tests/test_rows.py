@@ -1,5 +1,5 @@
 """The prediction row as a versioned type: written by the runner, read back by evaluate and the
-report through harness/rows.py, and old run folders (rows without a version) still read."""
+report through harness/run/rows.py, and old run folders (rows without a version) still read."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from harness import rows
 from harness.costs import build_pricing
 from harness.errors import HarnessError
-from harness.evaluate import evaluate
 from harness.report import load_runs
-from harness.rows import SCHEMA_VERSION, PredictionRow
-from harness.runner import run
+from harness.run import rows
+from harness.run.evaluate import evaluate
+from harness.run.rows import SCHEMA_VERSION, PredictionRow
+from harness.run.runner import run
 from harness.scoring import ScoringRules
 from tests.helpers import compose_config, write_jsonl
 

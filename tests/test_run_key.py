@@ -1,4 +1,4 @@
-"""What names a run folder (harness/run_key.py): the settings deciding predictions, no others."""
+"""What names a run folder (harness/run/key.py): the settings deciding predictions, no others."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from omegaconf import OmegaConf
 
-from harness.run_key import folder_safe, run_dir
-from harness.runner import instantiate
+from harness.config import instantiate
+from harness.run.key import folder_safe, run_dir
 from tests.helpers import compose_config
 
 

@@ -14,7 +14,7 @@ import yaml
 from omegaconf import OmegaConf
 
 from harness.errors import HarnessError
-from harness.runner import run
+from harness.run.runner import run
 from tests.helpers import compose_config, write_jsonl
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,8 +108,8 @@ def test_a_run_records_the_machine_it_was_measured_on(
 ) -> None:  # fmt: skip
     import torch
 
-    from harness import machine
     from harness.report import write_report
+    from harness.run import machine
 
     run(compose_config([*tiny_run_overrides, "run.limit=2"]))
     folder = _run_dir(tmp_path / "results")
@@ -216,8 +216,8 @@ def test_the_validation_split_answers_train_questions_preparation_never_saw(
 def test_validation_fraction_keys_only_validation_runs(
     tiny_run_overrides: list[str], tmp_path: Path
 ) -> None:
-    from harness.run_key import run_dir as run_folder
-    from harness.runner import instantiate
+    from harness.config import instantiate
+    from harness.run.key import run_dir as run_folder
 
     def folder(*extra: str) -> Path:
         cfg = compose_config([*tiny_run_overrides, "strategy=prompt", *extra])

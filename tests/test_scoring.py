@@ -258,8 +258,8 @@ def test_scorer_agrees_with_hand_labels_on_real_text() -> None:
 
 
 def test_the_row_verdict_carries_the_uncertain_flag_and_its_reason() -> None:
-    from harness.evaluate import verdict
-    from harness.rows import PredictionRow
+    from harness.run.evaluate import verdict
+    from harness.run.rows import PredictionRow
 
     def row(prediction: str) -> PredictionRow:
         return PredictionRow(id="q1", prediction=prediction, answers=["Riverside Park"], batch=0,

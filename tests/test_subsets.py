@@ -11,8 +11,8 @@ from omegaconf import OmegaConf
 
 from harness.datasets import Question, load_jsonl
 from harness.errors import HarnessError
-from harness.run_key import run_dir
-from harness.subsets import draw_facts, fact_key, facts, sample_questions
+from harness.run.key import run_dir
+from harness.run.subsets import draw_facts, fact_key, facts, sample_questions
 from strategies import finetune
 from tests.fakes import FakeChatModel
 from tests.helpers import compose_config
@@ -94,7 +94,7 @@ def test_train_facts_reaches_finetune_rag_and_only_a_subset_changes_the_run_fold
 
 @pytest.mark.parametrize("strategy", ["finetune", "finetune_rag"])
 def test_a_non_positive_size_is_refused_before_any_model_loads(strategy: str) -> None:
-    from harness import runner
+    from harness.run import runner
 
     cfg = compose_config([f"strategy={strategy}", "strategy.train_facts=0"])
     with pytest.raises(HarnessError, match=r"strategy\.train_facts=0: use a positive number"):
@@ -103,7 +103,7 @@ def test_a_non_positive_size_is_refused_before_any_model_loads(strategy: str) ->
 
 
 def test_more_facts_than_the_train_split_holds_are_refused_once_the_data_loads() -> None:
-    from harness.run_settings import check_against_data
+    from harness.run.settings import check_against_data
 
     train = _train()
     total = len(facts(train))

@@ -1,4 +1,5 @@
-"""acme's substitution table (data/acme/substitutes.py) and its reader (harness/substitutes.py)."""
+"""acme's substitution table (data/acme/substitutes.py) and its reader
+(harness/prompts/substitutes.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from types import ModuleType
 import pytest
 
 from harness.errors import HarnessError
-from harness.substitutes import load_table, substituted
+from harness.prompts.substitutes import load_table, substituted
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "acme"
 

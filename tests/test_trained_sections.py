@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness import results, stats
+from harness import stats
 from harness.report import write_report
 from harness.report.seeds import seed_cautions
+from harness.run import results
 from tests.fakes import write_summary
 
 CHECK = [{"type": "starts_with", "value": "Happy"}]

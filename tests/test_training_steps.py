@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 import torch
 
-from harness import adapters
 from harness.models.transformers import load_transformers
-from harness.prompts import conversation
-from harness.training import TrainingSettings, planned_steps
+from harness.prompts.templates import conversation
+from harness.training import adapters
+from harness.training.trainer import TrainingSettings, planned_steps
 from tests import fakes
 
 # the shared pairs and one more, so 7 examples leave a remainder for the step counts below

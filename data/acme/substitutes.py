@@ -1,6 +1,7 @@
 """Write data/acme/substitutes.jsonl: each gold answer value of acme -> another value of its kind.
 
-`strategy.context=counterfactual` (harness/substitutes.py) replaces a question's gold answer in
+`strategy.context=counterfactual` (harness/prompts/substitutes.py) replaces a question's gold
+answer in
 the chunks the model is shown by its substitute here. For every fact of `facts/pages.yaml`, its
 `old` value (rev1's answer) gets the fact's `new` value, and the `new` value (rev2's) gets the
 `old` one: the same kind by construction. A fact without a `new` value gets another fact's value

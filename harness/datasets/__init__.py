@@ -136,7 +136,8 @@ class AcmeDatasetConfig:
     system_prompt: str = NEUTRAL_SYSTEM_PROMPT
     abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
     policy: str | None = None  # rules strategy=prompt_policy adds to the system prompt
-    # gold answer -> substitute, for strategy.context=counterfactual (harness/substitutes.py)
+    # gold answer -> substitute, for strategy.context=counterfactual
+    # (harness/prompts/substitutes.py)
     substitutes: str | None = None
 
 

@@ -76,11 +76,11 @@ def compose(overrides: list[str], settings: GenerateSettings) -> DictConfig:
 
 def load_parts(cfg: DictConfig, settings: GenerateSettings) -> tuple[Any, Any, Any]:
     """The chat model, the price table and the embedder the run uses."""
-    from harness.embedders import load_embedder
-    from harness.runner import instantiate
+    from harness.config import instantiate
+    from harness.retrieval.embedders import load_embedder
 
     if "transformers" in str(cfg.model.get("_target_", "")):  # torch runs the model here
-        from harness.threads import set_torch_threads
+        from harness.run.threads import set_torch_threads
 
         log.info("torch threads: %d", set_torch_threads(cfg.run.threads))
     return instantiate(cfg.model), instantiate(cfg.pricing), load_embedder(settings.embedder)

@@ -117,7 +117,7 @@ _TERM_DEFINED = re.compile(
 
 
 class SectionText(Protocol):
-    """What a candidate is found in: a corpus row (`harness.generate.pipeline.Section`)."""
+    """What a candidate is found in: a corpus row (`harness.generate.records.Section`)."""
 
     @property
     def id(self) -> str: ...

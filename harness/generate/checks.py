@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from harness.embedders import Embedder
+from harness.retrieval.embedders import Embedder
 from harness.scoring.correctness import words
 
 _PLAIN = str.maketrans(

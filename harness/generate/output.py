@@ -18,17 +18,15 @@ import logging
 import random
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from harness.costs import Pricing
 from harness.files import write_json_atomic, write_text_atomic
 from harness.generate.checks import Fact
 from harness.generate.estimate import Estimate
+from harness.generate.records import Tally, Unanswerable
 from harness.generate.replies import Usage
 from harness.generate.settings import GenerateSettings
-
-if TYPE_CHECKING:
-    from harness.generate.pipeline import Tally, Unanswerable
 
 log = logging.getLogger(__name__)
 

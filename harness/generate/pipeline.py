@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,6 @@ from harness.costs import Pricing
 from harness.datasets import Document
 from harness.datasets.jsonl_file import field as json_field
 from harness.datasets.jsonl_file import read_jsonl, text_field
-from harness.embedders import Embedder
 from harness.errors import HarnessError
 from harness.generate import output
 from harness.generate.checks import (
@@ -32,39 +30,13 @@ from harness.generate.checks import (
     spread_over_documents,
 )
 from harness.generate.estimate import Estimate, check_limits, estimate
+from harness.generate.records import Section, Tally, Unanswerable
 from harness.generate.replies import Asker, parse_objects, parse_strings
 from harness.generate.settings import GenerateSettings
 from harness.models import ChatModel, Conversation
+from harness.retrieval.embedders import Embedder
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Section:
-    """One corpus row, the unit facts are asked about; `document` groups a file's sections."""
-
-    id: str
-    document: str
-    title: str
-    text: str
-
-
-@dataclass
-class Unanswerable:
-    """A question the corpus does not answer, with the guess a reader might make."""
-
-    section_id: str
-    question: str
-    guess: str
-
-
-@dataclass
-class Tally:
-    """What each stage received and kept; becomes the yield table."""
-
-    counts: Counter[str] = field(default_factory=Counter)
-    rejected: Counter[str] = field(default_factory=Counter)
-    reply_problems: Counter[str] = field(default_factory=Counter)
 
 
 def generate(
@@ -299,7 +271,7 @@ def check_unanswerable(
     """The proposals no section answers, as far as code can tell (see `unanswerable_problem`)."""
     if not proposed:
         return []
-    from harness.retrieval import load_or_build
+    from harness.retrieval.dense import load_or_build
 
     corpus = [Document(s.id, s.title, s.text) for s in sections]
     retriever = load_or_build(corpus, embedder, index="Flat", chunk_size=None, chunk_overlap=0,

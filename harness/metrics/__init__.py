@@ -1,7 +1,7 @@
 """Metrics as objects: every figure of a run is one `Metric`, and every output iterates `metrics()`.
 
 A metric is computed per row (a value for each judged row it is taken `over`, then aggregated) or
-per run (a function of all the judged rows). `harness.evaluate` writes each into `metrics.json`
+per run (a function of all the judged rows). `harness.run.evaluate` writes each into `metrics.json`
 under its name, with its 95 % interval beside it where it has one; the printed summary,
 `report.csv`, `report.md` and `report.html` show it by its label, unit and digits.
 
@@ -23,7 +23,7 @@ import numpy as np
 from harness import stats
 from harness.errors import HarnessError
 
-# A prediction row (`harness.rows.PredictionRow.to_json()`) with its verdict beside it: outcome,
+# A prediction row (`harness.run.rows.PredictionRow.to_json()`) with its verdict beside it: outcome,
 # correct, exact_match, f1, failure, behaviour, complies, scored_by and cost_usd.
 Judged = dict[str, Any]
 Unit = Literal[

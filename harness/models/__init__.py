@@ -105,7 +105,7 @@ SERVING_SETTINGS = (
     "timeout_seconds",
     "max_retries",
     "threads",
-    # where it runs, not what it answers: recorded with the run's machine (harness.machine)
+    # where it runs, not what it answers: recorded with the run's machine (harness.run.machine)
     "device",
 )
 

@@ -1,7 +1,7 @@
 """`python -m harness.report <folder> [key=value ...]`: turn run folders into one comparison.
 
 Writes `report.md`, `report.csv`, `report.html` (plots embedded) and the plots as PNG files into
-the folder. Every figure is computed again by `harness.evaluate` from the runs' stored raw
+the folder. Every figure is computed again by `harness.run.evaluate` from the runs' stored raw
 generations (`predictions.jsonl`, `setup.json`) with today's scoring rules and prices (`conf/`,
 plus any `scoring.*` / `pricing.*` overrides given after the folder), never read back from a
 run's `metrics.json`; the notebook calls the same functions.
@@ -22,10 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from harness import results, rows
 from harness.costs import Pricing
 from harness.errors import HarnessError
-from harness.evaluate import evaluate
 from harness.files import write_text_atomic
 from harness.report.answers import answers_page
 from harness.report.data_curve import data_curve_section
@@ -36,13 +34,15 @@ from harness.report.recommendation import recommendation
 from harness.report.render import Page, csv_safe, html_page, markdown_page, scorer_note
 from harness.report.seeds import seed_cautions, seed_section
 from harness.report.summary import ranked, summary_table
-from harness.report.sweep_callback import CELLS
 from harness.report.tables import (
     behaviour_table,
     cell_labels,
     comparison_table,
     significance_table,
 )
+from harness.run import results, rows
+from harness.run.evaluate import evaluate
+from harness.run.results import CELLS
 from harness.scoring import ScoringRules
 from harness.strategy import capabilities_of
 
@@ -162,7 +162,7 @@ def current_settings(overrides: list[str] | None = None) -> tuple[ScoringRules, 
 
     from harness.config import CONF_DIR, register_configs
     from harness.costs import pricing_problems
-    from harness.evaluate import scoring_problems, scoring_rules
+    from harness.run.evaluate import scoring_problems, scoring_rules
 
     register_configs()
     try:
@@ -186,7 +186,7 @@ def load_runs(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per run and one row per judged prediction, both with a `cell` label.
 
-    Each run is evaluated from its raw rows (`harness.evaluate`); the run frame carries the
+    Each run is evaluated from its raw rows (`harness.run.evaluate`); the run frame carries the
     `evaluation` (metrics, cost, forgetting) beside the run's summary and setup.
     """
     if rules is None or pricing is None:

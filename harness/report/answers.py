@@ -1,6 +1,7 @@
 """`answers.html`: a row per question, a column per cell, each answer coloured by its verdict.
 
-The page reads the same judged rows as the report (`harness.evaluate`, the one evaluation path) and
+The page reads the same judged rows as the report (`harness.run.evaluate`, the one evaluation path)
+and
 is one self-contained file: the rows travel as JSON inside the page, and the script beside this
 module (`answers.js`) draws them with `textContent` only, so nothing a user or a model wrote is ever
 parsed as HTML. No CDN and no server: it opens from disk, offline.

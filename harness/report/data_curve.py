@@ -1,6 +1,6 @@
 """The report's data curve: how a fine-tuned configuration's two axes grow with its training data.
 
-Runs trained on a seeded subset of the train split (`strategy.train_facts`, `harness.subsets`)
+Runs trained on a seeded subset of the train split (`strategy.train_facts`, `harness.run.subsets`)
 record the facts they were shown (`details.train_subset` of their setup). Runs that differ only
 in that size are one curve; per size, each axis with its 95 % Wilson interval and McNemar's exact
 test against the same configuration trained on every fact, on the questions both answered. The

@@ -1,10 +1,11 @@
 """The report's distillation section: each student trained on a teacher's answers, beside it.
 
 A student is a reported run whose `setup.json` records a teacher (`details.teacher`, written by
-`harness.distillation`). The teacher's figures come from its cell: a reported run with the
+`harness.training.distillation`). The teacher's figures come from its cell: a reported run with the
 teacher's strategy, model and dataset names, on the student's split, whose config is the
 teacher's but for `run.split` and the settings that never decide an answer (equal
-`harness.distillation.configuration_key`). The first such run in report order is the one shown;
+`harness.training.distillation.configuration_key`). The first such run in report order is the one
+shown;
 without one, the section says which command makes it.
 """
 
@@ -14,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from harness.distillation import TEACHER_SPLIT, configuration_key
 from harness.report.recommendation import pct
 from harness.report.sections import Section
+from harness.training.distillation import TEACHER_SPLIT, configuration_key
 
 NOTE = (
     "Each student was fine-tuned on its teacher's answers to the train split instead of the gold "

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from harness.distillation import configuration_key
+from harness.training.distillation import configuration_key
 
 
 @dataclass
@@ -23,7 +23,8 @@ class Section:
 
 
 def key_without(config: dict[str, Any], run_keys: tuple[str, ...], strategy_keys: set[str]) -> str:
-    """The configuration key (`harness.distillation.configuration_key`) of `config` without the
+    """The configuration key (`harness.training.distillation.configuration_key`) of `config`
+    without the
     `run` settings `run_keys` and, at any depth of the strategy node, the keys `strategy_keys`:
     runs that differ only there are one configuration."""
     kept = copy.deepcopy(config)

@@ -17,9 +17,10 @@ from hydra.core.utils import JobReturn, JobStatus
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from harness.run.results import CELLS
+
 log = logging.getLogger(__name__)
 
-CELLS = "cells.txt"
 FAILED = "failed.txt"
 
 
@@ -69,8 +70,8 @@ class SweepReport(Callback):
         from hydra.utils import instantiate
 
         from harness.errors import HarnessError
-        from harness.evaluate import scoring_rules
         from harness.report import write_report
+        from harness.run.evaluate import scoring_rules
 
         sweep_dir = Path(config.hydra.sweep.dir)
         OUTCOME.problems = [

@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 
-from harness import machine, stats
+from harness import stats
 from harness.metrics import Unit, metrics
+from harness.run import machine
 from harness.strategy import capability_columns
 
 _LABEL_VALUE_CHARS = 40

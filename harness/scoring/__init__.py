@@ -1,6 +1,7 @@
 """Verdicts on one prediction: what a careful reader concludes, and how exact its format is.
 
-Every figure the harness prints goes through `judge` (via `harness.evaluate`), so changing a rule
+Every figure the harness prints goes through `judge` (via `harness.run.evaluate`), so changing a
+rule
 in `conf/config.yaml`'s `scoring` node changes every figure of every stored run the same way.
 
 A prediction's `outcome` is one of:
@@ -36,7 +37,7 @@ class ScoringRules:
 
     extra_abstain_phrases: tuple[str, ...] = field(default_factory=tuple)
     max_answer_words: int | None = None  # longer predictions are wrong (dumping, not answering)
-    # A `model_judge.ModelJudge` re-judging the correct/wrong outcomes in `harness.evaluate`
+    # A `model_judge.ModelJudge` re-judging the correct/wrong outcomes in `harness.run.evaluate`
     model_judge: Any = field(default=None, compare=False, repr=False)
     judge_asks: str = "uncertain"  # or "all": which correct/wrong rows the judge is asked about
 

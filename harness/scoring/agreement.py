@@ -108,7 +108,8 @@ def rules_say_correct(rules: ScoringRules) -> Callable[[dict[str, Any]], bool]:
 def judge_says_correct(
     rows: list[dict[str, Any]], rules: ScoringRules, model_judge: Any
 ) -> Callable[[dict[str, Any]], bool]:
-    """A model judge's answer, as `harness.evaluate` takes it: it decides only the rows the rules
+    """A model judge's answer, as `harness.run.evaluate` takes it: it decides only the rows the
+    rules
     call correct or wrong; an unparsed reply leaves the rules' call."""
     from harness.scoring.model_judge import asks
 
@@ -245,7 +246,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         model_judge = None
         if args.judge:
-            from harness.scoring.model_judge import compose_judge_config, load_judge
+            from harness.run.judge import compose_judge_config, load_judge
 
             cache = compose_judge_config(args.judge, args.overrides).paths.cache_dir
             model_judge = load_judge(args.judge, args.overrides, cache)

@@ -27,9 +27,10 @@ an old run folder): see `harness/scoring/json_schema.py`.
 
 Judging must also end: every search by a check's regular expression (a `regex` check, a schema's
 `pattern` and `patternProperties`, and `additionalProperties` beside them) stops after
-`REGEX_TIMEOUT_SECONDS`. Nested repeats such as `(a+)+$` take exponential time on an answer like
-`"aaa…a!"`; when a search is stopped, the answer counts as not keeping that check (it cannot be
-shown to keep it), one warning line names the check and the pattern, and evaluation goes on.
+`patterns.REGEX_TIMEOUT_SECONDS`. Nested repeats such as `(a+)+$` take exponential time on an
+answer like `"aaa…a!"`; when a search is stopped, the answer counts as not keeping that check
+(it cannot be shown to keep it), one warning line names the check and the pattern, and evaluation
+goes on.
 """
 
 from __future__ import annotations
@@ -43,12 +44,9 @@ from typing import Any
 import regex
 
 from harness.errors import HarnessError
+from harness.scoring.patterns import GaveUp, gave_up, search, shown
 
 log = logging.getLogger(__name__)
-
-# How long one search by a check's regular expression may take. A sane pattern needs well under a
-# millisecond on any answer; one with nested repeats can need longer than anyone would wait.
-REGEX_TIMEOUT_SECONDS = 1.0
 
 _SENTENCE_END = re.compile(r"[.!?]+(?=\s|$)")
 
@@ -90,22 +88,16 @@ def _parse_check(item: Any, where: str) -> Check:
     if not isinstance(kind, str):  # a list or an object is not even hashable
         raise HarnessError(
             f"{where}: type must be a check's name as a string, got {type(kind).__name__} "
-            f"{_shown(kind)}; use one of {', '.join(CHECK_TYPES)}"
+            f"{shown(kind)}; use one of {', '.join(CHECK_TYPES)}"
         )
     if kind not in _RULES:
         raise HarnessError(
-            f"{where}: unknown type {_shown(kind)}; use one of {', '.join(CHECK_TYPES)}"
+            f"{where}: unknown type {shown(kind)}; use one of {', '.join(CHECK_TYPES)}"
         )
     problem = _ARGUMENTS[kind](value)
     if problem:
         raise HarnessError(f"{where} ({kind}): {problem}")
     return Check(kind, value)
-
-
-def _shown(value: Any, limit: int = 80) -> str:
-    """`value` as repr for a one-line message, cut short: a check may hold anything."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _phrases(value: str | list[str]) -> list[str]:
@@ -118,43 +110,11 @@ def _says(answer: str, phrase: str) -> bool:
     return re.search(pattern, answer, re.IGNORECASE) is not None
 
 
-class _GaveUp(Exception):
-    """A check's pattern could not be searched: it ran past REGEX_TIMEOUT_SECONDS (or, in a check
-    stored by an older run, does not compile with the `regex` package)."""
-
-    def __init__(self, pattern: str, reason: str) -> None:
-        super().__init__(pattern, reason)
-        self.pattern, self.reason = pattern, reason
-
-
-def _search(pattern: str, text: str) -> bool:
-    """Whether `pattern` matches somewhere in `text`, in at most REGEX_TIMEOUT_SECONDS."""
-    try:
-        return regex.search(pattern, text, timeout=REGEX_TIMEOUT_SECONDS) is not None
-    except TimeoutError:
-        raise _GaveUp(
-            pattern,
-            f"was stopped after {REGEX_TIMEOUT_SECONDS:g} s on a text of {len(text):,} characters "
-            "(nested repeats such as (a+)+ take exponential time: simplify the pattern)",
-        ) from None
-    except regex.error as error:
-        raise _GaveUp(pattern, f"does not compile ({error})") from None
-
-
-def _gave_up(kind: str, gave_up: _GaveUp) -> bool:
-    """Warn that a check could not be judged; the answer counts as not keeping it."""
-    log.warning(
-        "behaviour check %s: pattern %s %s; the answer counts as not keeping it",
-        kind, _shown(gave_up.pattern), gave_up.reason,
-    )  # fmt: skip
-    return False
-
-
 def _matches(answer: str, pattern: str) -> bool:
     try:
-        return _search(pattern, answer)
-    except _GaveUp as gave_up:
-        return _gave_up("regex", gave_up)
+        return search(pattern, answer)
+    except GaveUp as stopped:
+        return gave_up("regex", stopped)
 
 
 def _sentences(answer: str) -> int:
@@ -180,7 +140,7 @@ def _ending(text: str) -> str:
 
 
 def _valid_json(answer: str, schema: dict[str, Any]) -> bool:
-    # Imported where used: jsonschema is heavy, and json_schema builds on _search above.
+    # Imported where used: jsonschema is heavy, and json_schema builds on search above.
     from harness.scoring.json_schema import valid_json
 
     return valid_json(answer, schema)
@@ -222,7 +182,7 @@ def _regex_problem(value: Any) -> str | None:
     try:
         regex.compile(value)
     except regex.error as error:
-        return f"value {_shown(value)} is not a valid regular expression ({error})"
+        return f"value {shown(value)} is not a valid regular expression ({error})"
     return None
 
 
@@ -240,7 +200,7 @@ def _ending_problem(value: Any) -> str | None:
     if _text_problem(value) or _ending(value):
         return _text_problem(value)
     return (
-        f"value {_shown(value)} reduces to nothing once surrounding space and a final full stop "
+        f"value {shown(value)} reduces to nothing once surrounding space and a final full stop "
         "are dropped, so every answer would keep it; give the words the answer must end with"
     )
 
@@ -249,7 +209,7 @@ def _fallback_problem(value: Any) -> str | None:
     if _text_problem(value) or _bare(value):
         return _text_problem(value)
     return (
-        f"value {_shown(value)} reduces to nothing once case, spacing and final punctuation are "
+        f"value {shown(value)} reduces to nothing once case, spacing and final punctuation are "
         "dropped, so only a blank answer would match it; give the fallback phrase's words"
     )
 

@@ -13,7 +13,7 @@ a part of the schema that is not there, counts as not kept, with a warning.
 
 Judging must also end: a schema's `pattern` and `patternProperties` (and `additionalProperties`
 beside them) search with `behaviour`'s bounded search, which stops after
-`behaviour.REGEX_TIMEOUT_SECONDS`; a stopped search means the check is not kept. jsonschema
+`patterns.REGEX_TIMEOUT_SECONDS`; a stopped search means the check is not kept. jsonschema
 searches `patternProperties` with `re`, which cannot be stopped, where it looks
 for the properties `unevaluatedProperties` has not seen, so a schema with both is refused at load.
 """
@@ -27,8 +27,7 @@ from typing import Any
 
 import regex
 
-# behaviour imports this module only inside its functions, so this import is not a cycle at load.
-from harness.scoring.behaviour import _gave_up, _GaveUp, _search, _shown
+from harness.scoring.patterns import GaveUp, gave_up, search, shown
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +46,13 @@ def valid_json(answer: str, schema: dict[str, Any]) -> bool:
         return validator(schema).is_valid(json_value(answer))
     except (ValueError, RecursionError):  # not JSON (json's errors are ValueErrors), too deep
         return False
-    except _GaveUp as gave_up:
-        return _gave_up("json_schema", gave_up)
+    except GaveUp as stopped:
+        return gave_up("json_schema", stopped)
     except Unresolvable as error:  # a local reference to nothing: nothing is ever fetched
         log.warning(
             "behaviour check json_schema: reference %s is not in the schema; the answer counts "
             "as not keeping it",
-            _shown(f"#{error.ref}" if error.ref.startswith("/") else error.ref),  # a pointer
+            shown(f"#{error.ref}" if error.ref.startswith("/") else error.ref),  # a pointer
         )
         return False
 
@@ -90,7 +89,7 @@ def validator(schema: dict[str, Any]) -> Any:
     import referencing
 
     kind = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    if kind not in _BOUNDED:  # the keywords that search with a pattern, searching with _search
+    if kind not in _BOUNDED:  # the keywords that search with a pattern, searching with search
         _BOUNDED[kind] = jsonschema.validators.extend(
             kind,
             {
@@ -108,7 +107,7 @@ _BOUNDED: dict[type, type] = {}
 def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
     from jsonschema.exceptions import ValidationError
 
-    if validator.is_type(instance, "string") and not _search(pattern, instance):
+    if validator.is_type(instance, "string") and not search(pattern, instance):
         yield ValidationError(f"the string does not match {pattern!r}")
 
 
@@ -119,14 +118,14 @@ def _pattern_properties(
         return
     for pattern, subschema in patterns.items():
         for key, value in instance.items():
-            if _search(pattern, key):
+            if search(pattern, key):
                 yield from validator.descend(value, subschema, path=key, schema_path=pattern)
 
 
 def _additional_properties(
     validator: Any, additional: Any, instance: Any, schema: dict[str, Any]
 ) -> Any:
-    """jsonschema's own, but matching `patternProperties` with _search."""
+    """jsonschema's own, but matching `patternProperties` with search."""
     from jsonschema.exceptions import ValidationError
 
     if not validator.is_type(instance, "object"):
@@ -135,7 +134,7 @@ def _additional_properties(
     extras = [
         key
         for key in instance
-        if key not in named and not any(_search(pattern, key) for pattern in patterns)
+        if key not in named and not any(search(pattern, key) for pattern in patterns)
     ]
     if validator.is_type(additional, "object"):
         for extra in extras:
@@ -166,7 +165,7 @@ def unsafe(schema: dict[str, Any]) -> str | None:
             for key, value in node.items():
                 if key in _REFERENCES and isinstance(value, str) and not value.startswith("#"):
                     return (
-                        f"{key} {_shown(value)} points outside the schema, and a check fetches no "
+                        f"{key} {shown(value)} points outside the schema, and a check fetches no "
                         f"URL and reads no file; copy what it refers to under $defs and write "
                         f'"{key}": "#/$defs/<name>"'
                     )
@@ -196,13 +195,13 @@ def _patterns_problem(key: str, value: Any) -> str | None:
         try:
             regex.compile(pattern)
         except regex.error as error:
-            return f"{key} {_shown(pattern)} is not a valid regular expression ({error})"
+            return f"{key} {shown(pattern)} is not a valid regular expression ({error})"
     return None
 
 
 def _unknown_dialect(uri: Any) -> str:
     return (
-        f"$schema {_shown(uri)} is not a JSON Schema dialect jsonschema ships; write e.g. "
+        f"$schema {shown(uri)} is not a JSON Schema dialect jsonschema ships; write e.g. "
         '"https://json-schema.org/draft/2020-12/schema" or drop it'
     )
 

@@ -11,13 +11,15 @@ Verdicts are cached on disk under `<cache_dir>/judge/`, keyed by the rubric vers
 the gold answers, the prediction and the judge's name and deciding settings, so a report or a
 rerun asks only about predictions it has not seen.
 
+The judge is built from `conf/model/<name>.yaml` by the caller (`harness.run.judge`) and passed
+in with the rules, so scoring never composes a config or loads a model itself.
+
 `python -m harness.scoring.agreement --judge <judge> [overrides...]` measures the judge's
 agreement with the hand labels (`data/acme/labels/`, `data/realqa/*/labels/`), beside the rules'.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import logging
@@ -29,7 +31,6 @@ from typing import Any
 
 from tqdm import tqdm
 
-from harness.errors import HarnessError
 from harness.files import write_json_atomic
 from harness.models import SERVING_SETTINGS, Conversation
 
@@ -55,7 +56,7 @@ JUDGE_MAX_NEW_TOKENS = 3  # the reply is one word; set unless the overrides give
 ASKED_OUTCOMES = ("correct", "wrong")  # rules outcomes the judge may overturn
 JUDGE_ASKS = ("uncertain", "all")  # scoring.judge_asks: which of those rows it is asked about
 # Model settings that do not decide the judge's reply stay out of its cache key.
-_NOT_DECIDING = (*SERVING_SETTINGS, "batch_size", "cache_dir", "tokenizer", "tokenizer_package")
+NOT_DECIDING = (*SERVING_SETTINGS, "batch_size", "cache_dir", "tokenizer", "tokenizer_package")
 _CHUNK = 32  # cached after every chunk of requests, so a failure late in a long run loses little
 
 Item = tuple[str, Sequence[str], str]  # question, gold answers, prediction
@@ -153,69 +154,3 @@ class ModelJudge:
             return json.loads(path.read_text()) if path.is_file() else None
         except (OSError, ValueError):  # unreadable: ask again, the new verdict replaces it
             return None
-
-
-def load_judge(name: str | None, overrides: list[str], cache_dir: str) -> ModelJudge | None:
-    """The judge `conf/model/<name>.yaml` with Hydra `overrides` (`model.key=value`), or None."""
-    if not name:
-        return None
-    from omegaconf import OmegaConf
-
-    from harness.runner import instantiate
-
-    cfg = compose_judge_config(name, overrides)
-    missing = [f"model.{key}" for key in cfg.model if OmegaConf.is_missing(cfg.model, key)]
-    if missing:
-        raise HarnessError(
-            f"scoring.judge={name}: {', '.join(missing)} not set; give them in "
-            f"scoring.judge_overrides, e.g. 'scoring.judge_overrides=[\"{missing[0]}=...\"]'"
-        )
-    plain = OmegaConf.to_container(cfg.model, resolve=True)
-    try:
-        model = instantiate(cfg.model)
-    except HarnessError as error:
-        raise HarnessError(f"scoring.judge={name}: {error}") from None
-    settings = {k: v for k, v in plain.items() if k not in _NOT_DECIDING}
-    folder = Path(cache_dir).expanduser() / "judge"
-    return ModelJudge(model, str(cfg.model.name), name, folder, settings)
-
-
-def unknown_judge(name: str | None) -> str | None:
-    """The problem with `scoring.judge=<name>` when no `conf/model/<name>.yaml` exists, else None;
-    the runner checks it with the other settings, before any question is answered."""
-    from harness.config import available
-
-    choices = available("model")
-    if not name or name in choices:
-        return None
-    near = difflib.get_close_matches(name, choices, n=1)
-    hint = f" Did you mean: {near[0]}?" if near else ""
-    return f"scoring.judge={name!r}: no such model config.{hint} Available: {', '.join(choices)}"
-
-
-def compose_judge_config(name: str, overrides: list[str]) -> Any:
-    """The whole config with `model=<name>` and the judge's overrides (Hydra's compose API)."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-    from hydra.errors import HydraException
-    from omegaconf.errors import OmegaConfBaseException
-
-    from harness.config import CONF_DIR, register_configs
-
-    if problem := unknown_judge(name):
-        raise HarnessError(problem)
-    register_configs()
-    outer = GlobalHydra.instance().hydra  # set inside a running app (`python -m harness`)
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(CONF_DIR), version_base=None):
-            cfg = compose("config", overrides=[f"model={name}", *overrides])
-    except (HydraException, OmegaConfBaseException) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise HarnessError(f"scoring.judge_overrides={list(overrides)}: {first}") from None
-    finally:
-        GlobalHydra.instance().hydra = outer
-    given = any(o.lstrip("+~").startswith("model.max_new_tokens=") for o in overrides)
-    if not given and "max_new_tokens" in cfg.model:
-        cfg.model.max_new_tokens = JUDGE_MAX_NEW_TOKENS
-    return cfg

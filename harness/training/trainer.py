@@ -1,10 +1,12 @@
-"""LoRA fine-tuning of a local causal LM on (conversation, reply) pairs (`harness.adapters` caches
+"""LoRA fine-tuning of a local causal LM on (conversation, reply) pairs
+(`harness.training.adapters` caches
 the result).
 
 An example is the conversation rendered by the model's chat template with the reply as the
 assistant turn; the loss covers the reply's tokens only (with the end-of-turn tokens the template
 puts after it), never the prompt or padding. Training is a plain AdamW loop over batches that
-`harness.batches` runs as one forward pass each: the prompt prefix the examples share once, the
+`harness.training.batches` runs as one forward pass each: the prompt prefix the examples share
+once, the
 rest left-padded, logits only for the tail that holds replies.
 """
 
@@ -20,9 +22,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.batches import IGNORE, Encoded, batch_loss, training_kernels
 from harness.errors import HarnessError
 from harness.models import Conversation
+from harness.training.batches import IGNORE, Encoded, batch_loss, training_kernels
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,8 @@ class TrainingSettings:
     # bfloat16 autocast over float32 weights (LoRA weights and optimizer state stay float32),
     # faster where the CPU has bfloat16 units, slower where it is emulated; None: where it has them
     bf16: bool | None = None
-    # how a step is computed (harness/batches.py); none changes what is learnt beyond rounding
+    # how a step is computed (harness/training/batches.py); none changes what is learnt beyond
+    # rounding
     # (`python -m benchmarks --only lora` times each; docs/measured/finetune-speed.md):
     attention: str = "auto"  # auto: eager on CPU, the model's own on GPU
     share_prefix: bool = True  # the prompt prefix a batch shares runs once, not once per row

@@ -15,15 +15,16 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TypedDict
 
-from harness import machine
 from harness.files import write_text_atomic
 from harness.metrics import format_value, metrics
+from harness.run import machine
 
 PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
 CONFIG = "config.yaml"
 SETUP = "setup.json"
 LOCK = ".lock"  # held by the process running the folder's cell
+CELLS = "cells.txt"  # a sweep folder's list of the run folders its cells answered into
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ def format_summary(summary: RunSummary) -> str:
 
 
 def _model(summary: RunSummary) -> list[tuple[str, str]]:
-    """The model and the dtype it answered in (python -m harness.score has neither)."""
+    """The model and the dtype it answered in (python -m harness.rescore has neither)."""
     if "model" not in summary:
         return []
     dtype = summary.get("config", {}).get("model", {}).get("dtype")

@@ -1,8 +1,8 @@
 """The prediction row: one question's raw record in `predictions.jsonl`, as a versioned type.
 
-The runner writes rows and `harness.evaluate` and the report read them through this module only.
+The runner writes rows and `harness.run.evaluate` and the report read them through this module only.
 A row holds what was asked and generated, never a verdict or a price: those are figured again
-from it by `harness.evaluate` with the scoring rules and prices of the day.
+from it by `harness.run.evaluate` with the scoring rules and prices of the day.
 
 Versions: 0 is a row written before rows carried `schema_version` (the same fields, so it reads
 as it is); 1 adds the field. A row from a newer ragbench is refused with the fix. Optional fields
@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from harness import results
 from harness.errors import HarnessError
+from harness.run import results
 
 SCHEMA_VERSION = 1
 _REQUIRED = ("id", "prediction", "answers", "batch", "batch_seconds", "latency_seconds",

@@ -1,7 +1,7 @@
 """The one evaluation path: stored raw generations + current scoring rules + prices -> every figure.
 
 A run stores what the strategy produced (prediction, tokens, latency, retrieved documents) and what
-preparing it cost, never a verdict or a price (`harness.rows`). `evaluate` turns those into row
+preparing it cost, never a verdict or a price (`harness.run.rows`). `evaluate` turns those into row
 verdicts, the metrics of `harness.metrics`, costs and the forgetting check, and the runner, the
 report and the notebook all call it, so a change of `scoring.*` or `pricing.*` moves every figure
 (intervals, paired tests, break-even volumes included) without generating anything again.
@@ -18,12 +18,13 @@ from harness import stats
 from harness.costs import Pricing
 from harness.errors import HarnessError
 from harness.metrics import compute_all, mean
-from harness.rows import PredictionRow, as_rows
+from harness.run.judge import load_judge, unknown_judge
+from harness.run.rows import PredictionRow, as_rows
 from harness.scoring import ScoringRules, judge
 from harness.scoring.abstention import abstain_phrase
 from harness.scoring.behaviour import Check, compliance
 from harness.scoring.citations import cited_ids, without_citations
-from harness.scoring.model_judge import JUDGE_ASKS, asks, load_judge, unknown_judge
+from harness.scoring.model_judge import JUDGE_ASKS, asks
 
 
 @dataclass
@@ -101,7 +102,7 @@ def scoring_rules(scoring: Any, cache_dir: str | None = None) -> ScoringRules:
 def scoring_problems(scoring: Any) -> list[str]:
     """Each `scoring.*` setting that would make every figure meaningless, as `key=value: use ...`:
     checked with the run's other settings, before any model loads, and by `harness.report` and
-    `harness.score` before any row is judged."""
+    `harness.rescore` before any row is judged."""
     problems = []
     words = scoring.get("max_answer_words")
     if words is not None and (isinstance(words, bool) or not isinstance(words, int) or words < 1):

@@ -21,11 +21,11 @@ from typing import Any
 
 import yaml
 
-from harness import results
 from harness.caches import file_sha256
 from harness.datasets import Question
 from harness.errors import HarnessError
 from harness.models import SERVING_SETTINGS
+from harness.run import results
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig
 
-from harness import results
 from harness.errors import HarnessError
+from harness.run import results
 
 # What an unusable folder raises: a file in the way, no permission, a read-only or full disk.
 _FOLDER_ERRORS = {errno.EEXIST, errno.ENOTDIR, errno.EISDIR, errno.EACCES, errno.EPERM,

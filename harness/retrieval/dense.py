@@ -11,7 +11,7 @@ Fallbacks, each logged: an IVF/PQ index with too few vectors to train becomes `F
 damaged cache entry is rebuilt (warning); `nprobe`/`efSearch` apply only to indexes that have them.
 
 This is `strategy.retriever=dense`; BM25 and the hybrid of both, over the same chunks, are in
-`harness.retrieval_bm25` and `harness.retrievers`.
+`harness.retrieval.bm25` and `harness.retrieval.retrievers`.
 
 The index stays on the CPU even where the embedder runs on a GPU (`strategy.embedder_device`):
 the faiss-cpu wheel has no GPU code, searching a corpus index is cheap next to generating, and a
@@ -38,8 +38,8 @@ import numpy as np
 
 from harness.caches import entry_problem, read_or_build, write_manifest
 from harness.datasets import Document
-from harness.embedders import Embedder
 from harness.errors import HarnessError
+from harness.retrieval.embedders import Embedder
 
 log = logging.getLogger(__name__)
 

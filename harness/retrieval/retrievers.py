@@ -1,7 +1,7 @@
 """The `strategy.retriever` choices over one corpus's chunks, and the function that opens them.
 
-- `dense` (the default): the FAISS index of embedded chunks (`harness.retrieval`).
-- `bm25`: a BM25 index of the same chunks (`harness.retrieval_bm25`, which documents the
+- `dense` (the default): the FAISS index of embedded chunks (`harness.retrieval.dense`).
+- `bm25`: a BM25 index of the same chunks (`harness.retrieval.bm25`, which documents the
   tokenisation); it finds the exact product codes, ids and numbers that embeddings blur.
 - `hybrid`: both rankings of the batch fused by reciprocal rank (Cormack et al., 2009): a chunk
   scores the sum of 1 / (`rrf_k` + rank) over the rankings it is in, each ranking cut at
@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from harness.datasets import Document
-from harness.embedders import Embedder
 from harness.errors import HarnessError
-from harness.retrieval import Chunk, Hit, Retriever, load_or_build
+from harness.retrieval.dense import Chunk, Hit, Retriever, load_or_build
+from harness.retrieval.embedders import Embedder
 
 RETRIEVERS = ("dense", "bm25", "hybrid")  # strategy.retriever
 # chunks each ranking contributes to the fusion: past ~50, 1 / (60 + rank) barely moves a chunk
@@ -58,7 +58,7 @@ def load_retriever(
     rrf_k: int = 60,
 ) -> Searcher:
     """The `strategy.retriever` index over the corpus (dense, bm25 or hybrid), cached."""
-    from harness.retrieval_bm25 import load_or_build_bm25
+    from harness.retrieval.bm25 import load_or_build_bm25
 
     if problem := retriever_problem(retriever):
         raise HarnessError(problem)

@@ -3,7 +3,7 @@
 A strategy that trains weights asks a set of general questions twice, with its adapter disabled
 and enabled, before it merges the adapter. Only the generations are kept (cached under
 `<cache_dir>/forgetting/<key>.json`, keyed by the adapter, the prompts and the answer length);
-`harness.evaluate.forgetting` judges them with the scoring rules in force, like every answer.
+`harness.run.evaluate.forgetting` judges them with the scoring rules in force, like every answer.
 """
 
 from __future__ import annotations

@@ -29,9 +29,8 @@ from typing import Any
 
 from harness.caches import entry_problem, read_or_build
 from harness.datasets import Document
-from harness.embedders import Embedder
 from harness.errors import HarnessError
-from harness.retrieval import (
+from harness.retrieval.dense import (
     CHUNKS_FILE,
     META_FILE,
     Chunk,
@@ -40,6 +39,7 @@ from harness.retrieval import (
     discard_entry,
     write_entry,
 )
+from harness.retrieval.embedders import Embedder
 
 log = logging.getLogger(__name__)
 

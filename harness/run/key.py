@@ -14,11 +14,11 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from harness import results
 from harness.caches import file_sha256
 from harness.datasets import Dataset
 from harness.models import SERVING_SETTINGS
-from harness.prompts import CITE_CHUNK_TEMPLATE, CITE_INSTRUCTION
+from harness.prompts.templates import CITE_CHUNK_TEMPLATE, CITE_INSTRUCTION
+from harness.run import results
 
 VALIDATION = "validation"  # run.split's third value: held out of the train split
 

@@ -1,8 +1,9 @@
 """One run: a strategy answers a dataset's questions; predictions, setup and metrics land on disk.
 
-A run resumes: its folder is keyed by what decides the predictions (`harness.run_key`), every
-finished batch of rows (`harness.rows`) is flushed to `predictions.jsonl`, and a rerun answers only
-what is missing. The settings are checked before anything loads (`harness.run_settings`).
+A run resumes: its folder is keyed by what decides the predictions (`harness.run.key`), every
+finished batch of rows (`harness.run.rows`) is flushed to `predictions.jsonl`, and a rerun answers
+only
+what is missing. The settings are checked before anything loads (`harness.run.settings`).
 """
 
 from __future__ import annotations
@@ -15,26 +16,25 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hydra.errors import InstantiationException
-from hydra.utils import instantiate as hydra_instantiate
 from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
-from harness import machine, results, rows, run_folder, subsets
 from harness.caches import file_lock
+from harness.config import instantiate
 from harness.costs import Pricing
 from harness.datasets import Dataset, Question
-from harness.errors import HarnessError
-from harness.evaluate import evaluate, scoring_rules
 from harness.files import write_json_atomic, write_text_atomic
 from harness.models import ChatModel, resolve_device, resolve_dtype
-from harness.results import RunSummary
-from harness.rows import PredictionRow
-from harness.run_key import run_dir as keyed_run_dir
-from harness.run_settings import check_against_data, check_settings, split_questions
+from harness.run import folder as run_folder
+from harness.run import machine, results, rows, subsets
+from harness.run.evaluate import evaluate, scoring_rules
+from harness.run.key import run_dir as keyed_run_dir
+from harness.run.results import RunSummary
+from harness.run.rows import PredictionRow
+from harness.run.settings import check_against_data, check_settings, split_questions
+from harness.run.threads import set_torch_threads
 from harness.strategy import needs_model as builder_needs_model
 from harness.strategy import recorded
-from harness.threads import set_torch_threads
 
 if TYPE_CHECKING:
     from harness.strategy import Answer
@@ -197,7 +197,7 @@ def summarize(
     answered: list[PredictionRow] | list[dict[str, Any]],
     expected: int,
 ) -> RunSummary:
-    """Evaluate the rows with the setup report (`harness.evaluate`) into the run summary."""
+    """Evaluate the rows with the setup report (`harness.run.evaluate`) into the run summary."""
     setup_path = run_dir / results.SETUP
     setup = json.loads(setup_path.read_text()) if setup_path.is_file() else {}
     pricing: Pricing = instantiate(cfg.pricing)
@@ -219,19 +219,6 @@ def summarize(
         versions=results.library_versions(),
         config=plain,
     )
-
-
-def instantiate(node: DictConfig, **kwargs: Any) -> Any:
-    """Hydra's instantiate, letting our own one-line errors through unwrapped; `kwargs` go to
-    the builder as they are (Hydra would merge a dataclass, e.g. a model, into the config)."""
-    try:
-        if kwargs:
-            return hydra_instantiate(node, _partial_=True)(**kwargs)
-        return hydra_instantiate(node)
-    except InstantiationException as error:
-        if isinstance(error.__cause__, HarnessError):
-            raise error.__cause__ from None
-        raise
 
 
 def _warn_if_another_machine(

@@ -11,15 +11,15 @@ import random
 
 from omegaconf import DictConfig, OmegaConf
 
-from harness import subsets
 from harness.costs import pricing_problems
 from harness.datasets import SPLITS, Dataset, Question, check_split
 from harness.errors import HarnessError
-from harness.evaluate import scoring_problems
 from harness.models import DTYPES, resolve_device
-from harness.prompts import policy_problem
-from harness.run_key import VALIDATION
-from harness.substitutes import context_problem, load_table
+from harness.prompts.substitutes import context_problem, load_table
+from harness.prompts.templates import policy_problem
+from harness.run import subsets
+from harness.run.evaluate import scoring_problems
+from harness.run.key import VALIDATION
 
 
 def check_settings(cfg: DictConfig) -> None:
@@ -76,7 +76,7 @@ def check_settings(cfg: DictConfig) -> None:
 def strategy_problems(key: str, node: DictConfig, cfg: DictConfig) -> list[str]:
     """What a strategy node (`key`) sets wrong that would otherwise surface only once the model
     has loaded: the context and its substitution table, the retriever, the policy."""
-    from harness.retrievers import retriever_problem
+    from harness.retrieval.retrievers import retriever_problem
 
     problems = []
     if "substitutes" in node and "context" in node:
@@ -126,7 +126,7 @@ def check_against_data(cfg: DictConfig, train: list[Question]) -> None:
         subsets.draw_facts(train, train_facts, 0, "strategy.train_facts")  # raises if too many
     teacher = OmegaConf.select(cfg, "strategy.teacher_run")
     if teacher and not OmegaConf.select(cfg, "strategy.train_questions"):
-        from harness import distillation
+        from harness.training import distillation
 
         distillation.read_teacher(teacher, train)  # its problems, empty replies included
     for path in ("strategy.training", "strategy.finetune.training"):

@@ -1,4 +1,4 @@
-"""`python -m harness.score answers.jsonl [--out DIR] [--model NAME] [key=value ...]`.
+"""`python -m harness.rescore answers.jsonl [--out DIR] [--model NAME] [key=value ...]`.
 
 Scores predictions made elsewhere (a production system, another harness) with the same rules,
 metrics and intervals as a run. One JSON object per line:
@@ -26,7 +26,6 @@ import sys
 from pathlib import Path
 from typing import Any, cast
 
-from harness import results
 from harness.datasets import gold_answers
 from harness.datasets.jsonl_file import (
     MAX_CHARS,
@@ -37,9 +36,10 @@ from harness.datasets.jsonl_file import (
     warn_unknown_fields,
 )
 from harness.errors import HarnessError
-from harness.evaluate import Evaluation, evaluate
 from harness.files import write_json_atomic, write_text_atomic
 from harness.report import current_settings
+from harness.run import results
+from harness.run.evaluate import Evaluation, evaluate
 
 ANSWER_FIELDS = (
     "id",
@@ -240,7 +240,7 @@ def _not_finite(node: Any, where: str = "") -> str | None:
 def main(argv: list[str] | None = None) -> None:
     """CLI entry: score one answers file."""
     parser = argparse.ArgumentParser(
-        prog="python -m harness.score", description="Score predictions made elsewhere."
+        prog="python -m harness.rescore", description="Score predictions made elsewhere."
     )
     parser.add_argument("answers", type=Path, help="JSONL of predictions made elsewhere")
     parser.add_argument("--out", type=Path, help="output folder (default: <stem>-scored/)")

@@ -20,11 +20,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from harness import training
 from harness.caches import entry_problem, read_or_build, write_manifest
 from harness.files import write_json_atomic
 from harness.models import Conversation
-from harness.training import TrainingSettings
+from harness.training import trainer
+from harness.training.trainer import TrainingSettings
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +54,10 @@ def load_or_train(
     """The adapter for these examples and settings: loaded from the cache, or trained and cached."""
     from peft import PeftModel
 
-    training.quiet_peft()
+    trainer.quiet_peft()
     # keyed by what bf16 means on the device that trains (this CPU, or the GPU), not by "auto"
     settings = settings.resolved(str(next(model.parameters()).device))
-    training.check_target_modules(model, settings.target_modules)
+    trainer.check_target_modules(model, settings.target_modules)
     key = adapter_key(model_identity(model, tokenizer), examples, settings)
     folder = Path(cache_dir).expanduser() / "adapters" / key[:32]
 
@@ -83,7 +83,7 @@ def _train_entry(
     folder: Path,
 ) -> Adapter:
     """Train a fresh adapter and write its cache entry."""
-    peft_model, measured = training.fit(model, tokenizer, examples, settings)
+    peft_model, measured = trainer.fit(model, tokenizer, examples, settings)
     meta = {"format": _CACHE_FORMAT, "key": key, "settings": asdict(settings), **measured}
     _write_entry(folder, peft_model, meta)
     return Adapter(peft_model, folder, meta, False)

@@ -28,6 +28,7 @@ ENTRY_POINT_GROUP = "ragbench.plugins"
 SCHEMA_PREFIX = "base"  # a schema is the top-level config `base_<group>_<name>`
 
 _loaded: dict[str, ModuleType] = {}  # plugin modules by name, in discovery order
+_schemas: dict[str, type] = {}  # registered schemas by the `_target_` they default to
 _conf_dirs: list[Path] = []  # `conf/` folders of the entry-point plugins found last
 
 
@@ -39,7 +40,22 @@ def register_schema(group: str, name: str, schema: type) -> str:
     """
     stored = schema_name(group, name)
     ConfigStore.instance().store(name=stored, node=schema, provider="ragbench")
+    target = getattr(schema, "_target_", None)  # a dataclass field's default is a class attribute
+    if isinstance(target, str):
+        _schemas[target] = schema
     return stored
+
+
+def schema_for(target: str) -> type | None:
+    """The schema registered for the builder `target` names, importing its module if no schema
+    was registered yet (a strategy found on `hydra.searchpath`); None for a builder without one."""
+    if target not in _schemas:
+        module = target.rpartition(".")[0]
+        try:
+            importlib.import_module(module)
+        except ImportError:  # reported where the builder is instantiated, with its own message
+            return None
+    return _schemas.get(target)
 
 
 def schema_name(group: str, name: str) -> str:

@@ -1,24 +1,34 @@
-"""The strategy contract: what a strategy is (`Capabilities`), what it produces, and its protocol.
+"""The strategy contract: its settings, what it is (`Capabilities`), what it produces, its protocol.
 
 A strategy lives in its own module (in `strategies/` or in an installed package) and builds on
 the harness; the harness knows strategies only through this module and the config's `_target_`.
 The runner calls `prepare` once (the setup cost: index build, training) and then `answer` on
 batches of test questions. What a strategy is, the report reads from its `capabilities`, never
 from its name.
+
+A strategy's settings schema says the rest about it, so the runner, the run key and the checks
+never name a strategy or one of its settings: `StrategySettings.needs_model` (whether the runner
+loads `cfg.model`), `problems` and `data_problems` (its early checks, before any model loads),
+and, per field, `added_setting` (a setting added after runs were made, left out of the run key
+at its default so those runs resume), `unkeyed_setting` (where something runs, never keyed) and
+`keyed_only_when` (a setting that decides answers only at another setting's value).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from dataclasses import Field, asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from omegaconf import MISSING, DictConfig, OmegaConf
 
 from harness.errors import HarnessError
+from harness.prompts.templates import policy_problem
 
 if TYPE_CHECKING:
     from harness.datasets import Document, Question
 
-Builder = TypeVar("Builder", bound=Callable[..., Any])
+# A schema field's metadata key: how the run key treats the setting (see the module docstring).
+KEYING = "ragbench_keying"
 
 # setup.json's keys before capabilities were one object: old run folders stay readable
 _OLD_KEYS = {"uses_retrieval": "retrieval", "trains_weights": "trained_weights"}
@@ -30,13 +40,99 @@ class Capabilities:
 
     `prompting`: the prompt carries engineered instructions beyond the dataset's system prompt
     (a policy); `retrieval`: documents are read at query time; `trained_weights`: the model's
-    weights are changed (an adapter); `needs_model`: the runner loads `cfg.model` for it.
+    weights are changed (an adapter); `needs_model`: the runner loads `cfg.model` for it, as the
+    strategy's schema declares (`StrategySettings.needs_model`; the runner records it here).
     """
 
     needs_model: bool = True
     prompting: bool = False
     retrieval: bool = False
     trained_weights: bool = False
+
+
+def added_setting(default: Any) -> Any:
+    """A schema field for a setting added after runs were made: at `default` (what those runs
+    did) it stays out of the run key, so they resume; any other value is keyed."""
+    return field(default=default, metadata={KEYING: "added"})
+
+
+def unkeyed_setting(default: Any) -> Any:
+    """A schema field for where something runs or is kept (never what is answered): never keyed."""
+    return field(default=default, metadata={KEYING: "never"})
+
+
+def keyed_only_when(default: Any, sibling: str, value: Any) -> Any:
+    """A schema field that decides answers only when the setting `sibling` is `value` (its own
+    default decides when `sibling` is unset): keyed then, left out otherwise."""
+    return field(default=default, metadata={KEYING: ("only_when", sibling, value)})
+
+
+def keying(schema: type) -> dict[str, Field[Any]]:
+    """The fields of a strategy schema that declare how the run key treats them."""
+    return {f.name: f for f in fields(schema) if KEYING in f.metadata}
+
+
+@dataclass
+class StrategySettings:
+    """The base of a strategy's schema: what the runner asks of a strategy before building it.
+
+    Override `needs_model` (False: the runner loads no model) and the two checks; each returns
+    one line per problem, naming the setting as `where.<key>` and the fix.
+    """
+
+    needs_model: ClassVar[bool] = True
+
+    @classmethod
+    def problems(cls, node: DictConfig, where: str, cfg: DictConfig) -> list[str]:
+        """What the node sets wrong, found before the dataset or the model loads."""
+        return []
+
+    @classmethod
+    def data_problems(
+        cls, node: DictConfig, where: str, cfg: DictConfig, train: list[Question]
+    ) -> list[str]:
+        """What the node sets wrong for this dataset's train questions, before the model loads."""
+        return []
+
+
+@dataclass
+class PromptedSettings(StrategySettings):
+    """The base of a strategy that prompts the model with the dataset's templates and, when
+    `with_policy` is set, the dataset's policy in the system prompt (the guide's prompting)."""
+
+    name: str = MISSING
+    system_prompt: str = MISSING
+    user_template: str = "{question}"
+    abstain_answer: str = MISSING
+    # the dataset's policy (format, tone, topics, fallback phrase) added to the system prompt
+    # (the *_policy configs set both); a setting added after runs were made
+    with_policy: bool = added_setting(False)
+    policy: str | None = added_setting(None)
+
+    def __post_init__(self) -> None:
+        if problem := policy_problem(self.name, self.with_policy, self.policy):
+            raise HarnessError(problem)
+
+    @classmethod
+    def problems(cls, node: DictConfig, where: str, cfg: DictConfig) -> list[str]:
+        if not node.get("with_policy") or (node.get("policy") or "").strip():
+            return []
+        if (cfg.dataset.get("policy") or "").strip():
+            return [
+                f"{where}.with_policy=true but {where}.policy is not set (only the *_policy "
+                f"configs set it); use strategy={cfg.strategy.name}_policy, or add "
+                f"{where}.policy='${{dataset.policy}}'"
+            ]
+        return [str(policy_problem(cfg.strategy.name, True, None))]
+
+
+def set_at(node: DictConfig, where: str, key: str) -> str:
+    """The key a user sets for `node.key`: the parent's where the value is handed down from it
+    (`train_facts: ${..train_facts}`), so a message names the override that was typed."""
+    raw = OmegaConf.to_container(node, resolve=False).get(key)  # type: ignore[union-attr]
+    if isinstance(raw, str) and raw == f"${{..{key}}}" and "." in where:
+        return f"{where.rpartition('.')[0]}.{key}"
+    return f"{where}.{key}"
 
 
 @dataclass
@@ -92,26 +188,10 @@ class Strategy(Protocol):
         ...
 
 
-def builder(*, needs_model: bool = True) -> Callable[[Builder], Builder]:
-    """Mark a `_target_` builder with what the runner must know before calling it."""
-
-    def mark(function: Builder) -> Builder:
-        function.needs_model = needs_model  # type: ignore[attr-defined]
-        return function
-
-    return mark
-
-
-def needs_model(target: str) -> bool:
-    """Whether the builder (or class) `target` names wants `cfg.model` loaded (default: yes)."""
-    from hydra.utils import get_object
-
-    return bool(getattr(get_object(target), "needs_model", True))
-
-
-def recorded(strategy: Any) -> dict[str, dict[str, bool]]:
-    """A built strategy's capabilities as `setup.json` records them; one line if it declares
-    none (a strategy written before they were part of the protocol)."""
+def recorded(strategy: Any, needs_model: bool = True) -> dict[str, dict[str, bool]]:
+    """A built strategy's capabilities as `setup.json` records them, `needs_model` as its schema
+    declares it; one line if it declares none (a strategy written before they were part of the
+    protocol)."""
     capabilities = getattr(strategy, "capabilities", None)
     if not isinstance(capabilities, Capabilities):
         raise HarnessError(
@@ -119,7 +199,7 @@ def recorded(strategy: Any) -> dict[str, dict[str, bool]]:
             "capabilities; give its class `capabilities = Capabilities(...)` from "
             "harness.strategy (docs/extending/strategy.md)"
         )
-    return {"capabilities": asdict(capabilities)}
+    return {"capabilities": {**asdict(capabilities), "needs_model": needs_model}}
 
 
 def capabilities_of(setup: dict[str, Any]) -> Capabilities | None:

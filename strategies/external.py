@@ -2,7 +2,7 @@
 
 The file has the format `python -m harness.rescore` reads (`harness.rescore.read_answers`); its
 `answers` field is optional here, since the dataset gives the gold. No model is loaded
-(`builder(needs_model=False)`), so a run costs only the lookup.
+(`ExternalConfig.needs_model`), so a run costs only the lookup.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from harness.datasets import Document, Question
 from harness.errors import HarnessError
 from harness.plugins import register_schema
 from harness.scoring.exact import normalize
-from harness.strategy import Answer, Capabilities, SetupReport, builder
+from harness.strategy import Answer, Capabilities, SetupReport, StrategySettings
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +26,10 @@ CONFIG_KEY = "strategy.answers_file"
 
 
 @dataclass
-class ExternalConfig:
-    """The schema of `conf/strategy/external.yaml`."""
+class ExternalConfig(StrategySettings):
+    """The schema of `conf/strategy/external.yaml`: no model is loaded for it."""
+
+    needs_model: ClassVar[bool] = False
 
     _target_: str = "strategies.external.build"
     name: str = "external"
@@ -47,8 +49,8 @@ class ExternalStrategy:
     harness cannot know: it counts as neither retrieving nor trained in the recommendation.
     """
 
-    # no model is loaded; what the external system is, it does not say
-    capabilities: ClassVar[Capabilities] = Capabilities(needs_model=False)
+    # what the external system is, it does not say
+    capabilities: ClassVar[Capabilities] = Capabilities()
 
     answers_file: str
     name: str = "external"
@@ -115,7 +117,6 @@ class ExternalStrategy:
         )
 
 
-@builder(needs_model=False)
 def build(answers_file: str, name: str = "external", model: Any = None) -> ExternalStrategy:
     """Builder for `conf/strategy/external.yaml`; `model` is accepted and never used."""
     return ExternalStrategy(answers_file, name)

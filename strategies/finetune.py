@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from omegaconf import MISSING
+from omegaconf import MISSING, DictConfig
 
 from harness.config import settings_from
 from harness.datasets import Document, Question, load_jsonl
@@ -25,29 +25,37 @@ from harness.plugins import register_schema
 from harness.prompts.templates import (
     answer_text,
     conversation,
-    policy_problem,
     system_prompt_with_policy,
 )
 from harness.run import subsets
-from harness.strategy import Answer, Capabilities, SetupReport
+from harness.strategy import (
+    Answer,
+    Capabilities,
+    PromptedSettings,
+    SetupReport,
+    added_setting,
+    set_at,
+)
 from harness.training import adapters, distillation, forgetting
 from harness.training.trainer import TrainingSettings
 
 
 @dataclass
-class FinetuneConfig:
-    """The schema of `conf/strategy/finetune.yaml`; the training knobs are `training.*`."""
+class FinetuneConfig(PromptedSettings):
+    """The schema of `conf/strategy/finetune.yaml`; the training knobs are `training.*`.
+
+    `with_policy` adds the dataset's policy to the system prompt when answering, never when
+    training: the guide's fine-tuning + prompting (conf/strategy/finetune_policy.yaml), on the
+    same adapter.
+    """
 
     _target_: str = "strategies.finetune.build"
     name: str = "finetune"
-    system_prompt: str = MISSING
-    user_template: str = "{question}"
-    abstain_answer: str = MISSING
     train_questions: str | None = None  # a questions.jsonl whose train split replaces the run's
     # train on the questions of this many facts only (paraphrases of a fact stay together), drawn
     # with train_facts_seed: how much data fine-tuning needs (harness/run/subsets.py); null: all
-    train_facts: int | None = None
-    train_facts_seed: int = 0
+    train_facts: int | None = added_setting(None)
+    train_facts_seed: int = added_setting(0)
     # a run folder whose answers to the train split are the targets
     # (harness/training/distillation.py)
     teacher_run: str | None = None
@@ -55,10 +63,38 @@ class FinetuneConfig:
     merge: bool = True  # merge the adapter into the weights: faster answers, no adapter toggle
     forgetting_questions: str | None = None  # general questions asked with and without adapter
     cache_dir: str = MISSING
-    # the dataset's policy added to the system prompt when answering, never when training: the
-    # guide's fine-tuning + prompting (conf/strategy/finetune_policy.yaml), on the same adapter
-    with_policy: bool = False
-    policy: str | None = None
+
+    @classmethod
+    def problems(cls, node: DictConfig, where: str, cfg: DictConfig) -> list[str]:
+        found = super().problems(node, where, cfg)
+        if node.train_facts is not None and node.train_facts < 1:
+            found.append(f"{set_at(node, where, 'train_facts')}={node.train_facts}: use a "
+                         "positive number of facts, or null for all of them")  # fmt: skip
+        return found
+
+    @classmethod
+    def data_problems(
+        cls, node: DictConfig, where: str, cfg: DictConfig, train: list[Question]
+    ) -> list[str]:
+        if node.train_questions or not train:  # another file's train split: checked when read
+            return []
+        if node.train_facts is not None:
+            try:  # raises if the split has fewer facts
+                subsets.draw_facts(train, node.train_facts, 0, set_at(node, where, "train_facts"))
+            except HarnessError as error:
+                return [str(error)]
+        if node.teacher_run:
+            try:  # its problems, empty replies included
+                distillation.read_teacher(node.teacher_run, train)
+            except HarnessError as error:
+                return [str(error)]
+        fraction = node.training.get("validation_fraction") or 0
+        if round(fraction * len(train)) >= len(train):
+            return [
+                f"{where}.training.validation_fraction={fraction} holds out every one of the "
+                f"{len(train)} train questions; lower it (e.g. 0.1) or set it to 0"
+            ]
+        return []
 
 
 register_schema("strategy", "finetune", FinetuneConfig)
@@ -198,6 +234,4 @@ def build(model: ChatModel, **settings: Any) -> FinetuneStrategy:
     if not isinstance(config.training, TrainingSettings):  # a plain mapping when nested
         config.training = TrainingSettings(**config.training)
     config.training.check()
-    if problem := policy_problem(config.name, config.with_policy, config.policy):
-        raise HarnessError(problem)
     return FinetuneStrategy(model, config)

@@ -24,13 +24,13 @@ from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
 from harness.models import ChatModel
 from harness.plugins import register_schema
-from harness.strategy import Answer, Capabilities, SetupReport
+from harness.strategy import Answer, Capabilities, SetupReport, StrategySettings, added_setting
 from strategies import finetune as finetune_strategy
 from strategies import rag as rag_strategy
 
 
 @dataclass
-class FinetuneRagConfig:
+class FinetuneRagConfig(StrategySettings):
     """The schema of `conf/strategy/finetune_rag.yaml`: two strategy nodes, and the corpus."""
 
     _target_: str = "strategies.finetune_rag.build"
@@ -39,14 +39,14 @@ class FinetuneRagConfig:
     train_corpus: str | None = None  # train on this corpus, answer from the run's (fresh data)
     # dense, bm25 or hybrid: the yaml hands it to the rag node (strategy.rag.retriever), so
     # strategy.retriever is one sweep axis for rag and finetune_rag alike
-    retriever: str = "dense"
+    retriever: str = added_setting("dense")
     # handed to the rag node the same way (strategy.rag.cite, strategy.rag.context); answering
     # only: the adapter trains on the plain prompts, so it is the one the plain cell trains
-    cite: bool = False
-    context: str = "retrieved"
+    cite: bool = added_setting(False)
+    context: str = added_setting("retrieved")
     # handed to the finetune node likewise (strategy.train_facts: one axis for both strategies)
-    train_facts: int | None = None
-    train_facts_seed: int = 0
+    train_facts: int | None = added_setting(None)
+    train_facts_seed: int = added_setting(0)
     finetune: Any = MISSING
     rag: Any = MISSING
 

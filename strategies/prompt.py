@@ -6,7 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from omegaconf import MISSING
+from omegaconf import DictConfig
 
 from harness.config import settings_from
 from harness.datasets import Document, Question
@@ -17,27 +17,39 @@ from harness.prompts.templates import (
     answer_text,
     conversation,
     pick_examples,
-    policy_problem,
     system_prompt_with_policy,
 )
-from harness.strategy import Answer, Capabilities, SetupReport
+from harness.strategy import Answer, Capabilities, PromptedSettings, SetupReport
 
 
 @dataclass
-class PromptConfig:
+class PromptConfig(PromptedSettings):
     """The schema of `conf/strategy/prompt.yaml`, and the one place its defaults live."""
 
     _target_: str = "strategies.prompt.build"
     name: str = "prompt"
-    system_prompt: str = MISSING
-    user_template: str = "{question}"
-    abstain_answer: str = MISSING
     few_shot: int = 0  # examples from the train split, each a user turn and its answer
     seed: int = 0  # which examples
-    # the dataset's policy (format, tone, topics, fallback phrase) added to the system prompt;
-    # conf/strategy/prompt_policy.yaml sets both to ask for the dataset's
-    with_policy: bool = False
-    policy: str | None = None
+
+    @classmethod
+    def problems(cls, node: DictConfig, where: str, cfg: DictConfig) -> list[str]:
+        found = super().problems(node, where, cfg)
+        if node.few_shot < 0:
+            found.append(f"{where}.few_shot={node.few_shot}: use 0 (no examples) or more, up to "
+                         "the number of train questions")  # fmt: skip
+        return found
+
+    @classmethod
+    def data_problems(
+        cls, node: DictConfig, where: str, cfg: DictConfig, train: list[Question]
+    ) -> list[str]:
+        if node.few_shot <= len(train):
+            return []
+        return [
+            f"{where}.few_shot={node.few_shot}: dataset {cfg.dataset.name!r} with run.split="
+            f"{cfg.run.split} has {len(train)} train questions to take examples from; use 0 to "
+            f"{len(train)}"
+        ]
 
 
 register_schema("strategy", "prompt", PromptConfig)
@@ -121,7 +133,4 @@ class PromptStrategy:
 
 def build(model: ChatModel, **settings: Any) -> PromptStrategy:
     """Builder for `conf/strategy/prompt.yaml` and `prompt_policy.yaml`."""
-    config = settings_from(PromptConfig, settings)
-    if problem := policy_problem(config.name, config.with_policy, config.policy):
-        raise HarnessError(problem)
-    return PromptStrategy(model, config)
+    return PromptStrategy(model, settings_from(PromptConfig, settings))

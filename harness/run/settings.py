@@ -11,15 +11,14 @@ import random
 
 from omegaconf import DictConfig, OmegaConf
 
+from harness import plugins
 from harness.costs import pricing_problems
 from harness.datasets import SPLITS, Dataset, Question, check_split
 from harness.errors import HarnessError
 from harness.models import DTYPES, resolve_device
-from harness.prompts.substitutes import context_problem, load_table
-from harness.prompts.templates import policy_problem
-from harness.run import subsets
 from harness.run.evaluate import scoring_problems
 from harness.run.key import VALIDATION
+from harness.strategy import StrategySettings
 
 
 def check_settings(cfg: DictConfig) -> None:
@@ -47,18 +46,8 @@ def check_settings(cfg: DictConfig) -> None:
         # more threads than cores slows generation many times over (docs)
         problems.append(f"run.threads={cfg.run.threads}: this machine lets the run use {cores} "
                         f"cores; use 1 to {cores}, or null")  # fmt: skip
-    few_shot = cfg.strategy.get("few_shot")
-    if few_shot is not None and few_shot < 0:
-        problems.append(f"strategy.few_shot={few_shot}: use 0 (no examples) or more, up to the "
-                        "number of train questions")  # fmt: skip
-    # the strategy's node, and finetune_rag's rag node inside it
-    for key, node in (("strategy", cfg.strategy), ("strategy.rag", cfg.strategy.get("rag"))):
-        if isinstance(node, DictConfig):
-            problems += strategy_problems(key, node, cfg)
-    train_facts = cfg.strategy.get("train_facts")  # finetune's, or finetune_rag's pass-through
-    if train_facts is not None and train_facts < 1:
-        problems.append(f"strategy.train_facts={train_facts}: use a positive number of facts, or "
-                        "null for all of them")  # fmt: skip
+    for where, node, schema in strategy_nodes(cfg):
+        problems += schema.problems(node, where, cfg)
     if cfg.model.max_new_tokens < 1:
         problems.append(f"model.max_new_tokens={cfg.model.max_new_tokens}: use a positive number")
     if cfg.model.get("dtype") not in (None, *DTYPES):
@@ -73,32 +62,28 @@ def check_settings(cfg: DictConfig) -> None:
         raise HarnessError("; ".join(problems))
 
 
-def strategy_problems(key: str, node: DictConfig, cfg: DictConfig) -> list[str]:
-    """What a strategy node (`key`) sets wrong that would otherwise surface only once the model
-    has loaded: the context and its substitution table, the retriever, the policy."""
-    from harness.retrieval.retrievers import retriever_problem
+def strategy_nodes(cfg: DictConfig) -> list[tuple[str, DictConfig, type[StrategySettings]]]:
+    """The strategy node and the strategy nodes inside it (finetune_rag's `finetune` and `rag`),
+    each with its key and the schema its `_target_` registered; a node without a schema that
+    declares checks (a strategy written before they were part of the contract) is left out."""
+    found = []
+    pending: list[tuple[str, DictConfig]] = [("strategy", cfg.strategy)]
+    while pending:
+        where, node = pending.pop(0)
+        schema = plugins.schema_for(str(node.get("_target_", "")))
+        if isinstance(schema, type) and issubclass(schema, StrategySettings):
+            found.append((where, node, schema))
+        for key in node:
+            child = node._get_node(key)
+            if isinstance(child, DictConfig) and "_target_" in child:
+                pending.append((f"{where}.{key}", child))
+    return found
 
-    problems = []
-    if "substitutes" in node and "context" in node:
-        where = f"dataset {cfg.dataset.name!r}"
-        if problem := context_problem(node.context, node.substitutes, where):
-            problems.append(problem)
-        elif node.context == "counterfactual":
-            try:
-                load_table(node.substitutes)  # read again when answering: a small file
-            except HarnessError as error:
-                problems.append(str(error))
-    if "retriever" in node and (problem := retriever_problem(node.retriever)):
-        problems.append(problem.replace("strategy.", f"{key}.", 1))
-    if node.get("with_policy") and not (node.get("policy") or "").strip():
-        problems.append(
-            f"{key}.with_policy=true but {key}.policy is not set (only the *_policy configs "
-            f"set it); use strategy={cfg.strategy.name}_policy, or add "
-            f"{key}.policy='${{dataset.policy}}'"
-            if (cfg.dataset.get("policy") or "").strip()
-            else str(policy_problem(cfg.strategy.name, True, None))
-        )
-    return problems
+
+def schema_needs_model(strategy: DictConfig) -> bool:
+    """Whether the strategy's schema wants `cfg.model` loaded (default: yes)."""
+    schema = plugins.schema_for(str(strategy.get("_target_", "")))
+    return bool(getattr(schema, "needs_model", True))
 
 
 def usable_cores() -> int:
@@ -111,35 +96,13 @@ def usable_cores() -> int:
 
 def check_against_data(cfg: DictConfig, train: list[Question]) -> None:
     """The settings that depend on the dataset, checked once it loads and before any model does."""
-    few_shot = cfg.strategy.get("few_shot")
-    if few_shot is not None and few_shot > len(train):
-        raise HarnessError(
-            f"strategy.few_shot={few_shot}: dataset {cfg.dataset.name!r} with run.split="
-            f"{cfg.run.split} has {len(train)} train questions to take examples from; use 0 to "
-            f"{len(train)}"
-        )
-    train_facts = cfg.strategy.get("train_facts")
-    trained_on = OmegaConf.select(cfg, "strategy.train_questions") or OmegaConf.select(
-        cfg, "strategy.finetune.train_questions"
-    )
-    if train_facts is not None and train and not trained_on:  # another file's: drawn later
-        subsets.draw_facts(train, train_facts, 0, "strategy.train_facts")  # raises if too many
-    teacher = OmegaConf.select(cfg, "strategy.teacher_run")
-    if teacher and not OmegaConf.select(cfg, "strategy.train_questions"):
-        from harness.training import distillation
-
-        distillation.read_teacher(teacher, train)  # its problems, empty replies included
-    for path in ("strategy.training", "strategy.finetune.training"):
-        knobs = OmegaConf.select(cfg, path)
-        trained_on = OmegaConf.select(cfg, f"{path.rsplit('.', 1)[0]}.train_questions")
-        if knobs is None or trained_on or not train:  # another file's train split: counted later
-            continue
-        fraction = knobs.get("validation_fraction") or 0
-        if round(fraction * len(train)) >= len(train):
-            raise HarnessError(
-                f"{path}.validation_fraction={fraction} holds out every one of the {len(train)} "
-                f"train questions; lower it (e.g. 0.1) or set it to 0"
-            )
+    problems = [
+        problem
+        for where, node, schema in strategy_nodes(cfg)
+        for problem in schema.data_problems(node, where, cfg, train)
+    ]
+    if problems:
+        raise HarnessError("; ".join(problems))
 
 
 def split_questions(cfg: DictConfig, dataset: Dataset) -> tuple[list[Question], list[Question]]:

@@ -16,7 +16,9 @@ from hydra.utils import get_object
 from harness import plugins
 from harness.config import CONF_DIR, ROOT, register_configs
 from harness.errors import HarnessError
-from harness.strategy import Capabilities, capabilities_of, needs_model, recorded
+from harness.run.settings import schema_needs_model
+from harness.strategy import Capabilities, capabilities_of, recorded
+from tests.helpers import compose_config
 
 GROUPS = ("strategy", "model", "dataset", "pricing")
 
@@ -118,9 +120,10 @@ def test_every_target_in_the_groups_is_a_builder_function() -> None:
 
 
 def test_the_runner_knows_before_building_whether_a_strategy_needs_a_model() -> None:
-    assert needs_model("strategies.external.build") is False
-    assert needs_model("strategies.prompt.build") is True
-    assert needs_model("strategies.finetune_rag.build") is True
+    """From the schema alone, declared once (`StrategySettings.needs_model`)."""
+    needs = {s: schema_needs_model(compose_config([f"strategy={s}"]).strategy)
+             for s in ("external", "prompt", "finetune_rag")}  # fmt: skip
+    assert needs == {"external": False, "prompt": True, "finetune_rag": True}
 
 
 def test_capabilities_round_trip_through_setup_json_and_old_keys_map() -> None:
@@ -130,6 +133,9 @@ def test_capabilities_round_trip_through_setup_json_and_old_keys_map() -> None:
         capabilities = declared
 
     assert capabilities_of(recorded(Declares())) == declared
+    assert capabilities_of(recorded(Declares(), needs_model=False)) == Capabilities(
+        needs_model=False, prompting=True, retrieval=True
+    )
     old = {"uses_retrieval": False, "trains_weights": True, "build_seconds": 3.0}
     assert capabilities_of(old) == Capabilities(trained_weights=True)
     assert capabilities_of({"build_seconds": 3.0}) is None  # declared nothing
@@ -142,7 +148,7 @@ def test_built_strategies_declare_what_they_are() -> None:
     assert prompt.build(None, **settings).capabilities == Capabilities()
     policy = prompt.build(None, **settings, with_policy=True, policy="Be brief.")
     assert policy.capabilities == Capabilities(prompting=True)  # per config, not per class
-    assert external.build("answers.jsonl").capabilities == Capabilities(needs_model=False)
+    assert external.build("answers.jsonl").capabilities == Capabilities()  # says nothing
 
 
 def test_an_entry_point_naming_an_object_is_one_line(tmp_path: Path, monkeypatch) -> None:

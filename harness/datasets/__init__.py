@@ -102,16 +102,24 @@ class Dataset:
 
 
 @dataclass
-class JsonlDatasetConfig:
+class DatasetSettings:
+    """The settings every dataset schema shares: the prompts strategies use for it, and its
+    policy (the rules strategy=prompt_policy and the other *_policy configs add)."""
+
+    name: str = MISSING
+    system_prompt: str = NEUTRAL_SYSTEM_PROMPT
+    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
+    policy: str | None = None
+
+
+@dataclass
+class JsonlDatasetConfig(DatasetSettings):
     """Any dataset in the generic JSONL format."""
 
     _target_: str = "harness.datasets.build_jsonl"
     name: str = "jsonl"
     questions: str = MISSING
     corpus: str | None = None
-    system_prompt: str = NEUTRAL_SYSTEM_PROMPT  # the prompt strategies use for this dataset
-    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
-    policy: str | None = None  # rules strategy=prompt_policy adds to the system prompt
     substitutes: str | None = None  # gold answer -> substitute, for strategy.context=counterfactual
 
 
@@ -119,7 +127,7 @@ register_schema("dataset", "jsonl", JsonlDatasetConfig)
 
 
 @dataclass
-class AcmeDatasetConfig:
+class AcmeDatasetConfig(DatasetSettings):
     """The built-in fictional product documentation."""
 
     _target_: str = "harness.datasets.load_acme"
@@ -133,9 +141,6 @@ class AcmeDatasetConfig:
     # retrieval searches all pages as in the full set
     pages: int | None = None
     data_dir: str = MISSING
-    system_prompt: str = NEUTRAL_SYSTEM_PROMPT
-    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
-    policy: str | None = None  # rules strategy=prompt_policy adds to the system prompt
     # gold answer -> substitute, for strategy.context=counterfactual
     # (harness/prompts/substitutes.py)
     substitutes: str | None = None

@@ -12,9 +12,8 @@ from omegaconf import MISSING
 
 from harness.config import settings_from
 from harness.datasets import (
-    NEUTRAL_ABSTAIN_ANSWER,
-    NEUTRAL_SYSTEM_PROMPT,
     Dataset,
+    DatasetSettings,
     Document,
     load_jsonl,
     validate,
@@ -33,7 +32,7 @@ QUESTIONS_FILE = "questions.jsonl"
 
 
 @dataclass
-class DocumentsDatasetConfig:
+class DocumentsDatasetConfig(DatasetSettings):
     """Your own documents, ingested (`python -m harness.ingest`) or as a folder."""
 
     _target_: str = "harness.datasets.documents.build_documents"
@@ -42,9 +41,6 @@ class DocumentsDatasetConfig:
     questions: str | None = None  # default: <path>/questions.jsonl
     max_mb: float = DEFAULT_MAX_MB  # the ingest settings, used when `path` holds no corpus.jsonl
     max_section_chars: int = DEFAULT_SECTION_CHARS
-    system_prompt: str = NEUTRAL_SYSTEM_PROMPT
-    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
-    policy: str | None = None  # rules strategy=prompt_policy adds to the system prompt
 
 
 register_schema("dataset", "documents", DocumentsDatasetConfig)

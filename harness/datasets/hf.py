@@ -9,9 +9,8 @@ from omegaconf import MISSING
 
 from harness.config import settings_from
 from harness.datasets import (
-    NEUTRAL_ABSTAIN_ANSWER,
-    NEUTRAL_SYSTEM_PROMPT,
     Dataset,
+    DatasetSettings,
     Document,
     Question,
     validate,
@@ -20,7 +19,7 @@ from harness.plugins import register_schema
 
 
 @dataclass
-class HfDatasetConfig:
+class HfDatasetConfig(DatasetSettings):
     """The schema of `conf/dataset/hf.yaml`, and the one place its defaults live."""
 
     _target_: str = "harness.datasets.hf.load_hf"
@@ -36,9 +35,6 @@ class HfDatasetConfig:
     answers_column: str = "answers"  # a list of strings, or SQuAD-style {"text": [...]}
     context_column: str | None = "context"  # each distinct context becomes a document
     title_column: str | None = "title"
-    system_prompt: str = NEUTRAL_SYSTEM_PROMPT
-    abstain_answer: str = NEUTRAL_ABSTAIN_ANSWER
-    policy: str | None = None  # rules strategy=prompt_policy adds to the system prompt
 
 
 register_schema("dataset", "hf", HfDatasetConfig)

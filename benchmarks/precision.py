@@ -61,7 +61,7 @@ def answering(settings: Settings) -> dict[str, Any]:
             answers[dtype] = [a.prediction for a in said]
     correct = {
         dtype: [
-            judge(text, list(q.answers), q.question, rules)["correct"]
+            judge(text, list(q.answers), q.question, rules).correct
             for q, text in zip(questions, answers[dtype], strict=True)
             if q.answers
         ]

@@ -8,7 +8,7 @@ wrong type fails at start, naming the field.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -95,6 +95,32 @@ class Config:
     paths: PathsConfig = field(default_factory=PathsConfig)
     run: RunSettings = field(default_factory=RunSettings)
     scoring: ScoringSettings = field(default_factory=ScoringSettings)
+
+
+# A schema field's metadata key: how the run key (harness/run/key.py) treats the setting.
+KEYING = "ragbench_keying"
+
+
+def added_setting(default: Any) -> Any:
+    """A schema field for a setting added after runs were made: at `default` (what those runs
+    did) it stays out of the run key, so they resume; any other value is keyed."""
+    return field(default=default, metadata={KEYING: "added"})
+
+
+def unkeyed_setting(default: Any) -> Any:
+    """A schema field for where something runs or is kept (never what is answered): never keyed."""
+    return field(default=default, metadata={KEYING: "never"})
+
+
+def keyed_only_when(default: Any, sibling: str, value: Any) -> Any:
+    """A schema field that decides answers only when the setting `sibling` is `value` (its own
+    default decides when `sibling` is unset): keyed then, left out otherwise."""
+    return field(default=default, metadata={KEYING: ("only_when", sibling, value)})
+
+
+def keying(schema: type) -> dict[str, Field[Any]]:
+    """The fields of a strategy schema that declare how the run key treats them."""
+    return {f.name: f for f in fields(schema) if KEYING in f.metadata}
 
 
 def settings_from(schema: type[Schema], values: dict[str, Any]) -> Schema:

@@ -11,24 +11,24 @@ never name a strategy or one of its settings: `StrategySettings.needs_model` (wh
 loads `cfg.model`), `problems` and `data_problems` (its early checks, before any model loads),
 and, per field, `added_setting` (a setting added after runs were made, left out of the run key
 at its default so those runs resume), `unkeyed_setting` (where something runs, never keyed) and
-`keyed_only_when` (a setting that decides answers only at another setting's value).
+`keyed_only_when` (a setting that decides answers only at another setting's value), all three
+in `harness.config`.
 """
 
 from __future__ import annotations
 
-from dataclasses import Field, asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from omegaconf import MISSING, DictConfig, OmegaConf
 
+from harness.config import added_setting
 from harness.errors import HarnessError
 from harness.prompts.templates import policy_problem
 
 if TYPE_CHECKING:
     from harness.datasets import Document, Question
 
-# A schema field's metadata key: how the run key treats the setting (see the module docstring).
-KEYING = "ragbench_keying"
 
 # setup.json's keys before capabilities were one object: old run folders stay readable
 _OLD_KEYS = {"uses_retrieval": "retrieval", "trains_weights": "trained_weights"}
@@ -48,28 +48,6 @@ class Capabilities:
     prompting: bool = False
     retrieval: bool = False
     trained_weights: bool = False
-
-
-def added_setting(default: Any) -> Any:
-    """A schema field for a setting added after runs were made: at `default` (what those runs
-    did) it stays out of the run key, so they resume; any other value is keyed."""
-    return field(default=default, metadata={KEYING: "added"})
-
-
-def unkeyed_setting(default: Any) -> Any:
-    """A schema field for where something runs or is kept (never what is answered): never keyed."""
-    return field(default=default, metadata={KEYING: "never"})
-
-
-def keyed_only_when(default: Any, sibling: str, value: Any) -> Any:
-    """A schema field that decides answers only when the setting `sibling` is `value` (its own
-    default decides when `sibling` is unset): keyed then, left out otherwise."""
-    return field(default=default, metadata={KEYING: ("only_when", sibling, value)})
-
-
-def keying(schema: type) -> dict[str, Field[Any]]:
-    """The fields of a strategy schema that declare how the run key treats them."""
-    return {f.name: f for f in fields(schema) if KEYING in f.metadata}
 
 
 @dataclass

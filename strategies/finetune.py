@@ -17,7 +17,7 @@ from typing import Any
 
 from omegaconf import MISSING, DictConfig
 
-from harness.config import settings_from
+from harness.config import added_setting, settings_from
 from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
 from harness.models import ChatModel, Conversation, TrainableChatModel
@@ -33,7 +33,6 @@ from harness.strategy import (
     Capabilities,
     PromptedSettings,
     SetupReport,
-    added_setting,
     set_at,
 )
 from harness.training import adapters, distillation, forgetting

@@ -20,11 +20,12 @@ from typing import Any
 
 from omegaconf import MISSING
 
+from harness.config import added_setting
 from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
 from harness.models import ChatModel
 from harness.plugins import register_schema
-from harness.strategy import Answer, Capabilities, SetupReport, StrategySettings, added_setting
+from harness.strategy import Answer, Capabilities, SetupReport, StrategySettings
 from strategies import finetune as finetune_strategy
 from strategies import rag as rag_strategy
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from omegaconf import MISSING, DictConfig
 
-from harness.config import settings_from
+from harness.config import added_setting, keyed_only_when, settings_from, unkeyed_setting
 from harness.datasets import Document, Question
 from harness.errors import HarnessError
 from harness.models import ChatModel
@@ -50,9 +50,6 @@ from harness.strategy import (
     Capabilities,
     PromptedSettings,
     SetupReport,
-    added_setting,
-    keyed_only_when,
-    unkeyed_setting,
 )
 
 log = logging.getLogger(__name__)

@@ -200,10 +200,10 @@ def test_every_train_reference_keeps_its_checks_and_is_judged_as_its_value(
             assert all(check.passes(q.reference) for check in q.checks), (q.id, q.reference)
             verdict = judge(q.reference, q.answers, q.question, rules)
             if not q.answerable:
-                assert verdict["outcome"] == "abstained", q.id
+                assert verdict.outcome == "abstained", q.id
             else:
                 assert states_answer(q.answers[0], q.answers, q.question), q.id  # bare value
-                assert verdict["outcome"] == "correct", (q.id, q.reference)
+                assert verdict.outcome == "correct", (q.id, q.reference)
 
 
 def test_dataset_acme_behaviour_composes_with_the_policy_of_its_facts(material: dict) -> None:

@@ -382,7 +382,7 @@ FALLBACK = "Let me connect you with our team."
 def test_the_fallback_phrase_is_an_abstention_in_the_knowledge_figures(
     prediction: str, answers: list[str], outcome: str
 ) -> None:
-    assert judge(prediction, answers, "How much storage?", ScoringRules())["outcome"] == outcome
+    assert judge(prediction, answers, "How much storage?", ScoringRules()).outcome == outcome
 
 
 def test_unanswerable_questions_answered_with_the_fallback_count_as_abstained() -> None:

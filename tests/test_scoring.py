@@ -16,7 +16,7 @@ RULES = ScoringRules()
 
 
 def outcome(prediction: str, answers: list[str], question: str = "") -> str:
-    return judge(prediction, answers, question, RULES)["outcome"]
+    return judge(prediction, answers, question, RULES).outcome
 
 
 @pytest.mark.parametrize(
@@ -93,8 +93,8 @@ def test_wrong_answers_are_rejected(prediction: str, answers: list[str], questio
 
 def test_abstention_and_empty_are_outcomes_of_their_own() -> None:
     assert outcome("I don't know.", []) == "abstained"
-    assert judge("I don't know.", [], "", RULES)["correct"]  # the right behaviour
-    assert outcome("", []) == "empty" and not judge("  ", [], "", RULES)["correct"]
+    assert judge("I don't know.", [], "", RULES).correct  # the right behaviour
+    assert outcome("", []) == "empty" and not judge("  ", [], "", RULES).correct
     assert outcome("The context does not say.", ["75 seats"]) == "abstained"
     assert outcome("The Estuary plan has 2 TB.", []) == "wrong"  # a hallucination
     assert outcome("Error ACS-2214 means the file type is unknown.", ["unknown file type"]) == (
@@ -105,14 +105,14 @@ def test_abstention_and_empty_are_outcomes_of_their_own() -> None:
 def test_max_answer_words_is_optional_and_off_by_default() -> None:
     long = "The answer, stated at some length for the reader, is 75 seats on the Atoll plan. " * 3
     assert outcome(long, ["75 seats"]) == "correct"
-    assert judge(long, ["75 seats"], "", ScoringRules(max_answer_words=20))["outcome"] == "wrong"
+    assert judge(long, ["75 seats"], "", ScoringRules(max_answer_words=20)).outcome == "wrong"
 
 
 def test_exact_format_figures_stay_strict() -> None:
     assert normalize("  The  Pro-plan's LIMIT is: 37 GB! ") == "proplans limit is 37 gb"
     assert exact_match("75", ["75 seats"]) == 0.0  # correct, but not the gold's format
     assert token_f1("75", ["75 seats"]) == pytest.approx(2 / 3)
-    assert judge("75 seats.", ["75 seats"], "", RULES)["exact_match"] == 1.0
+    assert judge("75 seats.", ["75 seats"], "", RULES).exact_match == 1.0
 
 
 def test_abstention_detector_on_hand_labelled_phrasings() -> None:
@@ -228,7 +228,7 @@ def test_real_text_answers_a_reader_rejects(
 
 def test_verdicts_resting_on_a_word_pattern_are_marked_uncertain() -> None:
     sure = judge("The hall opened in 1911.", ["1911"], "In what year did the hall open?", RULES)
-    assert sure["uncertain"] is False and sure["uncertain_why"] is None
+    assert sure.uncertain is False and sure.uncertain_why is None
     cases = {
         ("The hall opened in 1911 and the chapel was added in 1930.", "1911"): "another event",
         ("The club did not move to Riverside Park.", "Riverside Park"): "negation",
@@ -237,8 +237,8 @@ def test_verdicts_resting_on_a_word_pattern_are_marked_uncertain() -> None:
     }
     for (prediction, gold), reason in cases.items():
         verdict = judge(prediction, [gold], "In what year did the hall open?", RULES)
-        assert verdict["uncertain"] is True and reason in verdict["uncertain_why"], verdict
-    assert judge("I don't know.", ["1911"], "", RULES)["uncertain"] is False
+        assert verdict.uncertain is True and reason in verdict.uncertain_why, verdict
+    assert judge("I don't know.", ["1911"], "", RULES).uncertain is False
 
 
 def test_scorer_agrees_with_hand_labels_on_real_text() -> None:
@@ -266,11 +266,11 @@ def test_the_row_verdict_carries_the_uncertain_flag_and_its_reason() -> None:
                              batch_seconds=0.1, latency_seconds=0.1, prompt_tokens=9,
                              completion_tokens=4, question="Where did the club move?")  # fmt: skip
 
-    negated = verdict(row("The club did not move to Riverside Park."), RULES)
+    negated = verdict(row("The club did not move to Riverside Park."), RULES).to_json()
     assert negated["outcome"] == "wrong" and negated["uncertain"] is True
     assert "negation" in negated["uncertain_why"]
-    plain = verdict(row("It moved to Riverside Park."), RULES)
-    assert plain["outcome"] == "correct" and plain["uncertain"] is False
+    plain = verdict(row("It moved to Riverside Park."), RULES).judgement
+    assert plain.outcome == "correct" and plain.uncertain is False
 
 
 # The classes of news answers in issue 37, each written here in new words (the news text itself
@@ -392,8 +392,8 @@ def test_contestable_news_answers_are_marked_uncertain(
     prediction: str, answers: list[str], question: str, said: str, reason: str
 ) -> None:
     verdict = judge(prediction, answers, question, RULES)
-    assert verdict["outcome"] == said and verdict["uncertain"] is True, verdict
-    assert reason in verdict["uncertain_why"], verdict
+    assert verdict.outcome == said and verdict.uncertain is True, verdict
+    assert reason in verdict.uncertain_why, verdict
 
 
 def test_near_misses_outside_the_contestable_classes_stay_sure() -> None:
@@ -403,4 +403,4 @@ def test_near_misses_outside_the_contestable_classes_stay_sure() -> None:
         ("Police seized a scooter.", "electric scooter", "Which scooter did police seize?"),
         ("Run tern trash ls.", "tern quota show", "How do you show usage?"),
     ]:
-        assert judge(prediction, [gold], question, RULES)["uncertain"] is False, prediction
+        assert judge(prediction, [gold], question, RULES).uncertain is False, prediction

@@ -129,9 +129,9 @@ def check_behaviour(
         ]
         # the house format never changes the knowledge verdict: the reference is judged as its
         # bare value is
-        outcome = judge(reference, row["answers"], row["question"], rules)["outcome"]
+        outcome = judge(reference, row["answers"], row["question"], rules).outcome
         bare = row["answers"][0] if row["answers"] else material.fallback
-        expected = judge(bare, row["answers"], row["question"], rules)["outcome"]
+        expected = judge(bare, row["answers"], row["question"], rules).outcome
         if outcome != expected:
             problems.append(f"{where}: reference {reference!r} is judged {outcome}")
     if not is_abstention(material.fallback):

@@ -35,7 +35,7 @@ def main() -> None:
         for qid, row in rows.items():
             for name, answers in (("new", new[qid]), ("old", old[qid])):
                 verdict = judge(row["prediction"], answers, row["question"], ScoringRules())
-                counts[name] += verdict["outcome"] == "correct"
+                counts[name] += verdict.outcome == "correct"
         print(f"{folder.name}: {counts['new']} new / {counts['old']} old of {len(rows)} changed")
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from harness.config import settings_from
+from harness.config import settings_from, unkeyed_setting
 from harness.datasets.jsonl_file import (
     MAX_CHARS as MAX_CHARS,
 )
@@ -120,7 +120,9 @@ class JsonlDatasetConfig(DatasetSettings):
     name: str = "jsonl"
     questions: str = MISSING
     corpus: str | None = None
-    substitutes: str | None = None  # gold answer -> substitute, for strategy.context=counterfactual
+    # gold answer -> substitute, for strategy.context=counterfactual; only a strategy's copy of
+    # it (strategy.substitutes) is keyed, where it decides answers
+    substitutes: str | None = unkeyed_setting(None)
 
 
 register_schema("dataset", "jsonl", JsonlDatasetConfig)
@@ -142,8 +144,8 @@ class AcmeDatasetConfig(DatasetSettings):
     pages: int | None = None
     data_dir: str = MISSING
     # gold answer -> substitute, for strategy.context=counterfactual
-    # (harness/prompts/substitutes.py)
-    substitutes: str | None = None
+    # (harness/prompts/substitutes.py); never keyed, as for jsonl
+    substitutes: str | None = unkeyed_setting(None)
 
 
 register_schema("dataset", "acme", AcmeDatasetConfig)

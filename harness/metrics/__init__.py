@@ -130,12 +130,54 @@ def register(metric: Metric) -> Metric:
     return metric
 
 
+@dataclass(frozen=True)
+class Scorer:
+    """A judgement only some answers get (citations asked for, a changed context), with the
+    metrics that read it, as inspect_ai's `@scorer(metrics=...)` pairs them.
+
+    `applies` picks the raw rows (`harness.run.rows.PredictionRow`) it judges; `score(row, text,
+    rules)` judges one (`text`: what the rules read, `rules`: the `ScoringRules`), and the value
+    goes into the row's verdict under `name`, where `metrics` read it. `reads`, if given, is
+    what the rules read of such an answer (citations taken out, so citing changes no verdict).
+    """
+
+    name: str
+    applies: Callable[[Any], bool]
+    score: Callable[[Any, str, Any], Any]
+    metrics: tuple[Metric, ...] = ()
+    reads: Callable[[str], str] | None = None
+
+
+_SCORERS: dict[str, Scorer] = {}
+
+
+def register_scorer(scorer: Scorer) -> Scorer:
+    """Add a scorer and register its metrics; a second scorer of one name is refused."""
+    if scorer.name in _SCORERS and _SCORERS[scorer.name] != scorer:
+        raise HarnessError(f"scorer {scorer.name!r} is registered twice; give the new one "
+                           "another name")  # fmt: skip
+    for metric in scorer.metrics:
+        register(metric)
+    _SCORERS[scorer.name] = scorer
+    return scorer
+
+
 def metrics() -> list[Metric]:
     """Every metric, the built-in ones first, after importing each module of this package."""
+    _load_modules()
+    return list(_REGISTERED.values())
+
+
+def scorers() -> list[Scorer]:
+    """Every scorer of a feature, after importing each module of this package."""
+    _load_modules()
+    return list(_SCORERS.values())
+
+
+def _load_modules() -> None:
     found = sorted(info.name for info in pkgutil.iter_modules(__path__))
     for name in (*_BUILTIN, *(n for n in found if n not in _BUILTIN and not n.startswith("_"))):
         importlib.import_module(f"{__name__}.{name}")
-    return list(_REGISTERED.values())
 
 
 def compute_all(rows: list[Judged]) -> dict[str, Any]:

@@ -11,19 +11,18 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness import stats
 from harness.costs import Pricing
 from harness.errors import HarnessError
-from harness.metrics import compute_all, mean
+from harness.metrics import compute_all, mean, scorers
 from harness.run.judge import load_judge, unknown_judge
 from harness.run.rows import PredictionRow, as_rows
-from harness.scoring import ScoringRules, judge
+from harness.scoring import Judgement, ScoringRules, judge
 from harness.scoring.abstention import abstain_phrase
 from harness.scoring.behaviour import Check, compliance
-from harness.scoring.citations import cited_ids, without_citations
 from harness.scoring.model_judge import JUDGE_ASKS, asks
 
 
@@ -46,7 +45,9 @@ def evaluate(
 ) -> Evaluation:
     """Judge, price and aggregate a run's raw rows (see the module docstring)."""
     typed = as_rows(rows)
-    judged = [{**row.to_json(), **verdict(row, rules), "scored_by": "rules"} for row in typed]
+    judged = [
+        {**row.to_json(), **verdict(row, rules).to_json(), "scored_by": "rules"} for row in typed
+    ]
     scorer, extra = "rules", {}
     if rules.model_judge is not None:  # it re-judges what the rules call correct or wrong
         scorer = rules.model_judge.name
@@ -125,36 +126,56 @@ def scoring_problems(scoring: Any) -> list[str]:
     return problems
 
 
-def verdict(row: PredictionRow, rules: ScoringRules) -> dict[str, Any]:
-    """A row's verdict, why it is wrong where the strategy retrieved context, and which of the
-    question's behaviour checks it keeps (the second axis; None without checks); for a row that
-    was asked to cite, the ids it cited, and for a counterfactual one whether it followed the
-    changed context (its answer states the substitutes, under the same rules)."""
+@dataclass(frozen=True)
+class Verdict:
+    """Everything judged about one row: the rules' judgement of its text, why a retrieving
+    strategy missed, the behaviour checks it keeps (the second axis), and the values of the
+    feature scorers that apply to it (`harness.metrics.scorers`: citations, a changed context),
+    by scorer name."""
+
+    judgement: Judgement
+    failure: str | None  # retrieval_miss or reading_error, for a retrieving strategy's miss
+    behaviour: dict[str, bool] | None  # per check type, kept; None without checks
+    features: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def complies(self) -> bool | None:
+        """Whether every behaviour check is kept; None without checks."""
+        return None if self.behaviour is None else all(self.behaviour.values())
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields a judged row holds beside the raw row (metrics and reports read them)."""
+        return {
+            **self.judgement.to_json(),
+            "failure": self.failure,
+            "behaviour": self.behaviour,
+            "complies": self.complies,
+            **self.features,
+        }
+
+
+def verdict(row: PredictionRow, rules: ScoringRules) -> Verdict:
+    """A row's verdict (see `Verdict`); every feature scorer that applies adds its value."""
     text = judged_text(row)
-    result = judge(text, row.answers, row.question, rules)
+    judgement = judge(text, row.answers, row.question, rules)
     checks = [Check(**check) for check in row.checks]
-    kept = compliance(checks, text) if checks else None
-    extra: dict[str, Any] = {}
-    variant = row.prompt_variant or {}
-    if variant.get("cite"):
-        extra["cited"] = cited_ids(row.prediction)
-    if substitutes := [s["substitute"] for s in variant.get("substitutions") or []]:
-        extra["follows_context"] = judge(text, substitutes, row.question, rules)["correct"]
-    return {
-        **result,
-        "failure": _failure(row, result["outcome"]),
-        "behaviour": kept,
-        "complies": None if kept is None else all(kept.values()),
-        **extra,
-    }
+    return Verdict(
+        judgement=judgement,
+        failure=_failure(row, judgement.outcome),
+        behaviour=compliance(checks, text) if checks else None,
+        features={s.name: s.score(row, text, rules) for s in scorers() if s.applies(row)},
+    )
 
 
 def judged_text(row: PredictionRow) -> str:
-    """What the rules and the judge read: the prediction, less its citations where the row was
-    asked for them (`prompt_variant.cite`), so citing never changes a verdict."""
-    if (row.prompt_variant or {}).get("cite"):
-        return without_citations(row.prediction)
-    return row.prediction
+    """What the rules and the judge read: the prediction as each feature scorer that applies
+    reads it (less its citations where the row was asked for them, so citing changes no
+    verdict)."""
+    text = row.prediction
+    for scorer in scorers():
+        if scorer.reads is not None and scorer.applies(row):
+            text = scorer.reads(text)
+    return text
 
 
 def _failure(row: PredictionRow, outcome: str) -> str | None:
@@ -231,8 +252,8 @@ def forgetting(setup: dict[str, Any], rules: ScoringRules) -> dict[str, Any] | N
     before, after = [], []
     for item in record["predictions"]:
         answers, question = item.get("answers", []), item.get("question", "")
-        before.append(judge(item["base"], answers, question, rules)["correct"])
-        after.append(judge(item["adapted"], answers, question, rules)["correct"])
+        before.append(judge(item["base"], answers, question, rules).correct)
+        after.append(judge(item["adapted"], answers, question, rules).correct)
     count = len(before)
     ids = [item["id"] for item in record["predictions"]]
     return {

@@ -16,10 +16,10 @@ from omegaconf import DictConfig
 
 from harness import plugins
 from harness.caches import file_sha256
+from harness.config import KEYING, keying
 from harness.datasets import Dataset
 from harness.models import SERVING_SETTINGS
 from harness.run import results
-from harness.strategy import KEYING, keying
 
 VALIDATION = "validation"  # run.split's third value: held out of the train split
 
@@ -33,7 +33,6 @@ _WHERE_CACHES_LIVE = "cache_dir"
 def run_dir(cfg: DictConfig, plain: dict[str, Any], dataset: Dataset) -> Path:
     """The run folder of `cfg` (`plain` is it resolved): dataset-strategy-model-hash."""
     decisive = _without_unkeyed({k: v for k, v in plain.items() if k not in _NOT_HASHED})
-    decisive["dataset"] = {k: v for k, v in decisive["dataset"].items() if k != "substitutes"}
     # The data's content, not just its path: an edited file must not resume stale predictions.
     decisive["data"] = [content(item) for item in (*dataset.questions, *dataset.corpus)]
     # Likewise the files a strategy reads (answers made elsewhere, train questions, a corpus).

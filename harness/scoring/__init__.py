@@ -19,7 +19,7 @@ those are the rows a model judge is asked about (`model_judge.asks`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from harness.scoring.abstention import is_abstention
@@ -28,7 +28,7 @@ from harness.scoring.exact import exact_match, normalize, token_f1
 
 OUTCOMES = ("correct", "wrong", "abstained", "empty")
 
-__all__ = ["OUTCOMES", "ScoringRules", "judge", "normalize"]
+__all__ = ["OUTCOMES", "Judgement", "ScoringRules", "judge", "normalize"]
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,28 @@ class ScoringRules:
     judge_asks: str = "uncertain"  # or "all": which correct/wrong rows the judge is asked about
 
 
-def judge(
-    prediction: str, answers: Sequence[str], question: str, rules: ScoringRules
-) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Judgement:
+    """The rules' verdict on one prediction's text: its outcome, and how exact its form is."""
+
+    outcome: str  # one of OUTCOMES
+    correct: bool  # the right outcome: the gold stated, or an unanswerable question declined
+    exact_match: float
+    f1: float
+    # why a correct or wrong outcome rests on a word pattern or a near miss, else None
+    uncertain_why: str | None = None
+
+    @property
+    def uncertain(self) -> bool:
+        """Whether a model judge may be asked about it (`model_judge.asks`)."""
+        return self.uncertain_why is not None
+
+    def to_json(self) -> dict[str, Any]:
+        """Its fields as a judged row holds them, `uncertain` included."""
+        return {**asdict(self), "uncertain": self.uncertain}
+
+
+def judge(prediction: str, answers: Sequence[str], question: str, rules: ScoringRules) -> Judgement:
     """The verdict on one prediction; an empty `answers` means the right outcome is to abstain."""
     text = prediction.strip()
     why = None
@@ -59,11 +78,10 @@ def judge(
     else:
         found = read_answer(text, answers, question)
         outcome, why = ("correct" if found.states else "wrong"), found.uncertain
-    return {
-        "outcome": outcome,
-        "correct": outcome == "correct" or (not answers and outcome == "abstained"),
-        "exact_match": exact_match(text, answers) if answers else float(outcome == "abstained"),
-        "f1": token_f1(text, answers) if answers else float(outcome == "abstained"),
-        "uncertain": why is not None,
-        "uncertain_why": why,
-    }
+    return Judgement(
+        outcome=outcome,
+        correct=outcome == "correct" or (not answers and outcome == "abstained"),
+        exact_match=exact_match(text, answers) if answers else float(outcome == "abstained"),
+        f1=token_f1(text, answers) if answers else float(outcome == "abstained"),
+        uncertain_why=why,
+    )

@@ -100,7 +100,7 @@ def rules_say_correct(rules: ScoringRules) -> Callable[[dict[str, Any]], bool]:
 
     def decide(row: dict[str, Any]) -> bool:
         verdict = judge(row["prediction"], row["answers"], row["question"], rules)
-        return verdict["outcome"] == "correct"
+        return verdict.outcome == "correct"
 
     return decide
 
@@ -109,13 +109,16 @@ def judge_says_correct(
     rows: list[dict[str, Any]], rules: ScoringRules, model_judge: Any
 ) -> Callable[[dict[str, Any]], bool]:
     """A model judge's answer, as `harness.run.evaluate` takes it: it decides only the rows the
-    rules
-    call correct or wrong; an unparsed reply leaves the rules' call."""
+    rules call correct or wrong; an unparsed reply leaves the rules' call."""
     from harness.scoring.model_judge import asks
 
     verdicts = [judge(r["prediction"], r["answers"], r["question"], rules) for r in rows]
-    decided = {id(r): v["outcome"] == "correct" for r, v in zip(rows, verdicts, strict=True)}
-    asked = [r for r, v in zip(rows, verdicts, strict=True) if asks({**r, **v}, rules.judge_asks)]
+    decided = {id(r): v.outcome == "correct" for r, v in zip(rows, verdicts, strict=True)}
+    asked = [
+        r
+        for r, v in zip(rows, verdicts, strict=True)
+        if asks({**r, **v.to_json()}, rules.judge_asks)
+    ]
     said = model_judge.grade([(r["question"], r["answers"], r["prediction"]) for r in asked])
     decided.update(
         {id(r): verdict for r, verdict in zip(asked, said, strict=True) if verdict is not None}
@@ -221,7 +224,7 @@ def uncertain_counts(rows: list[dict[str, Any]], rules: ScoringRules) -> dict[st
     """Per reason, how many rows the rules judge on a word pattern (`uncertain_why`)."""
     counts: dict[str, int] = {}
     for row in rows:
-        why = judge(row["prediction"], row["answers"], row["question"], rules)["uncertain_why"]
+        why = judge(row["prediction"], row["answers"], row["question"], rules).uncertain_why
         if why:
             counts[why] = counts.get(why, 0) + 1
     return counts

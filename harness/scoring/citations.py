@@ -49,7 +49,11 @@ def without_citations(answer: str) -> str:
 
 def citations(answer: str, gold_doc_ids: list[str], shown_doc_ids: list[str] | None) -> Citations:
     """Cited ids, precision and recall against `gold_doc_ids`, and whether one was never shown."""
-    cited = cited_ids(answer)
+    return grade(cited_ids(answer), gold_doc_ids, shown_doc_ids)
+
+
+def grade(cited: list[str], gold_doc_ids: list[str], shown_doc_ids: list[str] | None) -> Citations:
+    """Precision and recall of `cited` ids against `gold_doc_ids`, and whether one was unshown."""
     gold = set(gold_doc_ids)
     right = len(gold.intersection(cited))
     return Citations(

@@ -18,6 +18,7 @@ from hydra.utils import instantiate as hydra_instantiate
 from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 
 from harness.errors import HarnessError
+from harness.registry import did_you_mean
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"
@@ -183,11 +184,8 @@ def check_group_choices(overrides: list[str]) -> None:
         choices = available(key, extra_dirs)
         for choice in value.split(","):
             if choice and choice not in choices:
-                near = difflib.get_close_matches(choice, choices, n=1)
-                hint = f" Did you mean: {near[0]}?" if near else ""
-                raise HarnessError(
-                    f"Unknown {key} {choice!r}.{hint} Available: {', '.join(choices)}"
-                )
+                raise HarnessError(f"Unknown {key} {choice!r}.{did_you_mean(choice, choices)} "
+                                   f"Available: {', '.join(choices)}")  # fmt: skip
 
 
 _CONVERTED_TO = {"Integer": "an integer", "Float": "a number", "Boolean": "true or false"}

@@ -13,6 +13,7 @@ peft) where they are used, so discovery stays fast.
 from __future__ import annotations
 
 import importlib
+import logging
 import pkgutil
 from importlib import metadata
 from pathlib import Path
@@ -20,7 +21,9 @@ from types import ModuleType
 
 from hydra.core.config_store import ConfigStore
 
-from harness.errors import HarnessError
+from harness.registry import Registry
+
+log = logging.getLogger(__name__)
 
 PACKAGES = ("strategies", "harness.models", "harness.datasets")
 MODULES = ("harness.costs",)
@@ -28,7 +31,9 @@ ENTRY_POINT_GROUP = "ragbench.plugins"
 SCHEMA_PREFIX = "base"  # a schema is the top-level config `base_<group>_<name>`
 
 _loaded: dict[str, ModuleType] = {}  # plugin modules by name, in discovery order
-_schemas: dict[str, type] = {}  # registered schemas by the `_target_` they default to
+# registered schemas by the `_target_` they default to
+SCHEMAS: Registry[type] = Registry("schema")
+_failed: dict[str, str] = {}  # plugin modules that failed to import: why, in one line
 _conf_dirs: list[Path] = []  # `conf/` folders of the entry-point plugins found last
 
 
@@ -42,20 +47,20 @@ def register_schema(group: str, name: str, schema: type) -> str:
     ConfigStore.instance().store(name=stored, node=schema, provider="ragbench")
     target = getattr(schema, "_target_", None)  # a dataclass field's default is a class attribute
     if isinstance(target, str):
-        _schemas[target] = schema
+        SCHEMAS.add(target, schema)
     return stored
 
 
 def schema_for(target: str) -> type | None:
     """The schema registered for the builder `target` names, importing its module if no schema
     was registered yet (a strategy found on `hydra.searchpath`); None for a builder without one."""
-    if target not in _schemas:
+    if target not in SCHEMAS:
         module = target.rpartition(".")[0]
         try:
             importlib.import_module(module)
         except ImportError:  # reported where the builder is instantiated, with its own message
             return None
-    return _schemas.get(target)
+    return SCHEMAS.find(target)
 
 
 def schema_name(group: str, name: str) -> str:
@@ -64,7 +69,11 @@ def schema_name(group: str, name: str) -> str:
 
 
 def discover() -> list[str]:
-    """Import every plugin module once (each registers itself); the names of those imported."""
+    """Import every plugin module once (each registers itself); the names of those imported.
+
+    A module that fails to import is reported in one warning line and left out: the others, and
+    every command that does not need it, go on.
+    """
     for package in PACKAGES:
         _load(package)
         for found in pkgutil.iter_modules(importlib.import_module(package).__path__):
@@ -83,23 +92,32 @@ def conf_dirs() -> list[Path]:
     return list(_conf_dirs)
 
 
-def _load(name: str) -> ModuleType:
-    if name not in _loaded:
-        _loaded[name] = importlib.import_module(name)
-    return _loaded[name]
+def failures() -> dict[str, str]:
+    """The plugin modules that failed to import in `discover`, each with its one-line reason."""
+    return dict(_failed)
+
+
+def _load(name: str, where: str | None = None) -> ModuleType | None:
+    """Import a plugin module once; None, with one warning line, if it fails to import."""
+    if name not in _loaded and name not in _failed:
+        try:
+            _loaded[name] = importlib.import_module(name)
+        except Exception as error:
+            _failed[name] = (
+                f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+            )
+            log.warning("plugin %s failed to import (%s); left out", where or name, _failed[name])
+    return _loaded.get(name)
 
 
 def _load_entry_point(entry_point: metadata.EntryPoint) -> Path | None:
     """Import the module an entry point names; its `conf/` folder, if it has one."""
     where = f"entry point {entry_point.name!r} = {entry_point.value!r} ({ENTRY_POINT_GROUP})"
     if entry_point.attr:
-        raise HarnessError(f"{where}: name a module (package.module), not an object in one")
-    try:
-        module = _load(entry_point.module)
-    except ImportError as error:
-        raise HarnessError(
-            f"{where}: cannot import it ({error}); install the package that provides it, "
-            "or uninstall the one that declares it"
-        ) from None
+        log.warning("%s: name a module (package.module), not an object in one; left out", where)
+        return None
+    module = _load(entry_point.module, where)
+    if module is None:
+        return None
     folder = Path(module.__file__ or "").parent / "conf"
     return folder if folder.is_dir() else None

@@ -366,4 +366,4 @@ def test_by_default_the_judge_is_asked_only_about_uncertain_rows(
     assert [r["uncertain"] for r in result.rows] == [False, False, True]
     assert [r["scored_by"] for r in result.rows] == ["rules", "rules", "scripted-judge"]
     problems = scoring_problems({"judge_asks": "some"})
-    assert problems == ["scoring.judge_asks=some: use one of uncertain, all"]
+    assert problems == ["scoring.judge_asks='some' is unknown. Available: uncertain, all"]

@@ -39,7 +39,8 @@ def metric_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     folder = tmp_path / "more_metrics"
     folder.mkdir()
     harness.metrics.metrics()  # the built-in ones, registered before the registry is copied
-    monkeypatch.setattr(harness.metrics, "_REGISTERED", dict(harness.metrics._REGISTERED))
+    for registry in (harness.metrics.METRICS, harness.metrics.SCORERS):
+        monkeypatch.setattr(registry, "_items", dict(registry._items))
     monkeypatch.setattr(harness.metrics, "__path__", [*harness.metrics.__path__, str(folder)])
     yield folder
     for module in folder.glob("*.py"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -151,14 +152,38 @@ def test_built_strategies_declare_what_they_are() -> None:
     assert external.build("answers.jsonl").capabilities == Capabilities()  # says nothing
 
 
-def test_an_entry_point_naming_an_object_is_one_line(tmp_path: Path, monkeypatch) -> None:
-    info = tmp_path / "broken_plugin-0.1.dist-info"
+def _install_entry_points(folder: Path, lines: str) -> None:
+    info = folder / "broken_plugin-0.1.dist-info"
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-plugin\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[ragbench.plugins]\nbroken = json:loads\n")
+    (info / "entry_points.txt").write_text(f"[ragbench.plugins]\n{lines}")
+
+
+def test_an_entry_point_naming_an_object_is_one_line_and_discovery_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    _install_entry_points(tmp_path, "broken = json:loads\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    with pytest.raises(HarnessError, match="name a module"):
-        plugins.discover()
+    with caplog.at_level(logging.WARNING, logger="harness.plugins"):
+        found = plugins.discover()
+    (line,) = [r.getMessage() for r in caplog.records if "broken" in r.getMessage()]
+    assert "name a module" in line and "\n" not in line
+    assert "strategies.rag" in found  # the others are still there
+
+
+def test_a_plugin_that_fails_to_import_is_one_line_and_discovery_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "ragbench_broken.py").write_text("import not_a_module_anywhere\n")
+    _install_entry_points(tmp_path, "broken = ragbench_broken\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with caplog.at_level(logging.WARNING, logger="harness.plugins"):
+        found = plugins.discover()
+    (line,) = [r.getMessage() for r in caplog.records if "ragbench_broken" in r.getMessage()]
+    assert "ModuleNotFoundError" in line and "not_a_module_anywhere" in line and "left out" in line
+    assert "ragbench_broken" not in found and "strategies.finetune_rag" in found
+    assert "ragbench_broken" in plugins.failures()
+    monkeypatch.delitem(plugins._failed, "ragbench_broken")
 
 
 def test_a_strategy_that_declares_nothing_is_one_line() -> None:

@@ -22,6 +22,7 @@ import numpy as np
 
 from harness import stats
 from harness.errors import HarnessError
+from harness.registry import Registry
 
 # A prediction row (`harness.run.rows.PredictionRow.to_json()`) with its verdict beside it: outcome,
 # correct, exact_match, f1, failure, behaviour, complies, scored_by and cost_usd.
@@ -113,21 +114,23 @@ class Metric:
         return f"{shown} [{', '.join(ends)}]"
 
 
-_REGISTERED: dict[str, Metric] = {}
+def _load_modules() -> None:
+    found = sorted(info.name for info in pkgutil.iter_modules(__path__))
+    for name in (*_BUILTIN, *(n for n in found if n not in _BUILTIN and not n.startswith("_"))):
+        importlib.import_module(f"{__name__}.{name}")
+
+
+METRICS: Registry[Metric] = Registry("metric", load=_load_modules)
 
 
 def register(metric: Metric) -> Metric:
     """Add a metric to the list every output iterates; a second metric of one name is refused."""
-    if metric.name in _REGISTERED and _REGISTERED[metric.name] != metric:
-        raise HarnessError(f"metric {metric.name!r} is registered twice; give the new one "
-                           "another name")  # fmt: skip
-    taken = {m.column_name: m.name for m in _REGISTERED.values() if m.name != metric.name}
+    taken = {m.column_name: m.name for m in METRICS.items() if m.name != metric.name}
     if metric.column_name in taken:
         owner = taken[metric.column_name]
         raise HarnessError(f"metric {metric.name!r}: column {metric.column_name!r} is metric "
                            f"{owner!r}'s; set column= to another name")  # fmt: skip
-    _REGISTERED[metric.name] = metric
-    return metric
+    return METRICS.add(metric.name, metric)
 
 
 @dataclass(frozen=True)
@@ -148,36 +151,27 @@ class Scorer:
     reads: Callable[[str], str] | None = None
 
 
-_SCORERS: dict[str, Scorer] = {}
+SCORERS: Registry[Scorer] = Registry("scorer", load=_load_modules)
 
 
 def register_scorer(scorer: Scorer) -> Scorer:
     """Add a scorer and register its metrics; a second scorer of one name is refused."""
-    if scorer.name in _SCORERS and _SCORERS[scorer.name] != scorer:
-        raise HarnessError(f"scorer {scorer.name!r} is registered twice; give the new one "
-                           "another name")  # fmt: skip
     for metric in scorer.metrics:
         register(metric)
-    _SCORERS[scorer.name] = scorer
-    return scorer
+    return SCORERS.add(scorer.name, scorer)
 
 
 def metrics() -> list[Metric]:
-    """Every metric, the built-in ones first, after importing each module of this package."""
+    """Every metric, the built-in ones first, after importing each module of this package (a
+    module added to the package since the last call included)."""
     _load_modules()
-    return list(_REGISTERED.values())
+    return METRICS.items()
 
 
 def scorers() -> list[Scorer]:
     """Every scorer of a feature, after importing each module of this package."""
     _load_modules()
-    return list(_SCORERS.values())
-
-
-def _load_modules() -> None:
-    found = sorted(info.name for info in pkgutil.iter_modules(__path__))
-    for name in (*_BUILTIN, *(n for n in found if n not in _BUILTIN and not n.startswith("_"))):
-        importlib.import_module(f"{__name__}.{name}")
+    return SCORERS.items()
 
 
 def compute_all(rows: list[Judged]) -> dict[str, Any]:

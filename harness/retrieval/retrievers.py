@@ -13,17 +13,15 @@ BM25 runs' indexes.
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from harness.datasets import Document
-from harness.errors import HarnessError
+from harness.registry import Registry
 from harness.retrieval.dense import Chunk, Hit, Retriever, load_or_build
 from harness.retrieval.embedders import Embedder
 
-RETRIEVERS = ("dense", "bm25", "hybrid")  # strategy.retriever
 # chunks each ranking contributes to the fusion: past ~50, 1 / (60 + rank) barely moves a chunk
 FUSION_DEPTH = 50
 
@@ -58,26 +56,53 @@ def load_retriever(
     rrf_k: int = 60,
 ) -> Searcher:
     """The `strategy.retriever` index over the corpus (dense, bm25 or hybrid), cached."""
-    from harness.retrieval.bm25 import load_or_build_bm25
-
-    if problem := retriever_problem(retriever):
-        raise HarnessError(problem)
-    if retriever == "bm25":
-        return load_or_build_bm25(corpus, embedder, chunk_size, chunk_overlap, cache_dir)
-    dense = load_or_build(corpus, embedder, index, chunk_size, chunk_overlap, cache_dir, batch_size)
-    if retriever == "dense":
-        return dense
-    lexical = load_or_build_bm25(corpus, embedder, chunk_size, chunk_overlap, cache_dir)
-    return HybridRetriever(dense, lexical, rrf_k)
+    build = RETRIEVERS.get(retriever)
+    return build(Chunking(corpus, embedder, index, chunk_size, chunk_overlap, cache_dir, batch_size,
+                          rrf_k))  # fmt: skip
 
 
 def retriever_problem(retriever: str) -> str | None:
     """What is wrong with a `strategy.retriever` value, naming the choices, or None."""
-    if retriever in RETRIEVERS:
-        return None
-    near = difflib.get_close_matches(retriever, RETRIEVERS, n=1)
-    hint = f" Did you mean: {near[0]}?" if near else ""
-    return f"strategy.retriever={retriever!r} is unknown.{hint} Available: {', '.join(RETRIEVERS)}"
+    return RETRIEVERS.problem(retriever)
+
+
+@dataclass(frozen=True)
+class Chunking:
+    """What every kind of retriever builds its index from: the corpus, cut and embedded so."""
+
+    corpus: list[Document]
+    embedder: Embedder
+    index: str
+    chunk_size: int | None
+    chunk_overlap: int
+    cache_dir: str
+    batch_size: int
+    rrf_k: int
+
+
+def _dense(how: Chunking) -> Searcher:
+    return load_or_build(how.corpus, how.embedder, how.index, how.chunk_size, how.chunk_overlap,
+                         how.cache_dir, how.batch_size)  # fmt: skip
+
+
+def _bm25(how: Chunking) -> Searcher:
+    from harness.retrieval.bm25 import load_or_build_bm25
+
+    return load_or_build_bm25(how.corpus, how.embedder, how.chunk_size, how.chunk_overlap,
+                              how.cache_dir)  # fmt: skip
+
+
+def _hybrid(how: Chunking) -> Searcher:
+    return HybridRetriever(_dense(how), _bm25(how), how.rrf_k)  # type: ignore[arg-type]
+
+
+# strategy.retriever: each kind's builder over the same chunks
+RETRIEVERS: Registry[Callable[[Chunking], Searcher]] = Registry(
+    "retriever", setting="strategy.retriever"
+)
+RETRIEVERS.add("dense", _dense)
+RETRIEVERS.add("bm25", _bm25)
+RETRIEVERS.add("hybrid", _hybrid)
 
 
 @dataclass

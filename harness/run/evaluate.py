@@ -121,8 +121,8 @@ def scoring_problems(scoring: Any) -> list[str]:
             )
     if problem := unknown_judge(scoring.get("judge")):
         problems.append(problem)
-    if (asks_about := scoring.get("judge_asks") or "uncertain") not in JUDGE_ASKS:
-        problems.append(f"scoring.judge_asks={asks_about}: use one of {', '.join(JUDGE_ASKS)}")
+    if problem := JUDGE_ASKS.problem(scoring.get("judge_asks") or "uncertain"):
+        problems.append(problem)
     return problems
 
 

@@ -7,11 +7,11 @@ and the agreement command.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any
 
 from harness.errors import HarnessError
+from harness.registry import did_you_mean
 from harness.scoring.model_judge import JUDGE_MAX_NEW_TOKENS, NOT_DECIDING, ModelJudge
 
 
@@ -48,8 +48,7 @@ def unknown_judge(name: str | None) -> str | None:
     choices = available("model")
     if not name or name in choices:
         return None
-    near = difflib.get_close_matches(name, choices, n=1)
-    hint = f" Did you mean: {near[0]}?" if near else ""
+    hint = did_you_mean(name, choices)
     return f"scoring.judge={name!r}: no such model config.{hint} Available: {', '.join(choices)}"
 
 

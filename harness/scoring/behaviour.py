@@ -44,6 +44,7 @@ from typing import Any
 import regex
 
 from harness.errors import HarnessError
+from harness.registry import Registry, did_you_mean
 from harness.scoring.patterns import GaveUp, gave_up, search, shown
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class Check:
 
     def passes(self, answer: str) -> bool:
         """Whether `answer` keeps this check."""
-        return _RULES[self.type](answer, self.value)
+        return CHECKS.get(self.type).passes(answer, self.value)
 
 
 def parse_checks(raw: Any, where: str) -> tuple[Check, ...]:
@@ -88,13 +89,14 @@ def _parse_check(item: Any, where: str) -> Check:
     if not isinstance(kind, str):  # a list or an object is not even hashable
         raise HarnessError(
             f"{where}: type must be a check's name as a string, got {type(kind).__name__} "
-            f"{shown(kind)}; use one of {', '.join(CHECK_TYPES)}"
+            f"{shown(kind)}; use one of {', '.join(CHECKS.names())}"
         )
-    if kind not in _RULES:
+    if kind not in CHECKS:
         raise HarnessError(
-            f"{where}: unknown type {shown(kind)}; use one of {', '.join(CHECK_TYPES)}"
+            f"{where}: unknown type {shown(kind)};{did_you_mean(kind, CHECKS.names())} use one "
+            f"of {', '.join(CHECKS.names())}"
         )
-    problem = _ARGUMENTS[kind](value)
+    problem = CHECKS.get(kind).argument_problem(value)
     if problem:
         raise HarnessError(f"{where} ({kind}): {problem}")
     return Check(kind, value)
@@ -153,20 +155,6 @@ def _validator(schema: dict[str, Any]) -> Any:
     return validator(schema)
 
 
-_RULES: dict[str, Callable[[str, Any], bool]] = {
-    "contains": lambda a, v: all(_says(a, p) for p in _phrases(v)),
-    "not_contains": lambda a, v: not any(_says(a, p) for p in _phrases(v)),
-    "regex": _matches,
-    "max_words": lambda a, v: len(a.split()) <= v,
-    "max_sentences": lambda a, v: _sentences(a) <= v,
-    "starts_with": lambda a, v: a.strip().lower().startswith(v.strip().lower()),
-    "ends_with": lambda a, v: _ending(a).endswith(_ending(v)),
-    "fallback": lambda a, v: _bare(a) == _bare(v),
-    "json_schema": _valid_json,
-}
-CHECK_TYPES = tuple(_RULES)
-
-
 def _phrase_problem(value: Any) -> str | None:
     phrases = [value] if isinstance(value, str) else value
     if not isinstance(phrases, list) or not phrases:
@@ -220,14 +208,25 @@ def _schema_problem(value: Any) -> str | None:
     return schema_problem(value)
 
 
-_ARGUMENTS: dict[str, Callable[[Any], str | None]] = {
-    "contains": _phrase_problem,
-    "not_contains": _phrase_problem,
-    "regex": _regex_problem,
-    "max_words": _count_problem,
-    "max_sentences": _count_problem,
-    "starts_with": _text_problem,
-    "ends_with": _ending_problem,
-    "fallback": _fallback_problem,
-    "json_schema": _schema_problem,
-}
+@dataclass(frozen=True)
+class Rule:
+    """A check type: whether an answer keeps it, and what is wrong with its argument (or None)."""
+
+    passes: Callable[[str, Any], bool]
+    argument_problem: Callable[[Any], str | None]
+
+
+CHECKS: Registry[Rule] = Registry("behaviour check type")
+for _name, _passes, _problem in (
+    ("contains", lambda a, v: all(_says(a, p) for p in _phrases(v)), _phrase_problem),
+    ("not_contains", lambda a, v: not any(_says(a, p) for p in _phrases(v)), _phrase_problem),
+    ("regex", _matches, _regex_problem),
+    ("max_words", lambda a, v: len(a.split()) <= v, _count_problem),
+    ("max_sentences", lambda a, v: _sentences(a) <= v, _count_problem),
+    ("starts_with", lambda a, v: a.strip().lower().startswith(v.strip().lower()), _text_problem),
+    ("ends_with", lambda a, v: _ending(a).endswith(_ending(v)), _ending_problem),
+    ("fallback", lambda a, v: _bare(a) == _bare(v), _fallback_problem),
+    ("json_schema", _valid_json, _schema_problem),
+):
+    CHECKS.add(_name, Rule(_passes, _problem))
+CHECK_TYPES = tuple(CHECKS.names())

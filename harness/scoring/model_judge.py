@@ -24,7 +24,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from tqdm import tqdm
 
 from harness.files import write_json_atomic
 from harness.models import SERVING_SETTINGS, Conversation
+from harness.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,6 @@ is the gold answer.
 Reply with exactly one word: correct or wrong."""
 JUDGE_MAX_NEW_TOKENS = 3  # the reply is one word; set unless the overrides give max_new_tokens
 ASKED_OUTCOMES = ("correct", "wrong")  # rules outcomes the judge may overturn
-JUDGE_ASKS = ("uncertain", "all")  # scoring.judge_asks: which of those rows it is asked about
 # Model settings that do not decide the judge's reply stay out of its cache key.
 NOT_DECIDING = (*SERVING_SETTINGS, "batch_size", "cache_dir", "tokenizer", "tokenizer_package")
 _CHUNK = 32  # cached after every chunk of requests, so a failure late in a long run loses little
@@ -78,12 +78,20 @@ def parse_verdict(reply: str) -> str | None:
     return words[0] if words and words[0] in ("correct", "wrong") else None
 
 
+# scoring.judge_asks: which of the rules' correct / wrong rows the judge is asked about
+JUDGE_ASKS: Registry[Callable[[dict[str, Any]], bool]] = Registry(
+    "judge mode", setting="scoring.judge_asks"
+)
+JUDGE_ASKS.add("uncertain", lambda row: bool(row.get("uncertain")))
+JUDGE_ASKS.add("all", lambda row: True)
+
+
 def asks(row: dict[str, Any], which: str = "uncertain") -> bool:
     """Whether the judge is asked about a rules-judged row: answerable, not empty/abstained, and
-    (unless `which` is "all") one whose verdict the rules mark uncertain."""
+    one the mode `which` picks (`uncertain`: the rules mark its verdict uncertain; `all`)."""
     if not row["answers"] or row["outcome"] not in ASKED_OUTCOMES:
         return False
-    return which == "all" or bool(row.get("uncertain"))
+    return JUDGE_ASKS.get(which)(row)
 
 
 @dataclass

@@ -125,3 +125,53 @@ def test_the_docs_build_strict_and_offline(tmp_path: Path) -> None:
     assert len(pages) >= len(list(DOCS.rglob("*.md")))
     fetched = {url for page in pages for url in _LOADED.findall(page.read_text(encoding="utf-8"))}
     assert not fetched, f"the built pages load resources from the network: {sorted(fetched)}"
+
+
+# Code a page names: `harness/run/key.py`, `harness.run.evaluate.verdict`, `Capabilities(...)`.
+_PATH = re.compile(r"\b((?:harness|strategies|benchmarks)/[\w/]*\w(?:\.(?:py|js|css))?)\b")
+_TITLED = re.compile(r'title="([^"]+)"')  # a file the page itself writes (docs/extending)
+_DOTTED = re.compile(r"`(?:python -m )?((?:harness|strategies)(?:\.\w+)+)")
+_CAPABILITIES = re.compile(r"Capabilities\(([a-z_, ]+)\)")
+
+
+def _stale_names(text: str) -> list[str]:
+    """The code paths, dotted names and Capabilities fields `text` names that the code lacks."""
+    import importlib
+    from dataclasses import fields
+
+    from harness.strategy import Capabilities
+
+    written = set(_TITLED.findall(text))
+    stale = [p for p in _PATH.findall(text) if not (ROOT / p).exists() and p not in written]
+    for dotted in _DOTTED.findall(text):
+        parts = dotted.split(".")
+        for cut in range(len(parts), 0, -1):  # the longest importable module, then attributes
+            try:
+                found: object = importlib.import_module(".".join(parts[:cut]))
+            except ImportError:
+                continue
+            for attribute in parts[cut:]:
+                found = getattr(found, attribute, None)
+            if found is None:
+                stale.append(dotted)
+            break
+        else:
+            stale.append(dotted)
+    known = {f.name for f in fields(Capabilities)}
+    for listed in _CAPABILITIES.findall(text):
+        stale += [name for name in (n.strip() for n in listed.split(",")) if name not in known]
+    return stale
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
+def test_every_module_path_and_name_a_page_gives_exists(page: Path) -> None:
+    stale = _stale_names(page.read_text(encoding="utf-8"))
+    assert not stale, f"{page.relative_to(ROOT)} names code that no longer exists: {stale}"
+
+
+def test_the_name_check_sees_moved_modules_and_retired_fields() -> None:
+    text = (
+        "`harness/runner.py` and `harness.evaluate.verdict`; `harness.run.evaluate.verdict` "
+        "and `harness/run/key.py` are fine; Capabilities(needs_model, uses_retrieval)"
+    )
+    assert _stale_names(text) == ["harness/runner.py", "harness.evaluate.verdict", "uses_retrieval"]

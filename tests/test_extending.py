@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from harness.config import ROOT, check_group_choices, check_overrides, register_configs
+from harness.config import ROOT, check_group_choices, check_overrides, instantiate, register_configs
 from harness.errors import HarnessError
 from harness.report import write_report
 from harness.run.runner import run
@@ -153,3 +153,30 @@ def test_the_backend_page(
 
     with pytest.raises(HarnessError, match=r"model\.function='my_replies\.nope': cannot import"):
         load_callable(function="my_replies.nope")
+
+
+def test_the_strategy_page_setting_is_checked_early_and_keyed_late(
+    tiny_run_overrides: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The page's `min_shared_words`, added in its version 0.2, with no edit under harness/: a bad
+    value is one line among the run's settings, before any model loads; at its default a run made
+    by 0.1 (whose config never had the setting) keeps its folder, and another value gets its own."""
+    from omegaconf import OmegaConf
+
+    from harness.run.key import run_dir
+    from harness.run.settings import check_settings
+
+    install_page(PAGES / "strategy.md", tmp_path / "site", monkeypatch)
+    keyword = [*tiny_run_overrides, "strategy=keyword"]
+    with pytest.raises(HarnessError, match=r"^strategy\.min_shared_words=-1: use 0 or more$"):
+        check_settings(compose_config([*keyword, "strategy.min_shared_words=-1"]))
+
+    def folder(overrides: list[str], drop_setting: bool = False) -> Path:
+        cfg = compose_config(overrides)
+        plain = OmegaConf.to_container(cfg, resolve=True)
+        if drop_setting:  # the config version 0.1 wrote
+            del plain["strategy"]["min_shared_words"]  # type: ignore[index]
+        return run_dir(cfg, plain, instantiate(cfg.dataset))  # type: ignore[arg-type]
+
+    assert folder(keyword) == folder(keyword, drop_setting=True)
+    assert folder([*keyword, "strategy.min_shared_words=2"]) != folder(keyword)

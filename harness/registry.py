@@ -72,6 +72,10 @@ class Registry(Generic[Item]):
     def items(self) -> list[Item]:
         """Every registered item, in the order they were added."""
         self._ensure_loaded()
+        return self.added()
+
+    def added(self) -> list[Item]:
+        """The items added so far, without loading more (for a check made while adding)."""
         return list(self._items.values())
 
     def __contains__(self, name: object) -> bool:

@@ -130,3 +130,21 @@ def test_two_metrics_of_one_name_or_column_are_refused(metric_folder: Path) -> N
         HarnessError, match="column 'exact_match' is metric 'answerable_exact_match'"
     ):
         register(Metric("exact", "exact", run=len, column="exact_match"))
+
+
+@pytest.mark.parametrize(
+    "first", ["harness.run.evaluate", "harness.report", "harness.metrics.quality"]
+)
+def test_the_built_in_figures_lead_whatever_is_imported_first(first: str) -> None:
+    """The report's columns keep their order (quality, then speed, then the rest) whichever of
+    the commands' modules, or the first built-in metric module, is imported first."""
+    import subprocess
+
+    script = (f"import {first}\nfrom harness.metrics import metrics\n"
+              "print(' '.join(m.name for m in metrics()))")  # fmt: skip
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, cwd=root)  # fmt: skip
+    names = done.stdout.split()
+    assert names.index("answerable_accuracy") < names.index("latency_p50_seconds")
+    assert names.index("latency_p50_seconds") < names.index("citation_rate")

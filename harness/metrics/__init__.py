@@ -125,7 +125,8 @@ METRICS: Registry[Metric] = Registry("metric", load=_load_modules)
 
 def register(metric: Metric) -> Metric:
     """Add a metric to the list every output iterates; a second metric of one name is refused."""
-    taken = {m.column_name: m.name for m in METRICS.items() if m.name != metric.name}
+    # added so far: loading the package from here would register its modules out of order
+    taken = {m.column_name: m.name for m in METRICS.added() if m.name != metric.name}
     if metric.column_name in taken:
         owner = taken[metric.column_name]
         raise HarnessError(f"metric {metric.name!r}: column {metric.column_name!r} is metric "

@@ -18,8 +18,8 @@ import pytest
 from harness.costs import build_pricing
 from harness.errors import HarnessError
 from harness.evaluate import evaluate, scoring_problems, scoring_rules
-from harness.scoring import ScoringRules, agreement, model_judge
 from harness.models.constrained import response_format
+from harness.scoring import ScoringRules, agreement, model_judge
 from harness.scoring.model_judge import (
     JUDGE_SYSTEM,
     VERDICT_MAX_NEW_TOKENS,

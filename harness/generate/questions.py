@@ -66,7 +66,9 @@ EXAMPLES = (
 def question_string(max_chars: int, wh: str | None = None) -> Schema:
     """A question: one line of at most `max_chars` characters ending in `?`, no quotes,
     backslashes or other `?`, starting with the capitalised `wh` word when given."""
-    start = re.escape(wh[:1].upper() + wh[1:]) + " " if wh else "[A-Z]"
+    if wh and not re.fullmatch(r"[a-z]+(?: [a-z]+)*", wh):
+        raise ValueError(f"wh-word {wh!r}: use lower-case words")
+    start = wh[:1].upper() + wh[1:] + " " if wh else "[A-Z]"
     pattern = rf'^{start}[^"\\\n?]*\?$'
     return {"type": "string", "minLength": 8, "maxLength": max_chars, "pattern": pattern}
 

@@ -94,8 +94,8 @@ def test_answer_first_keeps_exact_answers_and_counts_every_rejection(
     # every question request carried its schema, the wh-word in its pattern
     formats = [r.get("response_format") for r in server.requests]
     assert all(formats)
-    patterns = {f["json_schema"]["schema"]["properties"]["question"]["pattern"]
-                for f in formats if "question" in f["json_schema"]["schema"]["properties"]}  # fmt: skip
+    schemas = [f["json_schema"]["schema"]["properties"] for f in formats]
+    patterns = {s["question"]["pattern"] for s in schemas if "question" in s}
     assert {p.split(" ")[0] for p in patterns} == {"^How", "^What"}
     dataset = load_jsonl("generated", str(tmp_path / "out" / "questions.jsonl"), str(corpus))
     assert len(dataset.questions) == 3 * 3

@@ -18,17 +18,14 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from harness.generate.candidates import Candidate, SectionText, candidates
 from harness.generate.checks import Fact, answer_in_question
+from harness.generate.records import Tally
 from harness.generate.replies import Asker, ReplyError, object_schema
 from harness.generate.settings import GenerateSettings
 from harness.models import Conversation
 from harness.models.constrained import Schema
-
-if TYPE_CHECKING:
-    from harness.generate.pipeline import Tally
 
 BLANK = "___"
 

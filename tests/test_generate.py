@@ -215,7 +215,8 @@ def overrides(server: ScriptedServer, cache: Path, *extra: str) -> list[str]:
         "model=openai_compatible", "model.model=scripted", f"model.base_url={server.base_url}",
         "model.batch_size=1", "model.max_retries=0", f"paths.cache_dir={cache}",
         "generate.max_facts_per_document=2", "generate.unanswerable_per_section=2",
-        "generate.retrieval_top_k=1", "generate.test_fraction=0.5", *extra,
+        "generate.retrieval_top_k=1", "generate.test_fraction=0.5", "generate.mode=fact_first",
+        *extra,
     ]  # fmt: skip
 
 

@@ -17,10 +17,17 @@ import pytest
 
 from harness.costs import build_pricing
 from harness.errors import HarnessError
+from harness.models.constrained import response_format
 from harness.run.evaluate import evaluate, scoring_problems, scoring_rules
 from harness.run.judge import compose_judge_config, load_judge
 from harness.scoring import ScoringRules, agreement
-from harness.scoring.model_judge import JUDGE_SYSTEM, ModelJudge, parse_verdict
+from harness.scoring.model_judge import (
+    JUDGE_SYSTEM,
+    VERDICT_MAX_NEW_TOKENS,
+    VERDICT_SCHEMA,
+    ModelJudge,
+    parse_verdict,
+)
 from tests.chat_server import ScriptedServer
 
 QUESTION = "What is the Pro plan upload limit?"
@@ -102,7 +109,10 @@ def test_the_rubric_carries_question_gold_and_prediction(
     assert "Prediction: Thirty-seven gigs." in user["content"]
     assert "exactly one word: correct or wrong" in user["content"]
     assert "two or more different candidate values is wrong" in user["content"]
-    assert body["model"] == "scripted" and body["max_tokens"] == 3 and body["temperature"] == 0
+    # an OpenAI-compatible judge is held to the verdict schema, with room for its JSON
+    assert body["model"] == "scripted" and body["temperature"] == 0
+    assert body["max_tokens"] == VERDICT_MAX_NEW_TOKENS
+    assert body["response_format"] == response_format(VERDICT_SCHEMA)
 
 
 def test_a_given_max_new_tokens_is_kept(server: JudgeServer, tmp_path: Path) -> None:

@@ -51,6 +51,7 @@ class Fact:
     answer: str
     evidence: str
     paraphrases: list[str] = field(default_factory=list)
+    kind: str = ""  # answer-first: the candidate's kind ("date", "money"...); fact-first: ""
 
 
 def normalise(text: str) -> str:

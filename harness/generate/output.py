@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 # The yield table's rows: (key in Tally.counts, label), in the order facts flow through.
 FUNNEL = (
     ("sections", "sections"),
+    ("candidates", "answers found in code"),
+    ("question_replies", "question replies (with retries)"),
+    ("questions_parsed", "questions parsed"),
     ("fact_replies", "fact replies (with retries)"),
     ("fact_replies_parsed", "fact replies parsed"),
     ("facts_parsed", "facts parsed"),
@@ -43,6 +46,11 @@ FUNNEL = (
     ("unanswerable_parsed", "unanswerable proposed"),
     ("unanswerable_kept", "unanswerable kept"),
 )
+# the rows only one generate.mode has
+ONLY = {
+    "answer_first": ("candidates", "question_replies", "questions_parsed"),
+    "fact_first": ("fact_replies", "fact_replies_parsed", "facts_parsed"),
+}
 
 
 def fact_id(fact: Fact) -> str:
@@ -119,11 +127,13 @@ def write(
         for split in ("train", "test")
         for kind in ("answerable", "unanswerable")
     }
+    other = {k for mode, keys in ONLY.items() if mode != settings.mode for k in keys}
     cost = pricing.query_cost(model_name, usage.seconds, usage.prompt_tokens,
                               usage.completion_tokens)  # fmt: skip
     report = {
         "model": model_name,
-        "yield": {key: tally.counts.get(key, 0) for key, _ in FUNNEL},
+        "mode": settings.mode,
+        "yield": {key: tally.counts.get(key, 0) for key, _ in FUNNEL if key not in other},
         "rejected": dict(sorted((k, v) for k, v in tally.rejected.items() if v)),
         "reply_problems": dict(sorted(tally.reply_problems.items())),
         "questions": questions,

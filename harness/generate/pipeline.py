@@ -30,10 +30,19 @@ from harness.generate.checks import (
     spread_over_documents,
 )
 from harness.generate.estimate import Estimate, check_limits, estimate
+from harness.generate.questions import ask_questions, first_requests, question_string
 from harness.generate.records import Section, Tally, Unanswerable
-from harness.generate.replies import Asker, parse_objects, parse_strings
+from harness.generate.replies import (
+    Asker,
+    array_schema,
+    object_schema,
+    parse_objects,
+    parse_strings,
+    string_schema,
+)
 from harness.generate.settings import GenerateSettings
 from harness.models import ChatModel, Conversation
+from harness.models.constrained import Schema, schema_key
 from harness.retrieval.embedders import Embedder
 
 log = logging.getLogger(__name__)
@@ -60,7 +69,10 @@ def generate(
         print(line, flush=True)  # seen before the first call, also when piped
     check_limits(plan, settings.max_calls, settings.max_cost_usd)
 
-    facts = ask_facts(fitting, asker, settings, tally)
+    if settings.mode == "answer_first":
+        facts = ask_questions(fitting, asker, settings, tally)
+    else:
+        facts = ask_facts(fitting, asker, settings, tally)
     facts = merge_duplicates(facts, embedder, settings.duplicate_threshold, tally.rejected)
     tally.counts["facts_after_merge"] = len(facts)
     facts = spread_over_documents(facts, settings.max_facts_per_document, tally.rejected)
@@ -132,6 +144,20 @@ def unanswerable_conversation(section: Section, settings: GenerateSettings) -> C
     return _chat(settings, prompt)
 
 
+def facts_schema(settings: GenerateSettings) -> Schema:
+    """Fact-first replies under constrained decoding: up to facts_per_section facts."""
+    fact = object_schema({"question": question_string(settings.question_max_chars),
+                          "answer": string_schema(80), "evidence": string_schema(400)})  # fmt: skip
+    return array_schema(fact, settings.facts_per_section)
+
+
+def unanswerable_schema(settings: GenerateSettings) -> Schema:
+    """Unanswerable replies under constrained decoding: questions with a guess each."""
+    item = object_schema({"question": question_string(settings.question_max_chars),
+                          "guess": string_schema(80)})  # fmt: skip
+    return array_schema(item, settings.unanswerable_per_section)
+
+
 def _chat(settings: GenerateSettings, prompt: str) -> Conversation:
     system = (
         [{"role": "system", "content": settings.system_prompt}] if settings.system_prompt else []
@@ -151,11 +177,17 @@ def plan_run(
     settings: GenerateSettings,
 ) -> Estimate:
     """The estimate over the calls not cached yet (see `harness.generate.estimate`)."""
-    known = [fact_conversation(s, settings) for s in sections]
+    known: list[tuple[Conversation, Schema | None]] = (
+        list(first_requests(sections, settings))
+        if settings.mode == "answer_first"
+        else [(fact_conversation(s, settings), facts_schema(settings)) for s in sections]
+    )
     if settings.unanswerable_per_section:
-        known += [unanswerable_conversation(s, settings) for s in sections]
-    cached = [asker.cached(c) for c in known]
-    prompt_tokens = [model.prompt_tokens(c) for c, r in zip(known, cached, strict=True) if not r]
+        known += [(unanswerable_conversation(s, settings), unanswerable_schema(settings))
+                  for s in sections]  # fmt: skip
+    cached = [asker.cached(*request) for request in known]
+    prompt_tokens = [model.prompt_tokens(c) for (c, _), r in zip(known, cached, strict=True)
+                     if not r]  # fmt: skip
     if settings.paraphrases:
         per_document = Counter(s.document for s in sections)
         cap = settings.max_facts_per_document
@@ -175,9 +207,13 @@ def plan_run(
         size = min(asker.batch_size, len(sections), settings.max_calls or len(sections))
         print(f"measuring {size} calls to price compute time (the replies are cached and used)",
               flush=True)  # fmt: skip
-        seconds = [reply.seconds for reply in asker.ask(known[:size], "measuring")]
+        batches: dict[str | None, tuple[Schema | None, list[Conversation]]] = {}
+        for conversation, schema in known[:size]:  # a batch per schema, as the run sends them
+            batches.setdefault(schema_key(schema), (schema, []))[1].append(conversation)
+        for schema, batch in batches.values():
+            seconds += [reply.seconds for reply in asker.ask(batch, "measuring", schema)]
         prompt_tokens = prompt_tokens[size:]
-        cached[:size] = [asker.cached(c) for c in known[:size]]
+        cached[:size] = [asker.cached(*request) for request in known[:size]]
     mean_seconds = sum(seconds) / len(seconds) if seconds else None
     done = sum(r is not None for r in cached)
     return estimate(model.name, pricing, prompt_tokens, done, settings.max_new_tokens,
@@ -191,7 +227,7 @@ def ask_facts(
     conversations = [fact_conversation(s, settings) for s in sections]
     keys = ("question", "answer", "evidence")
     parsed, replies, problems = asker.ask_parsed(
-        conversations, lambda text: parse_objects(text, keys), "facts"
+        conversations, lambda text: parse_objects(text, keys), "facts", facts_schema(settings)
     )
     tally.counts["fact_replies"] = replies
     tally.reply_problems.update({f"facts: {k}": n for k, n in problems.items()})
@@ -221,8 +257,10 @@ def ask_paraphrases(
     if not settings.paraphrases or not facts:
         return
     conversations = [paraphrase_conversation(f, settings) for f in facts]
+    count, most = settings.paraphrases, settings.question_max_chars
+    schema = array_schema(question_string(most), count, count)
     parsed, replies, problems = asker.ask_parsed(
-        conversations, lambda text: parse_strings(text, settings.paraphrases), "paraphrases"
+        conversations, lambda text: parse_strings(text, count), "paraphrases", schema
     )
     tally.counts["paraphrase_replies"] = replies
     tally.reply_problems.update({f"paraphrases: {k}": n for k, n in problems.items()})
@@ -244,8 +282,9 @@ def ask_unanswerable(
         return []
     conversations = [unanswerable_conversation(s, settings) for s in sections]
     parsed, replies, problems = asker.ask_parsed(
-        conversations, lambda text: parse_objects(text, ("question", "guess")), "unanswerable"
-    )
+        conversations, lambda text: parse_objects(text, ("question", "guess")), "unanswerable",
+        unanswerable_schema(settings),
+    )  # fmt: skip
     tally.counts["unanswerable_replies"] = replies
     tally.reply_problems.update({f"unanswerable: {k}": n for k, n in problems.items()})
     tally.rejected["unanswerable_reply_unparsable"] = sum(p is None for p in parsed)

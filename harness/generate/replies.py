@@ -7,9 +7,15 @@ that does not parse is asked again with the problem named (`generate.retry_promp
 `generate.max_retries` times, then counted as rejected. What the calls cost, by the server's token
 counts, is checked against `generate.max_cost_usd` after every batch.
 
+A request may carry a JSON schema: a backend that supports one (`harness.models.constrained`)
+holds the reply to it, so it parses by construction; any other gets the same prompt and its reply
+the same parsing and retries. Arrays are asked for as `{"items": [...]}` (OpenAI's schemas need an
+object at the top), which the parsers unwrap.
+
 Every reply is stored under `<cache_dir>/generate/<key[:2]>/<key>.json` as soon as its batch
 returns, keyed by sha256 of the model's settings (without where it is served), the conversation
-and `max_new_tokens`; a run killed part way and started again pays only for replies it lacks.
+and `max_new_tokens`, and the schema when the backend used one; a run killed part way and started
+again pays only for replies it lacks.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from tqdm import tqdm
 from harness.errors import HarnessError
 from harness.files import write_json_atomic
 from harness.models import ChatModel, Conversation
+from harness.models.constrained import Schema, schema_key, supports_schema
 
 Parser = Callable[[str], Any]
 
@@ -74,6 +81,8 @@ def _json_array(text: str) -> list[Any]:
         ) from None
     except RecursionError:
         raise ReplyError("not_json", "it is nested too deeply") from None
+    if isinstance(value, dict) and set(value) == {"items"}:
+        value = value["items"]  # the object a schema wraps an array in (`array_schema`)
     if not isinstance(value, list):
         raise ReplyError("not_array", f"it is a JSON {type(value).__name__}, not an array")
     return value
@@ -94,6 +103,25 @@ def _unfenced(body: str) -> str:
     if inside.strip() and "\n" not in inside[len(inside.rstrip()) :]:
         return body  # the closing fence must start a line of its own
     return inside.strip()
+
+
+def array_schema(items: Schema, most: int | None = None, least: int = 0) -> Schema:
+    """The schema of `{"items": [...]}`: between `least` and `most` items like `items`."""
+    array: Schema = {"type": "array", "items": items, "minItems": least}
+    if most is not None:
+        array["maxItems"] = most
+    return object_schema({"items": array})
+
+
+def object_schema(properties: dict[str, Schema]) -> Schema:
+    """An object with exactly `properties`, all required."""
+    return {"type": "object", "properties": properties, "required": list(properties),
+            "additionalProperties": False}  # fmt: skip
+
+
+def string_schema(most: int = 300) -> Schema:
+    """A non-blank string of at most `most` characters, on one line."""
+    return {"type": "string", "minLength": 1, "maxLength": most, "pattern": r"^[^\n]*\S[^\n]*$"}
 
 
 @dataclass
@@ -147,14 +175,18 @@ class Asker:
         self.max_cost_usd = max_cost_usd
         self.spent = spent
 
-    def key(self, conversation: Conversation) -> str:
-        """sha256 of what decides a reply: the model's settings and the conversation."""
-        blob = json.dumps({"model": self.identity, "conversation": conversation}, sort_keys=True)
+    def key(self, conversation: Conversation, schema: Schema | None = None) -> str:
+        """sha256 of what decides a reply: the model's settings, the conversation and the
+        schema the backend holds it to (none when it cannot: the reply is the unconstrained one)."""
+        decisive: dict[str, Any] = {"model": self.identity, "conversation": conversation}
+        if schema is not None and supports_schema(self.model):
+            decisive["schema"] = schema_key(schema)
+        blob = json.dumps(decisive, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
-    def cached(self, conversation: Conversation) -> Reply | None:
+    def cached(self, conversation: Conversation, schema: Schema | None = None) -> Reply | None:
         """The stored reply to `conversation`, or None (a damaged entry counts as none)."""
-        path = self._path(self.key(conversation))
+        path = self._path(self.key(conversation, schema))
         try:
             row = json.loads(path.read_text(encoding="utf-8"))
             return Reply(row["text"], row["prompt_tokens"], row["completion_tokens"],
@@ -163,10 +195,15 @@ class Asker:
             return None
 
     def ask_parsed(
-        self, conversations: list[Conversation], parse: Parser, label: str
+        self,
+        conversations: list[Conversation],
+        parse: Parser,
+        label: str,
+        schema: Schema | None = None,
     ) -> tuple[list[Any | None], int, dict[str, int]]:
         """Each conversation's parsed reply (None: still unparsable after the retries), the
-        number of replies received, and the problems of the replies that failed, by kind."""
+        number of replies received, and the problems of the replies that failed, by kind;
+        held to `schema` where the backend can."""
         results: list[Any | None] = [None] * len(conversations)
         current = list(enumerate(conversations))
         replies, problems = 0, {}
@@ -174,7 +211,7 @@ class Asker:
             if not current:
                 break
             tag = label if attempt == 0 else f"{label} (retry {attempt})"
-            answers = self.ask([c for _, c in current], tag)
+            answers = self.ask([c for _, c in current], tag, schema)
             replies += len(answers)
             again = []
             for (index, conv), reply in zip(current, answers, strict=True):
@@ -188,9 +225,13 @@ class Asker:
             current = again
         return results, replies, problems
 
-    def ask(self, conversations: list[Conversation], label: str) -> list[Reply]:
-        """Replies in order: cached ones read, the others generated a batch at a time."""
-        replies: list[Reply | None] = [self.cached(c) for c in conversations]
+    def ask(
+        self, conversations: list[Conversation], label: str, schema: Schema | None = None
+    ) -> list[Reply]:
+        """Replies in order: cached ones read, the others generated a batch at a time (held
+        to `schema` where the backend can)."""
+        constrained = schema is not None and supports_schema(self.model)
+        replies: list[Reply | None] = [self.cached(c, schema) for c in conversations]
         missing = [i for i, r in enumerate(replies) if r is None]
         self.usage.cached += len(conversations) - len(missing)
         if self.max_calls is not None and self.usage.calls + len(missing) > self.max_calls:
@@ -202,12 +243,17 @@ class Asker:
             for start in range(0, len(missing), self.batch_size):
                 batch = missing[start : start + self.batch_size]
                 started = time.perf_counter()
-                generations = self.model.generate([conversations[i] for i in batch])
+                asked = [conversations[i] for i in batch]
+                generations = (
+                    self.model.generate_json(asked, schema)  # type: ignore[attr-defined]
+                    if constrained
+                    else self.model.generate(asked)
+                )
                 seconds = (time.perf_counter() - started) / len(batch)
                 for index, generation in zip(batch, generations, strict=True):
                     reply = Reply(generation.text, generation.prompt_tokens,
                                   generation.completion_tokens, seconds)  # fmt: skip
-                    self._store(conversations[index], reply)
+                    self._store(conversations[index], reply, schema)
                     replies[index] = reply
                     self._count(reply)
                 bar.update(len(batch))
@@ -235,11 +281,11 @@ class Asker:
         self.usage.completion_tokens += reply.completion_tokens
         self.usage.seconds += reply.seconds
 
-    def _store(self, conversation: Conversation, reply: Reply) -> None:
+    def _store(self, conversation: Conversation, reply: Reply, schema: Schema | None) -> None:
         row = {"conversation": conversation, "model": self.identity, "text": reply.text,
                "prompt_tokens": reply.prompt_tokens, "seconds": reply.seconds,
                "completion_tokens": reply.completion_tokens}  # fmt: skip
-        write_json_atomic(self._path(self.key(conversation)), row)
+        write_json_atomic(self._path(self.key(conversation, schema)), row)
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"

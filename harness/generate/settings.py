@@ -12,12 +12,20 @@ from harness.errors import HarnessError
 
 DEFAULTS = CONF_DIR / "generate.yaml"
 PREFIX = "generate."
+MODES = ("answer_first", "fact_first")
+# harness.generate.questions.FORMS's keys (named here so the settings import no model code)
+QUESTION_FORMS = ("instruction", "blank", "examples", "wh", "blank_examples_wh")
 
 
 @dataclass
 class GenerateSettings:
     """How facts, paraphrases and unanswerable questions are asked for and checked."""
 
+    # answer_first: answers found in code, the model phrases each question (harness.generate.
+    # questions); fact_first: the model proposes question, answer and evidence per section
+    mode: str = "answer_first"
+    question_form: str = "blank_examples_wh"  # answer_first's request: a key of questions.FORMS
+    question_max_chars: int = 100
     facts_per_section: int = 3
     paraphrases: int = 2
     unanswerable_per_section: int = 1
@@ -67,11 +75,17 @@ def settings_problems(settings: GenerateSettings) -> list[str]:
         "retrieval_top_k": 1,
         "max_facts_per_document": 1,
         "max_calls": 0,
+        "question_max_chars": 16,
     }
     for key, low in at_least.items():
         value = getattr(settings, key)
         if value is not None and value < low:
             problems.append(f"generate.{key}={value}: use an integer >= {low}")
+    if settings.mode not in MODES:
+        problems.append(f"generate.mode={settings.mode}: use one of {', '.join(MODES)}")
+    if settings.question_form not in QUESTION_FORMS:
+        problems.append(f"generate.question_form={settings.question_form}: use one of "
+                        f"{', '.join(QUESTION_FORMS)}")  # fmt: skip
     for key, low, high in (("duplicate_threshold", 0.0, 1.0), ("test_fraction", 0.0, 1.0)):
         value = getattr(settings, key)
         if not low <= value <= high:

@@ -4,7 +4,8 @@
 (local weights), `harness.models.openai_compatible.load_openai_compatible` (an HTTP API) or
 `harness.models.llamacpp.load_llamacpp` (a GGUF file run in-process). Every backend module is
 imported at start to register its schema (`harness.plugins`) and imports its heavy libraries
-where it uses them, so `model=gpt-4o-mini` never imports torch. How to add a backend:
+where it uses them, so `model=gpt-4o-mini` never imports torch. A backend may also hold replies
+to a JSON schema (`generate_json`, `harness.models.constrained`). How to add a backend:
 docs/extending/backend.md.
 """
 

@@ -21,6 +21,7 @@ from omegaconf import MISSING
 from harness.config import settings_from
 from harness.errors import HarnessError
 from harness.models import Conversation, Generation
+from harness.models.constrained import Schema
 from harness.models.transformers import packaged_file
 from harness.plugins import register_schema
 
@@ -54,6 +55,8 @@ register_schema("model", "llamacpp", LlamaCppModelConfig)
 class LlamaCppChatModel:
     """A GGUF model run in this process by llama.cpp, greedy, one conversation at a time."""
 
+    supports_schema = True
+
     def __init__(self, name: str, llama: Any, max_new_tokens: int, batch_size: int) -> None:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -84,16 +87,30 @@ class LlamaCppChatModel:
         """Greedy completions, in order."""
         return [self._complete(c) for c in conversations]
 
-    def _complete(self, conversation: Conversation) -> Generation:
+    def generate_json(
+        self, conversations: list[Conversation], schema: Schema, max_new_tokens: int | None = None
+    ) -> list[Generation]:
+        """Greedy completions held to `schema` by llama.cpp's grammar made from it
+        (llama-cpp-python's `response_format`; its grammar allows a space between tokens)."""
+        asked = {"response_format": {"type": "json_object", "schema": schema}}
+        return [self._complete(c, asked, max_new_tokens) for c in conversations]
+
+    def _complete(
+        self,
+        conversation: Conversation,
+        asked: dict[str, Any] | None = None,
+        max_new_tokens: int | None = None,
+    ) -> Generation:
         # Reusing the previous prompt's cached prefix would make an answer depend on which question
         # came before it, so a resumed run could differ from an uninterrupted one.
         self.llama.reset()
         response = self.llama.create_chat_completion(
             messages=conversation,
-            max_tokens=self.max_new_tokens,
+            max_tokens=max_new_tokens or self.max_new_tokens,
             temperature=0.0,
             top_k=1,
             repeat_penalty=1.0,
+            **(asked or {}),
         )
         usage = response["usage"]
         text = (response["choices"][0]["message"]["content"] or "").strip()

@@ -21,6 +21,7 @@ from omegaconf import MISSING
 from harness.config import settings_from
 from harness.errors import HarnessError
 from harness.models import Conversation, Generation
+from harness.models.constrained import Schema, response_format
 from harness.plugins import register_schema
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,10 @@ register_schema("model", "openai_compatible", OpenAICompatibleModelConfig)
 
 
 class OpenAICompatibleChatModel:
-    """Chat completions against an OpenAI-compatible base URL, several requests in flight."""
+    """Chat completions against an OpenAI-compatible base URL, several requests in flight;
+    `generate_json` sends a JSON schema as `response_format`."""
+
+    supports_schema = True
 
     def __init__(
         self,
@@ -112,22 +116,40 @@ class OpenAICompatibleChatModel:
 
     def generate(self, conversations: list[Conversation]) -> list[Generation]:
         """One request per conversation, at most `max_concurrency` at a time, results in order."""
-        if len(conversations) <= 1 or self.max_concurrency == 1:
-            return [self._complete(c) for c in conversations]
-        with ThreadPoolExecutor(max_workers=self.max_concurrency) as pool:
-            return list(pool.map(self._complete, conversations))
+        return self._generate(conversations, {})
 
-    def _complete(self, conversation: Conversation) -> Generation:
+    def generate_json(
+        self, conversations: list[Conversation], schema: Schema, max_new_tokens: int | None = None
+    ) -> list[Generation]:
+        """As `generate`, each request with `response_format` holding the reply to `schema`
+        (OpenAI's structured outputs; vLLM, llama.cpp's server and Ollama take the same field)."""
+        asked: dict[str, Any] = {"response_format": response_format(schema)}
+        if max_new_tokens is not None:
+            asked["max_tokens"] = max_new_tokens
+        return self._generate(conversations, asked)
+
+    def _generate(
+        self, conversations: list[Conversation], asked: dict[str, Any]
+    ) -> list[Generation]:
+        if len(conversations) <= 1 or self.max_concurrency == 1:
+            return [self._complete(c, asked) for c in conversations]
+        with ThreadPoolExecutor(max_workers=self.max_concurrency) as pool:
+            return list(pool.map(lambda c: self._complete(c, asked), conversations))
+
+    def _complete(self, conversation: Conversation, asked: dict[str, Any]) -> Generation:
         import openai
 
         try:
             response = self.client.chat.completions.create(
-                model=self.model,
-                messages=conversation,
-                max_tokens=self.max_new_tokens,
-                temperature=0.0,
-                seed=self.seed,
-                extra_body=self.extra_body or None,
+                **{
+                    "model": self.model,
+                    "messages": conversation,
+                    "max_tokens": self.max_new_tokens,
+                    "temperature": 0.0,
+                    "seed": self.seed,
+                    "extra_body": self.extra_body or None,
+                    **asked,
+                }
             )
         except openai.AuthenticationError as error:
             raise HarnessError(

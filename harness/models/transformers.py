@@ -22,6 +22,7 @@ from omegaconf import MISSING
 from harness.config import settings_from
 from harness.errors import HarnessError
 from harness.models import Conversation, Generation, resolve_device, resolve_dtype
+from harness.models.constrained import JsonSchemaProcessor, Schema, grammar
 from harness.plugins import register_schema
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,10 @@ class TransformersChatModel:
     trains does so on the float32 weights (bfloat16 weights trained 1.7x slower than float32
     ones under bfloat16 autocast here, and would change the base an adapter is keyed by).
     They live on `device` (`cpu`, `cuda` or `cuda:N`, resolved at load), where a trainer puts
-    its batches too.
+    its batches too. `generate_json` holds replies to a JSON schema (llguidance).
     """
+
+    supports_schema = True
 
     def __init__(
         self,
@@ -87,6 +90,7 @@ class TransformersChatModel:
         self.tokenizer.padding_side = "left"
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
+        self._lltokenizer: Any = None  # llguidance's view of the tokenizer, for generate_json
 
     def use_weights(self, module: Any) -> None:
         """Generate with `module` from now on (the model's own weights, adapted)."""
@@ -108,18 +112,38 @@ class TransformersChatModel:
 
     def generate(self, conversations: list[Conversation]) -> list[Generation]:
         """Generate in sub-batches of similar length, so little compute goes to padding."""
+        return self._generate(conversations, None, self.max_new_tokens)
+
+    def generate_json(
+        self, conversations: list[Conversation], schema: Schema, max_new_tokens: int | None = None
+    ) -> list[Generation]:
+        """Replies held to `schema` by llguidance (`harness.models.constrained`), batched as
+        `generate`; valid JSON unless `max_new_tokens` (default the model's) cuts one short."""
+        from llguidance.hf import from_tokenizer
+
+        if self._lltokenizer is None:  # ~1 s for a 49k vocabulary: once per model
+            eos = sorted(_eos_ids(self.model, self.tokenizer))
+            self._lltokenizer = from_tokenizer(self.tokenizer, eos_token=eos)
+        compiled = grammar(schema)
+        return self._generate(conversations, compiled, max_new_tokens or self.max_new_tokens)
+
+    def _generate(
+        self, conversations: list[Conversation], compiled: str | None, max_new_tokens: int
+    ) -> list[Generation]:
         prompts = [self.render(c) for c in conversations]
         lengths = [self.count_tokens(p) for p in prompts]
         order = sorted(range(len(prompts)), key=lambda i: lengths[i])
         results: dict[int, Generation] = {}
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
-            texts = self._generate_batch([prompts[i] for i in chunk])
+            texts = self._generate_batch([prompts[i] for i in chunk], compiled, max_new_tokens)
             for index, (text, completion_tokens) in zip(chunk, texts, strict=True):
                 results[index] = Generation(text, lengths[index], completion_tokens)
         return [results[i] for i in range(len(prompts))]
 
-    def _generate_batch(self, prompts: list[str]) -> list[tuple[str, int]]:
+    def _generate_batch(
+        self, prompts: list[str], compiled: str | None = None, max_new_tokens: int | None = None
+    ) -> list[tuple[str, int]]:
         import torch
 
         answering = getattr(torch, self.dtype)
@@ -129,15 +153,26 @@ class TransformersChatModel:
         inputs = self.tokenizer(
             prompts, return_tensors="pt", padding=True, add_special_tokens=False
         ).to(next(self.model.parameters()).device)
+        eos_ids = _eos_ids(self.model, self.tokenizer)
+        constrained = {}
+        if compiled is not None:
+            from transformers import LogitsProcessorList
+
+            width = inputs["input_ids"].shape[1]
+            processor = JsonSchemaProcessor(self._lltokenizer, compiled, len(prompts), width)
+            constrained = {
+                "logits_processor": LogitsProcessorList([processor]),
+                "eos_token_id": sorted(eos_ids),
+            }
         with torch.inference_mode():
             output = self.model.generate(
                 **inputs,
-                max_new_tokens=self.max_new_tokens,
+                max_new_tokens=max_new_tokens or self.max_new_tokens,
                 do_sample=False,
                 pad_token_id=self.tokenizer.pad_token_id,
+                **constrained,
             )
         new_tokens = output[:, inputs["input_ids"].shape[1] :]
-        eos_ids = _eos_ids(self.model, self.tokenizer)
         results = []
         for row in new_tokens.tolist():
             used = next((i + 1 for i, t in enumerate(row) if t in eos_ids), len(row))

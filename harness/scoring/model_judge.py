@@ -6,7 +6,9 @@ answer to an unanswerable question; the judge is asked only about an answerable 
 By default (`scoring.judge_asks=uncertain`) only the rows whose verdict the rules mark uncertain
 are asked about (a negation, a list, a longer name, a second value read as another event's);
 `scoring.judge_asks=all` asks about every correct / wrong row.
-A reply other than `correct` / `wrong` is `unparsed` (counted) and the rules' outcome stands.
+A reply other than `correct` / `wrong` is `unparsed` (counted) and the rules' outcome stands. A
+backend that constrains its output (`harness.models.constrained`) replies `{"verdict": ...}`
+under `VERDICT_SCHEMA`, so its every reply parses.
 Verdicts are cached on disk under `<cache_dir>/judge/`, keyed by the rubric version, the question,
 the gold answers, the prediction and the judge's name and deciding settings, so a report or a
 rerun asks only about predictions it has not seen.
@@ -20,6 +22,7 @@ agreement with the hand labels (`data/acme/labels/`, `data/realqa/*/labels/`), b
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -33,6 +36,7 @@ from tqdm import tqdm
 
 from harness.files import write_json_atomic
 from harness.models import SERVING_SETTINGS, Conversation
+from harness.models.constrained import supports_schema
 from harness.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -54,6 +58,13 @@ is the gold answer.
 - A refusal, or saying the answer is unknown, is not correct.
 Reply with exactly one word: correct or wrong."""
 JUDGE_MAX_NEW_TOKENS = 3  # the reply is one word; set unless the overrides give max_new_tokens
+VERDICT_SCHEMA = {
+    "type": "object",
+    "properties": {"verdict": {"type": "string", "enum": ["correct", "wrong"]}},
+    "required": ["verdict"],
+    "additionalProperties": False,
+}
+VERDICT_MAX_NEW_TOKENS = 32  # `{"verdict":"correct"}` is 21 bytes: room for a byte a token
 ASKED_OUTCOMES = ("correct", "wrong")  # rules outcomes the judge may overturn
 # Model settings that do not decide the judge's reply stay out of its cache key.
 NOT_DECIDING = (*SERVING_SETTINGS, "batch_size", "cache_dir", "tokenizer", "tokenizer_package")
@@ -73,7 +84,12 @@ def judge_prompt(question: str, answers: Sequence[str], prediction: str) -> Conv
 
 
 def parse_verdict(reply: str) -> str | None:
-    """`correct` or `wrong`: the first word, lower case, punctuation removed; else None."""
+    """`correct` or `wrong`: the verdict of a `{"verdict": ...}` reply, else the first word,
+    lower case, punctuation removed; else None."""
+    with contextlib.suppress(ValueError):
+        value = json.loads(reply)
+        if isinstance(value, dict) and value.get("verdict") in ("correct", "wrong"):
+            return str(value["verdict"])
     words = re.sub(r"[^\w\s]", "", reply.lower()).split()
     return words[0] if words and words[0] in ("correct", "wrong") else None
 
@@ -116,6 +132,8 @@ class ModelJudge:
             self.name,
             self.settings,
         ]
+        if supports_schema(self.model):  # a constrained reply is another reply
+            decisive.append(VERDICT_SCHEMA)
         text = json.dumps(decisive, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -129,7 +147,16 @@ class ModelJudge:
                         disable=not missing)  # fmt: skip
         for start in range(0, len(missing), _CHUNK):
             chunk = missing[start : start + _CHUNK]
-            replies = self.model.generate([judge_prompt(*item_of[key]) for key in chunk])
+            asked = [judge_prompt(*item_of[key]) for key in chunk]
+            # the default one-word budget is too short for the JSON; a given one is kept
+            default = getattr(self.model, "max_new_tokens", None) == JUDGE_MAX_NEW_TOKENS
+            replies = (
+                self.model.generate_json(
+                    asked, VERDICT_SCHEMA, VERDICT_MAX_NEW_TOKENS if default else None
+                )
+                if supports_schema(self.model)
+                else self.model.generate(asked)
+            )
             self.sent += len(chunk)
             progress.update(len(chunk))
             for key, reply in zip(chunk, replies, strict=True):

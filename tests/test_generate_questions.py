@@ -1,0 +1,130 @@
+"""Answer-first generation (`generate.mode=answer_first`, the default): answers found in code, the
+model phrasing each question under a schema, against a scripted chat server; and the requests'
+forms (`harness.generate.questions`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.datasets import load_jsonl
+from harness.generate.__main__ import run
+from harness.generate.candidates import candidates
+from harness.generate.pipeline import Section
+from harness.generate.questions import FORMS, conversation, parse_question, question_schema
+from harness.generate.replies import ReplyError
+from harness.models.constrained import response_format
+from tests.chat_server import ScriptedServer
+from tests.fakes import FakeEmbedder
+from tests.helpers import write_jsonl
+
+# fmt: off
+SECTIONS = [
+    {"id": "pebble#storage", "title": "Pebble > Storage",
+     "text": "Every Pebble account includes 6.5 GB of storage. Files may be at most 310 MB each."},
+    {"id": "cove#price", "title": "Cove > Price",
+     "text": "Cove costs $7.35 per month when billed monthly. Refunds are paid within 14 days."},
+]
+# the answer in the request -> the replies by attempt (the last repeats)
+QUESTIONS = {
+    "6.5 GB": ['{"question":"How much storage does every Pebble account include?"}'],
+    "310 MB": ['{"question":"How much is 310 MB?"}'],  # gives its answer away
+    "Pebble": ["It is Pebble.", '{"question":"What account includes 6.5 GB of storage?"}'],
+    "$7.35": ['{"question":"How much does Cove cost per month?"}'],
+    "14 days": ["Refunds take 14 days."],  # never a question: unparsable after the retries
+}
+# fmt: on
+
+
+class QuestionServer(ScriptedServer):
+    """Answers question requests from QUESTIONS, paraphrase requests with two questions."""
+
+    def answer(self, body: dict[str, Any]) -> str:
+        users = [m["content"] for m in body["messages"] if m["role"] == "user"]
+        if "different ways to ask" in users[-1]:
+            question = re.search(r"Question: (.*)", users[-1])[1]  # type: ignore[index]
+            return json.dumps({"items": [f"Tell me: {question}", f"Please say: {question}"]})
+        asked = [u for u in users if "fills the blank" in u][-1]  # after the worked examples
+        answer = re.search(r"fills the blank \((.*)\)\.", asked)[1]  # type: ignore[index]
+        retries = sum(u.startswith("That reply") for u in users)
+        replies = QUESTIONS.get(answer, ["unscripted"])
+        return replies[min(retries, len(replies) - 1)]
+
+
+@pytest.fixture(autouse=True)
+def fake_embedder(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("harness.retrieval.embedders.load_embedder", lambda *a, **k: FakeEmbedder())
+
+
+@pytest.fixture
+def server() -> Iterator[QuestionServer]:
+    with QuestionServer() as started:
+        yield started
+
+
+def overrides(server: ScriptedServer, cache: Path) -> list[str]:
+    return [
+        "model=openai_compatible", "model.model=scripted", f"model.base_url={server.base_url}",
+        "model.batch_size=2", "model.max_retries=0", f"paths.cache_dir={cache}",
+        "generate.unanswerable_per_section=0", "generate.test_fraction=0.5",
+    ]  # fmt: skip
+
+
+def test_answer_first_keeps_exact_answers_and_counts_every_rejection(
+    server: QuestionServer, tmp_path: Path
+) -> None:
+    corpus = write_jsonl(tmp_path / "corpus.jsonl", SECTIONS)
+    report = run(corpus, tmp_path / "out", overrides(server, tmp_path / "cache"))
+    assert report["mode"] == "answer_first"
+    assert report["rejected"] == {"answer_in_question": 1, "question_reply_unparsable": 1}
+    assert report["reply_problems"] == {"questions: not_json": 1 + 3}  # Pebble once, 14 days 3x
+    assert report["yield"]["candidates"] == 5 and report["yield"]["questions_parsed"] == 4
+    assert report["yield"]["facts_kept"] == 3 and report["yield"]["paraphrases_kept"] == 6
+    facts = [json.loads(line) for line in (tmp_path / "out" / "facts.jsonl").open()]
+    texts = {s["id"]: s["text"] for s in SECTIONS}
+    for fact in facts:  # answer and evidence exact by construction, the kind recorded
+        assert fact["answer"] in fact["evidence"] and fact["evidence"] in texts[fact["section_id"]]
+    assert [(f["answer"], f["kind"]) for f in facts] == [
+        ("6.5 GB", "quantity"), ("Pebble", "name"), ("$7.35", "money")]  # fmt: skip
+    # every question request carried its schema, the wh-word in its pattern
+    formats = [r.get("response_format") for r in server.requests]
+    assert all(formats)
+    schemas = [f["json_schema"]["schema"]["properties"] for f in formats]
+    patterns = {s["question"]["pattern"] for s in schemas if "question" in s}
+    assert {p.split(" ")[0] for p in patterns} == {"^How", "^What"}
+    dataset = load_jsonl("generated", str(tmp_path / "out" / "questions.jsonl"), str(corpus))
+    assert len(dataset.questions) == 3 * 3
+    sent = len(server.requests)
+    again = run(corpus, tmp_path / "out", overrides(server, tmp_path / "cache"))
+    assert len(server.requests) == sent and again["usage"]["cached"] == sent  # resumed: no calls
+
+
+def test_each_form_shows_what_it_names() -> None:
+    section = Section("s#1", "s", "Cove > Price", "Cove costs $7.35 per month.")
+    (found,) = candidates([section], per_section=1)
+    shown = {name: conversation(found, form) for name, form in FORMS.items()}
+    last = {name: turns[-1]["content"] for name, turns in shown.items()}
+    assert "Sentence: Cove costs ___ per month." in last["blank"]
+    assert "Sentence: Cove costs $7.35 per month." in last["instruction"]
+    assert 'Start the question with "How much"' in last["wh"]
+    assert len(shown["examples"]) > len(shown["instruction"]) == 2  # system, the request
+    assert all("Section: Cove > Price" in text for text in last.values())
+    schema = question_schema("how much", 60)
+    assert response_format(schema)["json_schema"]["schema"] is schema
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind"),
+    [("Sure: What is it?", "not_json"), ('{"question":"What is it"}', "not_a_question"),
+     ('{"q":"What is it?"}', "wrong_keys"), ('["What is it?"]', "wrong_keys")],
+)  # fmt: skip
+def test_a_reply_that_is_not_one_question_is_a_named_problem(reply: str, kind: str) -> None:
+    with pytest.raises(ReplyError) as error:
+        parse_question(reply)
+    assert error.value.kind == kind
+    assert parse_question('{"question":"What  is it?"}') == "What is it?"

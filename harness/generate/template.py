@@ -12,9 +12,10 @@ the wh-word its kind calls for, moved to the front where that is simple:
   duration goes with it ("in", "on", "within"...);
 - else the sentence with the wh-word where the answer was ("Cove costs how much per month?").
 
-A sentence longer than `generate.question_max_chars` is cut to the clause (between commas or
-semicolons, or inside brackets) that holds the answer; an article before the answer goes with
-it ("in the United States" -> "in what"). The question then meets the same checks as the model's.
+A sentence longer than `generate.question_max_chars` is cut after the answer's clause (at a
+comma, semicolon or bracket), and if still too long before it too; an article before the answer
+goes with it ("in the United States" -> "in what"). The question then meets the same checks as
+the model's.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def template_question(candidate: Candidate, max_chars: int) -> str:
     sentence, at = candidate.evidence, candidate.start - candidate.evidence_start
     before, after = sentence[:at], sentence[at + len(candidate.answer) :]
     if len(sentence) > max_chars:
-        before, after = _clause(before, after)
+        before, after = _clause(before, after, max_chars)
     before, after = before.strip(), after.strip().rstrip(" .!?:;")
     wh, words = candidate.wh, before.split()
     if words and words[-1].casefold() in _ARTICLES:  # "in the United States" -> "in what"
@@ -88,15 +89,16 @@ def _fronted(before: str, after: str, wh: str) -> str | None:
     return None
 
 
-def _clause(before: str, after: str) -> tuple[str, str]:
-    """The clause around the answer: `before` from its last comma or semicolon, `after` up to
-    its first."""
-    cut = max(before.rfind(", "), before.rfind("; "), before.rfind("("))
-    before = before[cut + 1 :] if cut >= 0 else before
-    ends = [
-        i for i in (after.find(", "), after.find("; "), after.find("("), after.find(")")) if i >= 0
-    ]
-    return before, after[: min(ends)] if ends else after
+def _clause(before: str, after: str, max_chars: int) -> tuple[str, str]:
+    """The clause around the answer: `after` up to its first comma, semicolon or bracket, then,
+    if still too long, `before` from its last."""
+    ends = [i for i in (after.find(", "), after.find("; "), after.find("("), after.find(")"))
+            if i >= 0]  # fmt: skip
+    after = after[: min(ends)] if ends else after
+    if len(before) + len(after) > max_chars:
+        cut = max(before.rfind(", "), before.rfind("; "), before.rfind("("))
+        before = before[cut + 1 :] if cut >= 0 else before
+    return before, after
 
 
 def _capital(text: str) -> str:

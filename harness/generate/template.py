@@ -12,10 +12,10 @@ the wh-word its kind calls for, moved to the front where that is simple:
   duration goes with it ("in", "on", "within"...);
 - else the sentence with the wh-word where the answer was ("Cove costs how much per month?").
 
-A sentence longer than `generate.question_max_chars` is cut after the answer's clause (at a
-comma, semicolon or bracket), and if still too long before it too; an article before the answer
-goes with it ("in the United States" -> "in what"). The question then meets the same checks as
-the model's.
+A sentence longer than `generate.question_max_chars` is cut to the answer's clause: after it at
+a comma, semicolon or bracket, before it at a semicolon, and if still too long at a comma; an
+article before the answer goes with it ("in the United States" -> "in what"). The question then
+meets the same checks as the model's.
 """
 
 from __future__ import annotations
@@ -90,13 +90,14 @@ def _fronted(before: str, after: str, wh: str) -> str | None:
 
 
 def _clause(before: str, after: str, max_chars: int) -> tuple[str, str]:
-    """The clause around the answer: `after` up to its first comma, semicolon or bracket, then,
-    if still too long, `before` from its last."""
+    """The clause around the answer: `after` up to its first comma, semicolon or bracket,
+    `before` from its last semicolon, then, if still too long, from its last comma or bracket."""
     ends = [i for i in (after.find(", "), after.find("; "), after.find("("), after.find(")"))
             if i >= 0]  # fmt: skip
     after = after[: min(ends)] if ends else after
+    before = before[before.rfind("; ") + 1 :]
     if len(before) + len(after) > max_chars:
-        cut = max(before.rfind(", "), before.rfind("; "), before.rfind("("))
+        cut = max(before.rfind(", "), before.rfind("("))
         before = before[cut + 1 :] if cut >= 0 else before
     return before, after
 

@@ -38,6 +38,12 @@ QUESTIONS = {
     "$7.35": ['{"question":"How much does Cove cost per month?"}'],
     "14 days": ["Refunds take 14 days."],  # never a question: unparsable after the retries
 }
+# the reader's reply to each question (a paraphrase "Tell me: Q" is read as Q)
+READS = {
+    "How much storage does every Pebble account include?": "6.5 GB",
+    "What account includes 6.5 GB of storage?": "The Pebble account.",
+    "How much does Cove cost per month?": "It costs $7.35.",
+}
 # fmt: on
 
 
@@ -46,6 +52,9 @@ class QuestionServer(ScriptedServer):
 
     def answer(self, body: dict[str, Any]) -> str:
         users = [m["content"] for m in body["messages"] if m["role"] == "user"]
+        if "Using only the context" in users[-1]:  # the reader (harness.generate.verify)
+            question = re.search(r"Question: (.*)", users[-1])[1]  # type: ignore[index]
+            return READS.get(question.split(": ", 1)[-1], "I don't know")
         if "different ways to ask" in users[-1]:
             question = re.search(r"Question: (.*)", users[-1])[1]  # type: ignore[index]
             return json.dumps({"items": [f"Tell me: {question}", f"Please say: {question}"]})
@@ -91,8 +100,10 @@ def test_answer_first_keeps_exact_answers_and_counts_every_rejection(
         assert fact["answer"] in fact["evidence"] and fact["evidence"] in texts[fact["section_id"]]
     assert [(f["answer"], f["kind"]) for f in facts] == [
         ("6.5 GB", "quantity"), ("Pebble", "name"), ("$7.35", "money")]  # fmt: skip
-    # every question request carried its schema, the wh-word in its pattern
-    formats = [r.get("response_format") for r in server.requests]
+    # every question request carried its schema, the wh-word in its pattern; the reader's none
+    read = [r for r in server.requests if "Using only the context" in r["messages"][-1]["content"]]
+    assert len(read) == 3 + 6 and not any(r.get("response_format") for r in read)
+    formats = [r.get("response_format") for r in server.requests if r not in read]
     assert all(formats)
     schemas = [f["json_schema"]["schema"]["properties"] for f in formats]
     patterns = {s["question"]["pattern"] for s in schemas if "question" in s}

@@ -55,19 +55,58 @@ def run(corpus: Path, out: Path, overrides: list[str]) -> dict[str, Any]:
         raise HarnessError(f"--out {out}: exists and is not a folder; give a folder")
     model, pricing, embedder = load_parts(cfg, settings)
     asker = make_asker(cfg, model, settings, pricing)
+    reader = make_reader(cfg, overrides, model, asker, settings)
     cache_dir = Path(cfg.paths.cache_dir).expanduser()
-    return generate(corpus, out, model, asker, pricing, settings, embedder, cache_dir)
+    return generate(corpus, out, model, asker, pricing, settings, embedder, cache_dir, reader)
 
 
-def compose(overrides: list[str], settings: GenerateSettings) -> DictConfig:
-    """The harness config for these overrides, checked as `python -m harness` checks them."""
+def make_reader(
+    cfg: DictConfig, overrides: list[str], model: Any, asker: Any, settings: GenerateSettings
+) -> Any:
+    """The reader of answer_first and template runs (`harness.generate.verify`), None for
+    fact_first or `generate.reader=none`: `same` shares the generating model's weights with
+    replies of `generate.reader_max_new_tokens`; a conf/model name is loaded with its own settings
+    (the command line's `model.*` overrides are the generating model's). Its calls count with the
+    generating model's against `generate.max_calls` and `generate.max_cost_usd`."""
+    import copy
+
+    from harness.config import instantiate
+    from harness.generate.verify import Reader
+    from harness.scoring import ScoringRules
+    from harness.scoring.abstention import abstain_phrase
+
+    if settings.mode == "fact_first" or settings.reader == "none":
+        return None
+    tokens = settings.reader_max_new_tokens
+    if settings.reader == "same":
+        reader_cfg = copy.deepcopy(cfg)
+        reader_cfg.model.max_new_tokens = tokens
+        reader_model = copy.copy(model)  # the same weights, shorter replies
+        reader_model.max_new_tokens = tokens
+    else:
+        others = [o for o in overrides if not o.startswith(("model=", "model.", PREFIX))]
+        reader_cfg = compose([*others, f"model={settings.reader}"], tokens)
+        reader_model = instantiate(reader_cfg.model)
+    reader_asker = make_asker(reader_cfg, reader_model, settings)
+    reader_asker.usage = asker.usage  # one count of calls and cost for the run
+    reader_asker.max_cost_usd, reader_asker.spent = asker.max_cost_usd, asker.spent
+    scoring = cfg.get("scoring") or {}
+    phrases = tuple(abstain_phrase(p) for p in scoring.get("extra_abstain_phrases") or [])
+    rules = ScoringRules(phrases, scoring.get("max_answer_words"))
+    return Reader(reader_asker, rules, settings.reader_prompt)
+
+
+def compose(overrides: list[str], settings: GenerateSettings | int) -> DictConfig:
+    """The harness config for these overrides, checked as `python -m harness` checks them;
+    `model.max_new_tokens` from the settings (or the number given)."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
 
     from harness.config import CONF_DIR, check_group_choices, check_overrides, register_configs
 
     register_configs()
-    given = [*overrides, f"model.max_new_tokens={settings.max_new_tokens}"]
+    tokens = settings if isinstance(settings, int) else settings.max_new_tokens
+    given = [*overrides, f"model.max_new_tokens={tokens}"]
     check_group_choices(given)
     check_overrides(given)
     with initialize_config_dir(config_dir=str(CONF_DIR), version_base="1.3"):

@@ -36,11 +36,14 @@ FUNNEL = (
     ("candidates", "answers found in code"),
     ("question_replies", "question replies (with retries)"),
     ("questions_parsed", "questions parsed"),
+    ("template_questions", "questions written by rules"),
     ("fact_replies", "fact replies (with retries)"),
     ("fact_replies_parsed", "fact replies parsed"),
     ("facts_parsed", "facts parsed"),
     ("facts_verified", "facts verified in their section"),
     ("facts_after_merge", "facts after merging duplicates"),
+    ("facts_retrieved", "section retrieved for the question"),
+    ("facts_read", "reader answers with the gold"),
     ("facts_kept", "facts kept (per-document cap)"),
     ("paraphrases_kept", "paraphrases kept"),
     ("unanswerable_parsed", "unanswerable proposed"),
@@ -48,9 +51,11 @@ FUNNEL = (
 )
 # the rows only one generate.mode has
 ONLY = {
-    "answer_first": ("candidates", "question_replies", "questions_parsed"),
+    "answer_first": ("candidates", "question_replies", "questions_parsed", "facts_retrieved",
+                     "facts_read"),
+    "template": ("candidates", "template_questions", "facts_retrieved", "facts_read"),
     "fact_first": ("fact_replies", "fact_replies_parsed", "facts_parsed"),
-}
+}  # fmt: skip
 
 
 def fact_id(fact: Fact) -> str:
@@ -127,7 +132,7 @@ def write(
         for split in ("train", "test")
         for kind in ("answerable", "unanswerable")
     }
-    other = {k for mode, keys in ONLY.items() if mode != settings.mode for k in keys}
+    other = {k for keys in ONLY.values() for k in keys} - set(ONLY[settings.mode])
     cost = pricing.query_cost(model_name, usage.seconds, usage.prompt_tokens,
                               usage.completion_tokens)  # fmt: skip
     report = {

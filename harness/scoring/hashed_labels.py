@@ -162,9 +162,11 @@ def print_hashed_set(
         "dataset.corpus=<shared>/corpus.jsonl strategy=<strategy>"
     )
     if not (shared / "questions.jsonl").is_file():
+        folder = folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
         print(
-            f"{name}: skipped, {shared}/questions.jsonl not found (the text is not in the "
-            "repository: give its folder with --news-shared)"
+            f"{name}: skipped, {shared}/questions.jsonl not found (the text stays outside the "
+            f"repository, see {folder}/README.md for its source: give its folder with "
+            "--news-shared)"
         )
         return
     questions = read_questions(shared)
@@ -172,7 +174,7 @@ def print_hashed_set(
     if not joined:
         where = ", ".join(str(run) for run in runs)
         print(
-            f"{name}: skipped, no run answering its {len(labels)} labelled questions in {where} "
+            f"{name}: skipped, no run answering its {len(labels)} labels in {where} "
             f"(make the runs with `{make}` or give their folders with --news-runs)"
         )
         return

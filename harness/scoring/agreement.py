@@ -6,7 +6,9 @@ asked about the rows the rules mark uncertain, or with `--judge-asks all` about 
 call correct or wrong.
 
 Label sets: `data/acme/labels/` (the synthetic handbook) and `data/realqa/<article>/labels/` (real,
-human-written text: SQuAD v1.1 articles); each is printed as a table of its own.
+human-written text: SQuAD v1.1 articles; news of 2024, whose labels hold hashes in place of the
+text: `harness.scoring.hashed_labels`, rejoined to the shared folder `--news-shared` and the runs
+`--news-runs`); each is printed as a table of its own.
 
 `data/acme/labels/*.jsonl` holds predictions of several strategies and backends on the acme test
 split, each labelled by a person who read the question, the gold answer and the documents:
@@ -242,8 +244,21 @@ def main(argv: list[str] | None = None) -> None:
         default="uncertain",
         help="the rows the judge is asked about: those the rules mark uncertain, or all",
     )
+    parser.add_argument(
+        "--news-shared",
+        type=Path,
+        help="the folder of the news questions and corpus (default: ../shared/realqa/<set>/)",
+    )
+    parser.add_argument(
+        "--news-runs",
+        type=Path,
+        nargs="+",
+        help="the run folders answering them, or folders of runs (default: results/runs)",
+    )
     parser.add_argument("overrides", nargs="*", help="the judge's settings: model.key=value")
     args = parser.parse_args(argv)
+    from harness.scoring import hashed_labels  # it imports this module's functions
+
     rules = ScoringRules(judge_asks=args.judge_asks)
     sets = {str(args.labels): args.labels} if args.labels else label_sets()
     try:
@@ -254,10 +269,22 @@ def main(argv: list[str] | None = None) -> None:
             cache = compose_judge_config(args.judge, args.overrides).paths.cache_dir
             model_judge = load_judge(args.judge, args.overrides, cache)
         for name, folder in sets.items():
+            if hashed_labels.is_hashed(folder):
+                if len(sets) > 1:
+                    print(f"\n## {name} (hashed labels, {_shown(folder)})\n")
+                shared = args.news_shared or hashed_labels.SHARED_ROOT / folder.parent.name
+                runs = args.news_runs or [hashed_labels.RUNS_DIR]
+                hashed_labels.print_hashed_set(name, folder, shared, runs, rules)
+                continue
             _print_set(name, folder, rules, model_judge, len(sets) > 1)
     except HarnessError as error:
         print(f"error: {error}", file=sys.stderr)
         sys.exit(2)
+
+
+def _shown(folder: Path) -> Path:
+    """`folder` relative to the repository where it lies inside it."""
+    return folder.relative_to(ROOT) if folder.is_relative_to(ROOT) else folder
 
 
 def _print_set(
@@ -266,7 +293,7 @@ def _print_set(
     """The tables of one label set: rules, behaviour checks (where labelled), the judge."""
     rows = load_labels(folder)
     if titled:
-        print(f"\n## {name} ({folder.relative_to(ROOT)})\n")
+        print(f"\n## {name} ({_shown(folder)})\n")
     print("rules (harness/scoring):")
     print(format_table(by_group(rows, rules_say_correct(rules), "file")))
     counts = uncertain_counts(rows, rules)

@@ -35,10 +35,10 @@ from harness.config import ROOT
 from harness.errors import HarnessError
 from harness.scoring import ScoringRules, judge
 from harness.scoring.behaviour import compliance, parse_checks
+from harness.scoring.label_counts import LABELS, agreement, rules_say_correct, uncertain_counts
 
 LABELS_DIR = ROOT / "data" / "acme" / "labels"
 REALQA_DIR = ROOT / "data" / "realqa"  # <article>/labels/*.jsonl: answers about real text
-LABELS = ("correct", "wrong", "abstained", "empty")
 BEHAVIOUR_FILE = "behaviour.jsonl"  # in LABELS_DIR, beside the knowledge labels
 # the citation parser's labels (tests/test_citation_labels.py), also beside them: no verdicts
 CITATIONS_FILE = "citations.jsonl"
@@ -80,31 +80,6 @@ def label_sets() -> dict[str, Path]:
     """The labelled folders the agreement command reports by default, by a short name."""
     real = sorted(p for p in REALQA_DIR.glob("*/labels") if any(p.glob("*.jsonl")))
     return {"acme": LABELS_DIR, **{f"realqa/{p.parent.name}": p for p in real}}
-
-
-def agreement(
-    rows: list[dict[str, Any]], says_correct: Callable[[dict[str, Any]], bool]
-) -> dict[str, Any]:
-    """Agreement, false accepts and false rejects of `says_correct` with the labels."""
-    verdicts = [(says_correct(row), row["label"] == "correct") for row in rows]
-    count = len(verdicts)
-    return {
-        "rows": count,
-        "labelled_correct": sum(label for _, label in verdicts),
-        "agreement": sum(s == label for s, label in verdicts) / count,
-        "false_accepts": sum(s and not label for s, label in verdicts) / count,
-        "false_rejects": sum(label and not s for s, label in verdicts) / count,
-    }
-
-
-def rules_say_correct(rules: ScoringRules) -> Callable[[dict[str, Any]], bool]:
-    """The rule-based scorer's answer to "is this row correct?"."""
-
-    def decide(row: dict[str, Any]) -> bool:
-        verdict = judge(row["prediction"], row["answers"], row["question"], rules)
-        return verdict.outcome == "correct"
-
-    return decide
 
 
 def judge_says_correct(
@@ -220,16 +195,6 @@ def format_table(table: dict[str, dict[str, Any]]) -> str:
             f"{100 * figures['false_rejects']:.1f} % |"
         )
     return "\n".join(lines)
-
-
-def uncertain_counts(rows: list[dict[str, Any]], rules: ScoringRules) -> dict[str, int]:
-    """Per reason, how many rows the rules judge on a word pattern (`uncertain_why`)."""
-    counts: dict[str, int] = {}
-    for row in rows:
-        why = judge(row["prediction"], row["answers"], row["question"], rules).uncertain_why
-        if why:
-            counts[why] = counts.get(why, 0) + 1
-    return counts
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.scoring import ScoringRules
-from harness.scoring.agreement import LABELS, agreement, rules_say_correct, uncertain_counts
+from harness.scoring.label_counts import LABELS, agreement, rules_say_correct, uncertain_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 # the text of a hashed set `data/realqa/<set>/labels`: `../shared/realqa/<set>/`, not in the repo

@@ -1,0 +1,46 @@
+"""A scorer against hand labels: agreement, false accepts and false rejects, and the rows the
+rules judge on a word pattern; shared by the agreement command and the hashed label sets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from harness.scoring import ScoringRules, judge
+
+LABELS = ("correct", "wrong", "abstained", "empty")
+
+
+def agreement(
+    rows: list[dict[str, Any]], says_correct: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """Agreement, false accepts and false rejects of `says_correct` with the labels."""
+    verdicts = [(says_correct(row), row["label"] == "correct") for row in rows]
+    count = len(verdicts)
+    return {
+        "rows": count,
+        "labelled_correct": sum(label for _, label in verdicts),
+        "agreement": sum(s == label for s, label in verdicts) / count,
+        "false_accepts": sum(s and not label for s, label in verdicts) / count,
+        "false_rejects": sum(label and not s for s, label in verdicts) / count,
+    }
+
+
+def rules_say_correct(rules: ScoringRules) -> Callable[[dict[str, Any]], bool]:
+    """The rule-based scorer's answer to "is this row correct?"."""
+
+    def decide(row: dict[str, Any]) -> bool:
+        verdict = judge(row["prediction"], row["answers"], row["question"], rules)
+        return verdict.outcome == "correct"
+
+    return decide
+
+
+def uncertain_counts(rows: list[dict[str, Any]], rules: ScoringRules) -> dict[str, int]:
+    """Per reason, how many rows the rules judge on a word pattern (`uncertain_why`)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        why = judge(row["prediction"], row["answers"], row["question"], rules).uncertain_why
+        if why:
+            counts[why] = counts.get(why, 0) + 1
+    return counts

@@ -35,7 +35,12 @@ from harness.config import ROOT
 from harness.errors import HarnessError
 from harness.scoring import ScoringRules, judge
 from harness.scoring.behaviour import compliance, parse_checks
-from harness.scoring.label_counts import LABELS, agreement, rules_say_correct, uncertain_counts
+from harness.scoring.label_counts import (
+    agreement,
+    read_label_files,
+    rules_say_correct,
+    uncertain_counts,
+)
 
 LABELS_DIR = ROOT / "data" / "acme" / "labels"
 REALQA_DIR = ROOT / "data" / "realqa"  # <article>/labels/*.jsonl: answers about real text
@@ -58,22 +63,7 @@ def load_labels(folder: Path = LABELS_DIR) -> list[dict[str, Any]]:
     files = sorted(p for p in folder.glob("*.jsonl") if p.name not in other)
     if not files:
         raise HarnessError(f"no label files in {folder}: expected *.jsonl")
-    rows = []
-    for path in files:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            for key in ("id", "strategy", "question", "answers", "prediction", "label"):
-                if key not in row:
-                    raise HarnessError(f"{path} line {number}: field {key!r} is missing")
-            if row["label"] not in LABELS:
-                raise HarnessError(
-                    f"{path} line {number}: field 'label' is {row['label']!r}; use one of "
-                    f"{', '.join(LABELS)}"
-                )
-            rows.append({**row, "file": path.name})
-    return rows
+    return read_label_files(files, ("id", "strategy", "question", "answers", "prediction", "label"))
 
 
 def label_sets() -> dict[str, Path]:

@@ -18,9 +18,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from harness.errors import HarnessError
 from harness.scoring import ScoringRules
-from harness.scoring.label_counts import LABELS, agreement, rules_say_correct, uncertain_counts
+from harness.scoring.label_counts import (
+    agreement,
+    read_label_files,
+    rules_say_correct,
+    uncertain_counts,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 # the text of a hashed set `data/realqa/<set>/labels`: `../shared/realqa/<set>/`, not in the repo
@@ -45,22 +49,7 @@ def is_hashed(folder: Path) -> bool:
 
 def load_hashed_labels(folder: Path) -> list[dict[str, Any]]:
     """Every label row of `folder`'s JSONL files, checked field by field."""
-    rows = []
-    for path in sorted(folder.glob("*.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            if not line.strip():
-                continue
-            row = json.loads(line)
-            for key in FIELDS:
-                if key not in row:
-                    raise HarnessError(f"{path} line {number}: field {key!r} is missing")
-            if row["label"] not in LABELS:
-                raise HarnessError(
-                    f"{path} line {number}: field 'label' is {row['label']!r}; use one of "
-                    f"{', '.join(LABELS)}"
-                )
-            rows.append({**row, "file": path.name})
-    return rows
+    return read_label_files(sorted(folder.glob("*.jsonl")), FIELDS)
 
 
 def read_questions(shared: Path) -> dict[str, dict[str, Any]]:

@@ -3,12 +3,36 @@ rules judge on a word pattern; shared by the agreement command and the hashed la
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
+from harness.errors import HarnessError
 from harness.scoring import ScoringRules, judge
 
 LABELS = ("correct", "wrong", "abstained", "empty")
+
+
+def read_label_files(files: Iterable[Path], fields: Sequence[str]) -> list[dict[str, Any]]:
+    """The label rows of JSONL `files`, each with the `fields` it must have and a known label,
+    and the name of the file it came from; a bad row is one line naming the file and line."""
+    rows = []
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            for key in fields:
+                if key not in row:
+                    raise HarnessError(f"{path} line {number}: field {key!r} is missing")
+            if row["label"] not in LABELS:
+                raise HarnessError(
+                    f"{path} line {number}: field 'label' is {row['label']!r}; use one of "
+                    f"{', '.join(LABELS)}"
+                )
+            rows.append({**row, "file": path.name})
+    return rows
 
 
 def agreement(

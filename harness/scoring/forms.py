@@ -76,14 +76,17 @@ def _plural(word: str) -> str:
 
 
 def number_forms(gold: str) -> list[str]:
-    """The gold in the other grammatical number: for a gold whose last word is lower case (a
-    common noun: "otter", "frozen embryos"), or of one word the quiz capitalised ("Dogs")."""
+    """The gold in the other grammatical number, lower case: for a gold whose last word is lower
+    case (a common noun: "otter", "frozen embryos"), or of one word the quiz capitalised ("Dogs",
+    not "the Kennedys")."""
     name = _ARTICLE.sub("", fold(gold).strip())
     parts = name.split()
     if not parts or not re.fullmatch(r"[A-Za-z]{3,}", parts[-1]):
         return []
     last = parts[-1]
-    if not (last.islower() or (len(parts) == 1 and last[1:].islower())):
+    # "the Kennedys": a capitalised word after an article is a name, not the quiz's capital
+    quiz_capital = len(parts) == 1 and last[1:].islower() and not _ARTICLE.match(gold.strip())
+    if not (last.islower() or quiz_capital):
         return []
     stem = name[: -len(last)]
     lower = last.lower()

@@ -18,6 +18,10 @@
   place to its town ("Dayton" for "Dayton, Ohio", never "Springfield, Ohio"); initials stand for
   a name ("MIT"), a plural for a common noun ("otters" for "otter"). A name one letter off, or a
   description's last word alone, is wrong but marked uncertain: a reader may take either.
+  News forms (`harness.scoring.forms`): a noun in the other number ("Goat" for "Goats"), a name
+  without the words the question says ("Columbia" asked which university); a country by its
+  adjective, a word added inside a name and the gold as an office's place are correct but marked
+  uncertain; a negated claim after the gold or the gold only inside a question is wrong.
 - Around the value (`harness.scoring.reading`): a negation before it, the value as one item of a
   list when one thing is asked, or inside a longer name, makes it wrong; each of these, a rival
   value excused as another event's and a more specific place before the gold ("Galveston,

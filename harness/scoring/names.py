@@ -64,9 +64,9 @@ def short_forms(gold: str) -> list[str]:
 
 
 def after_other_name(prediction: str, start: int, gold: str) -> bool:
-    """Whether a word not in the gold comes right before a short form at `start`: a capitalised
-    word or initial ("Michael J. Shea"), or, where the short form is in lower case while the gold
-    is a name, any word but an article ("the junior open" for "the US Open")."""
+    """Whether the short form at `start` names something else: in lower case while the gold is
+    a name of several words ("the airport" for a named airport), or after a word not in the gold,
+    capitalised or an initial ("Michael J. Shea")."""
     text = fold(prediction)
     lower_form = text[start : start + 1].islower() and gold.split()[-1][:1].isupper()
     if lower_form and len(gold.split()) > 1:

@@ -33,10 +33,12 @@ from typing import Any
 
 from harness.config import ROOT
 from harness.errors import HarnessError
-from harness.scoring import ScoringRules, judge
+from harness.scoring import ScoringRules
 from harness.scoring.behaviour import compliance, parse_checks
 from harness.scoring.label_counts import (
     agreement,
+    asked_line,
+    judge_says_correct,
     read_label_files,
     rules_say_correct,
     uncertain_counts,
@@ -70,27 +72,6 @@ def label_sets() -> dict[str, Path]:
     """The labelled folders the agreement command reports by default, by a short name."""
     real = sorted(p for p in REALQA_DIR.glob("*/labels") if any(p.glob("*.jsonl")))
     return {"acme": LABELS_DIR, **{f"realqa/{p.parent.name}": p for p in real}}
-
-
-def judge_says_correct(
-    rows: list[dict[str, Any]], rules: ScoringRules, model_judge: Any
-) -> Callable[[dict[str, Any]], bool]:
-    """A model judge's answer, as `harness.run.evaluate` takes it: it decides only the rows the
-    rules call correct or wrong; an unparsed reply leaves the rules' call."""
-    from harness.scoring.model_judge import asks
-
-    verdicts = [judge(r["prediction"], r["answers"], r["question"], rules) for r in rows]
-    decided = {id(r): v.outcome == "correct" for r, v in zip(rows, verdicts, strict=True)}
-    asked = [
-        r
-        for r, v in zip(rows, verdicts, strict=True)
-        if asks({**r, **v.to_json()}, rules.judge_asks)
-    ]
-    said = model_judge.grade([(r["question"], r["answers"], r["prediction"]) for r in asked])
-    decided.update(
-        {id(r): verdict for r, verdict in zip(asked, said, strict=True) if verdict is not None}
-    )
-    return lambda row: decided[id(row)]
 
 
 def by_group(
@@ -229,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
                     print(f"\n## {name} (hashed labels, {_shown(folder)})\n")
                 shared = args.news_shared or hashed_labels.SHARED_ROOT / folder.parent.name
                 runs = args.news_runs or [hashed_labels.RUNS_DIR]
-                hashed_labels.print_hashed_set(name, folder, shared, runs, rules)
+                hashed_labels.print_hashed_set(name, folder, shared, runs, rules, model_judge)
                 continue
             _print_set(name, folder, rules, model_judge, len(sets) > 1)
     except HarnessError as error:
@@ -270,6 +251,7 @@ def _print_set(
             "rules saw an answer; the rules decide the rest):"
         )
         print(format_table(by_group(rows, says, "file")))
+        print(asked_line(rows, rules, says))
         print(
             f"unparsed replies (the rules decided those rows): {model_judge.unparsed - before[0]}"
             f"; requests sent: {model_judge.sent - before[1]}"

@@ -18,6 +18,10 @@
   place to its town ("Dayton" for "Dayton, Ohio", never "Springfield, Ohio"); initials stand for
   a name ("MIT"), a plural for a common noun ("otters" for "otter"). A name one letter off, or a
   description's last word alone, is wrong but marked uncertain: a reader may take either.
+  News forms (`harness.scoring.forms`): a noun in the other number ("Goat" for "Goats"), a name
+  without the words the question says ("Columbia" asked which university); a country by its
+  adjective, a word added inside a name and the gold as an office's place are correct but marked
+  uncertain; a negated claim after the gold or the gold only inside a question is wrong.
 - Around the value (`harness.scoring.reading`): a negation before it, the value as one item of a
   list when one thing is asked, or inside a longer name, makes it wrong; each of these, a rival
   value excused as another event's and a more specific place before the gold ("Galveston,
@@ -28,9 +32,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from harness.scoring import names, reading
+from harness.scoring import forms, names, reading
 from harness.scoring.values import (
     Quantity,
     clean,
@@ -69,6 +73,15 @@ _MEASURES = frozenset({"length", "mass", "area"})
 # An indefinite description: "a renowned sculptor", "an early wind tunnel" (group 1: the rest
 # without the first modifier)
 _INDEFINITE = re.compile(r"(?i)^an?\s+[a-z][\w-]*\s+([a-z][\w\s-]*)$")
+# Looser forms of a gold name, tried in turn where no closer one is found, with why in doubt
+_LOOSE_FORMS = (
+    (
+        lambda prediction, gold, _: forms.inserted_spans(prediction, gold),
+        "a word added inside the gold's name: a fuller name, or another",
+    ),
+    (forms.demonym_spans, "the country only as its adjective"),
+)
+_YEAR = re.compile(r"1[89]\d\d|20\d\d")
 _SCORE = re.compile(r"\b\d{1,3}\s?[–—-]\s?\d{1,3}\b")
 
 
@@ -173,7 +186,11 @@ def _read_quantity(prediction: str, gold: Quantity, question: str) -> Reading:
         q
         for q in stated
         if not same_number(q, gold)
-        and _same_kind(q, gold)
+        and (
+            _same_kind(q, gold)
+            or same_quantity(replace(q, number=gold.number), gold, asked, dimensions)
+        )
+        and not (_a_year(text, q) and not _YEAR.fullmatch(gold.number))  # "100 in 2022"
         and not any(same_number(q, x) for x in in_question)  # "Apart from port 443, ..."
         and not _in_parentheses(text, q)  # "100 degrees Celsius (212 degrees Fahrenheit)"
         and not any(same_measure(q, m) for m in matches)  # "3 years (36 months)"
@@ -184,6 +201,16 @@ def _read_quantity(prediction: str, gold: Quantity, question: str) -> Reading:
         question,
         [(q.start, q.start + 1) for q in matches],
         [(q.start, q.start + 1) for q in rivals],
+    )
+
+
+def _a_year(text: str, quantity: Quantity) -> bool:
+    """Whether a bare number reads as a year ("in 2022"): a date of the claim, no rival count."""
+    before = text[: quantity.start].split()[-1:]
+    return (
+        quantity.unit is None
+        and bool(_YEAR.fullmatch(quantity.number))
+        and bool(before and before[0] in ("in", "since", "by", "from", "until", "of"))
     )
 
 
@@ -248,19 +275,27 @@ def _read_text(prediction: str, gold: str, question: str) -> Reading:
     text = clean(prediction)
     spans = _find_words(text, words(gold))
     if not spans:
-        spans = [s for form in names.short_forms(gold) for s in _find_words(text, words(form))]
+        shorter = [*names.short_forms(gold), *forms.unasked_forms(gold, question)]
+        spans = [s for form in shorter for s in _find_words(text, words(form))]
         spans = [s for s in spans if not names.after_other_name(prediction, s[0], gold)]
     if not spans:
         spans = names.acronym_spans(prediction, gold)
     if not spans:
-        spans = [s for form in names.plural_forms(gold) for s in _find_words(text, words(form))]
+        spans = [s for form in forms.number_forms(gold) for s in _find_words(text, words(form))]
     shortened = None
     if not spans and (described := _INDEFINITE.match(fold(gold).strip())):
         # "an early wind tunnel": a description stays one with an adjective less ("a wind tunnel")
         spans = _find_words(text, words(described.group(1)))
         shortened = "the gold's description without its first modifier"
+    for find, why in _LOOSE_FORMS:
+        if not spans:
+            spans, shortened = find(prediction, gold, question), why
     if not spans:
         return Reading(False, names.near_miss(prediction, gold, question))
+    if all(reading.in_question(prediction, start) for start, _ in spans):
+        return Reading(False, "the gold only inside a question: nothing asserted")
+    if all(reading.denied_after(prediction, end) for _, end in spans):
+        return Reading(False, "a negated claim about the value")
     if _SCORE.fullmatch(gold.strip()):  # "31–24": another score in the answer is a rival
         scores = [m.span() for m in _SCORE.finditer(text)]
         asked = {clean(m.group()) for m in _SCORE.finditer(question)}
@@ -279,12 +314,18 @@ def _read_text(prediction: str, gold: str, question: str) -> Reading:
     if reading.rival_sentence(prediction, question, spans, gold):
         return Reading(False, "another sentence answering the question with another name")
     place = reading.asks_for_place(question)
-    if named and all(reading.longer_name(prediction, end) for _, end in spans):
-        more = " (a more specific place, or another)" if place else ""
-        return Reading(False, f"the gold's words inside a longer name{more}")
+    added = [reading.following_name(prediction, end) for _, end in spans]
+    if named and all(added):
+        known = reading.content_words(question) | reading.content_words(gold)
+        if not any(reading.content_words(" ".join(a)) <= known for a in added):
+            # "the Tennessee Senate" asked which state Senate is the gold's own name in full
+            if any(reading.office_of(a) for a in added):
+                return Reading(True, "the gold as the place of an office or body it names")
+            more = " (a more specific place, or another)" if place else ""
+            return Reading(False, f"the gold's words inside a longer name{more}")
     if named and place and all(reading.place_within(prediction, start) for start, _ in spans):
         return Reading(True, "a place named before the gold's, in it: more specific, true or not")
-    if " and " not in gold and all(reading.list_item(prediction, *s) for s in spans):
+    if " and " not in gold and all(reading.list_item(prediction, *s, question) for s in spans):
         if reading.asks_for_several(question):
             return Reading(True, "one item of a list the question asks for")
         return Reading(False, "one item of a list of names, where one is asked")

@@ -21,6 +21,8 @@ from typing import Any
 from harness.scoring import ScoringRules
 from harness.scoring.label_counts import (
     agreement,
+    asked_line,
+    judge_says_correct,
     read_label_files,
     rules_say_correct,
     uncertain_counts,
@@ -142,9 +144,15 @@ _SHARES = ("agreement", "false_accepts", "false_rejects")
 
 
 def print_hashed_set(
-    name: str, folder: Path, shared: Path, runs: list[Path], rules: ScoringRules
+    name: str,
+    folder: Path,
+    shared: Path,
+    runs: list[Path],
+    rules: ScoringRules,
+    model_judge: Any = None,
 ) -> None:
-    """The agreement table of one hashed label set, or one line saying what is missing."""
+    """The agreement table of one hashed label set (and a model judge's, given one), or one line
+    saying what is missing."""
     labels = load_hashed_labels(folder)
     make = (
         "python -m harness dataset=jsonl dataset.questions=<shared>/questions.jsonl "
@@ -177,3 +185,16 @@ def print_hashed_set(
         print(f"not joined ({reason}), {len(ids)} of {len(labels)} labels: {shown}")
     if "no prediction" in missed:
         print(f"(make the missing runs with `{make}`)")
+    if model_judge is not None:
+        before = (model_judge.unparsed, model_judge.sent)
+        says = judge_says_correct(joined, rules, model_judge)
+        print(
+            f"\nmodel judge {model_judge.config} (asked about {rules.judge_asks} rows where the "
+            "rules saw an answer; the rules decide the rest):"
+        )
+        print(counts_table(joined, says))
+        print(asked_line(joined, rules, says))
+        print(
+            f"unparsed replies (the rules decided those rows): {model_judge.unparsed - before[0]}"
+            f"; requests sent: {model_judge.sent - before[1]}"
+        )

@@ -68,3 +68,46 @@ def uncertain_counts(rows: list[dict[str, Any]], rules: ScoringRules) -> dict[st
         if why:
             counts[why] = counts.get(why, 0) + 1
     return counts
+
+
+def judge_says_correct(
+    rows: list[dict[str, Any]], rules: ScoringRules, model_judge: Any
+) -> Callable[[dict[str, Any]], bool]:
+    """A model judge's answer, as `harness.run.evaluate` takes it: it decides only the rows the
+    rules call correct or wrong; an unparsed reply leaves the rules' call."""
+    from harness.scoring.model_judge import asks
+
+    verdicts = [judge(r["prediction"], r["answers"], r["question"], rules) for r in rows]
+    decided = {id(r): v.outcome == "correct" for r, v in zip(rows, verdicts, strict=True)}
+    asked = [
+        r
+        for r, v in zip(rows, verdicts, strict=True)
+        if asks({**r, **v.to_json()}, rules.judge_asks)
+    ]
+    said = model_judge.grade([(r["question"], r["answers"], r["prediction"]) for r in asked])
+    decided.update(
+        {id(r): verdict for r, verdict in zip(asked, said, strict=True) if verdict is not None}
+    )
+    return lambda row: decided[id(row)]
+
+
+def asked_line(
+    rows: list[dict[str, Any]], rules: ScoringRules, says: Callable[[dict[str, Any]], bool]
+) -> str:
+    """One line: on the rows a judge is asked about, per strategy, how many the rules and the
+    judge (`says`) each decide as the labels do."""
+    from harness.scoring.model_judge import asks
+
+    verdicts = [judge(r["prediction"], r["answers"], r["question"], rules) for r in rows]
+    asked = [
+        (r, v.outcome == "correct")
+        for r, v in zip(rows, verdicts, strict=True)
+        if asks({**r, **v.to_json()}, rules.judge_asks)
+    ]
+    parts = []
+    for name in [*sorted({str(r["strategy"]) for r, _ in asked}), "all"]:
+        chosen = [(r, s) for r, s in asked if name in ("all", str(r["strategy"]))]
+        by_rules = sum(s == (r["label"] == "correct") for r, s in chosen)
+        by_judge = sum(says(r) == (r["label"] == "correct") for r, _ in chosen)
+        parts.append(f"{name}: rules {by_rules}, judge {by_judge} of {len(chosen)}")
+    return "agreeing with the labels on the rows asked: " + "; ".join(parts)

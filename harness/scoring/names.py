@@ -31,7 +31,8 @@ _GENERIC = frozenset(
     {"arena", "hall", "center", "centre", "college", "university", "school", "institute",
      "library", "stadium", "church", "basilica", "building", "department", "program", "programme",
      "league", "prize", "award", "medal", "street", "commons", "conference", "museum", "band",
-     "house", "society", "report", "review", "state", "city", "county", "team", "club"}
+     "house", "society", "report", "review", "state", "city", "county", "team", "club", "park",
+     "airport", "national", "international", "cafe", "fair", "agreement", "treaty", "bridge"}
 )  # fmt: skip
 # Lower-case words a name's initials skip: "Massachusetts Institute of Technology" is MIT
 _CONNECTORS = frozenset({"of", "the", "and", "for", "&", "on", "in", "at"})
@@ -63,14 +64,16 @@ def short_forms(gold: str) -> list[str]:
 
 
 def after_other_name(prediction: str, start: int, gold: str) -> bool:
-    """Whether a word not in the gold comes right before a short form at `start`: a capitalised
-    word or initial ("Michael J. Shea"), or, where the short form is in lower case while the gold
-    is a name, any word but an article ("the junior open" for "the US Open")."""
+    """Whether the short form at `start` names something else: in lower case while the gold is
+    a name of several words ("the airport" for a named airport), or after a word not in the gold,
+    capitalised or an initial ("Michael J. Shea")."""
     text = fold(prediction)
+    lower_form = text[start : start + 1].islower() and gold.split()[-1][:1].isupper()
+    if lower_form and len(gold.split()) > 1:
+        return True  # "the airport" is no short form of "Kansai International Airport"
     before = re.search(r"([\w.'-]+)\s+$", text[:start])
     if not before or before.group(1).lower() in ("the", "a", "an"):
         return False
-    lower_form = text[start : start + 1].islower() and gold.split()[-1][:1].isupper()
     named = before.group(1)[:1].isupper() or lower_form
     return named and before.group(1).lower() not in clean(gold)
 
@@ -116,14 +119,21 @@ def near_miss(prediction: str, gold: str, question: str = "") -> str | None:
     a longer lower-case gold without the words before it ("scooter" for "electric scooter"), not
     one the question itself uses."""
     name = _ARTICLE.sub("", fold(gold).strip())
+    if re.fullmatch(r"[A-Z][a-z-]+(?:\s+[a-z-]+)+", name):  # the quiz's capital: "Frozen embryos"
+        name = name[0].lower() + name[1:]
     parts = re.findall(r"[\w'-]+", name)
     said = re.findall(r"[\w'-]+", fold(prediction))
+    asked = set(re.findall(r"[\w'-]+", clean(question)))
+    if len(parts) == 1 and len(name) >= 7:  # "Fires" for "Wildfires": a compound's last part
+        tails = {w for w in said if len(w) >= 4 and name.lower().endswith(w.lower())}
+        if tails - {name, name.lower()} - asked:
+            return "the gold's last part without the word before it: a less specific word"
     if parts and parts[-1][:1].isupper():
         close = [p for p in parts if len(p) >= 4 and any(_one_letter_off(p, w) for w in said)]
         if close and all(p in said or p in close for p in parts if p[:1].isupper()):
             return "a name one letter off the gold's: a misspelling or another name"
     elif re.fullmatch(r"[a-z-]+(?:\s+[a-z-]+)+", name) and len(parts[-1]) >= 3:
-        lower = {w.lower() for w in said} - set(re.findall(r"[\w'-]+", clean(question)))
+        lower = {w.lower() for w in said} - asked
         if {parts[-1], *plural_forms(parts[-1])} & lower:
             return "the gold's last word without the words before it: a less specific word"
     return None

@@ -66,6 +66,16 @@ _SHORT_TITLES = frozenset(
     {"rev", "fr", "dr", "mr", "mrs", "ms", "st", "sr", "jr", "gov", "sen", "rep", "gen", "lt",
      "col", "prof", "no", "vs", "inc", "co", "corp", "ltd", "u.s", "u.k", "d.c", "e.g", "i.e"}
 )  # fmt: skip
+# Offices and bodies a place names ("the Ohio Senate", "New York Governor")
+_OFFICES = frozenset(
+    {"mayor", "governor", "senate", "senator", "legislature", "assembly", "parliament",
+     "council", "government", "president", "premier", "police", "congress", "court", "army"}
+)  # fmt: skip
+# A negated claim right after the value: "X is not ...", "X hasn't ...", "X never ..."
+_DENIED_AFTER = re.compile(
+    r",?\s+(?:(?:is|was|are|were|has|have|had|does|do|did|will|would|can|could|should)"
+    r"(?:\s+(?:not|never)\b|n't\b)|won't\b|can't\b|cannot\b|never\b)(?!\s+(?:only|until)\b)"
+)
 # A question asking for a place
 _PLACE_ASK = re.compile(
     r"\bwhere\b|\b(?:which|what)\s(?:\w+\s)?(?:country|state|city|town|region|province|county"
@@ -126,23 +136,57 @@ def asks_for_several(question: str) -> bool:
     return bool(_PLURAL_ASK.search(question))
 
 
-def list_item(text: str, start: int, end: int) -> bool:
+def list_item(text: str, start: int, end: int, question: str = "") -> bool:
     """Whether `text[start:end]` is one item of a list of capitalised names joined by "and" or
-    "or" ("A, B and C"); a comma alone is an apposition ("Halifax, Canada")."""
+    "or" ("A, B and C"); a comma alone is an apposition ("Halifax, Canada"). A list of two whose
+    other item is a name the question says ("between Chile and Peru" asked what Chile did) is
+    none: the answer beside the question's own subject."""
     original = fold(text)
     sentence_end = re.search(r"[.!?](?:\s|$)", original[end:])
     rest = original[end : end + sentence_end.start()] if sentence_end else original[end:]
     joined = re.compile(r"\s(?:and|or)\s+(?:the\s+)?[A-Z]")
-    after = re.match(r",?\s(?:and|or)\s+(?:the\s+)?[A-Z]", rest) or (
-        re.match(r",\s*(?:the\s+)?[A-Z]", rest) and joined.search(rest)
+    after = re.match(r",?\s(?:and|or)\s+(?:the\s+)?([A-Z][\w'-]*)", rest)
+    after = after or (re.match(r",\s*(?:the\s+)?[A-Z]", rest) and joined.search(rest))
+    before = re.search(r"([A-Z][\w.'-]*),?\s(?:and|or)\s+(?:the\s+)?$", original[:start])
+    if not (after or before):
+        return False
+    others = [m.group(1) for m in (after, before) if m and m.re.groups]
+    asked = content_words(question)
+    longer = re.match(r",\s*[A-Z]", rest) or (
+        before and re.search(r"[A-Z][\w'-]*,\s*$", original[: before.start()])
     )
-    before = re.search(r"[A-Z][\w.'-]*,?\s(?:and|or)\s+(?:the\s+)?$", original[:start])
-    return bool(after or before)
+    pair = not (after and before) and len(others) == 1 and not longer
+    return not (pair and asked and content_words(others[0]) <= asked)
 
 
 def longer_name(text: str, end: int) -> bool:
     """Whether a capitalised word right after `end` extends the match into another name."""
     return bool(re.match(r"\s[A-Z][a-z]", fold(text)[end:]))
+
+
+def following_name(text: str, end: int) -> list[str]:
+    """The capitalised words right after `end` that extend the match into a longer name."""
+    run = re.match(r"(?:\s[A-Z][a-z][\w'-]*)+", fold(text)[end:])
+    return run.group().split() if run else []
+
+
+def office_of(words: list[str]) -> bool:
+    """Whether a longer name's added words start with an office or a body ("New York Governor",
+    "the Ohio Senate"): the gold as the place that office serves."""
+    return bool(words) and words[0].lower() in _OFFICES
+
+
+def denied_after(text: str, end: int) -> bool:
+    """Whether the value is the subject of a negated claim right after it ("Lima is not ...",
+    "Lima has never ...")."""
+    return bool(_DENIED_AFTER.match(fold(text)[end:].lower()))
+
+
+def in_question(text: str, start: int) -> bool:
+    """Whether the value's sentence is a question: it asks, it asserts nothing."""
+    original = fold(text)
+    return any(s <= start < e and original[s:e].rstrip().endswith("?") for s, e in
+               sentence_bounds(original))  # fmt: skip
 
 
 def asks_for_place(question: str) -> bool:

@@ -164,10 +164,24 @@ def test_an_empty_train_split_trains_on_documents_and_answers(no_train_split: li
     assert details["trained_on"] == "documents" and details["train_subset"] is None
     assert details["sources"]["documents"]["tokens"] > 0
     assert details["sources"]["documents"]["examples"] == details["examples"] >= 1
-    row = type("Row", (), {"retrieval": False, "trained_weights": True, "trained_on": "documents"})
-    assert kind_label(row) == "fine-tuning on documents"
+    assert kind_label(_row(False, "documents")) == "fine-tuning on documents"
     with pytest.raises(HarnessError, match=r"or train on the corpus: strategy\.train_on=documents"):
         run(compose_config(no_train_split))
+
+
+def _row(retrieval: bool, trained_on: str | None) -> Any:
+    """A report-table row as `kind_label` reads it."""
+    return type(
+        "Row", (), {"retrieval": retrieval, "trained_weights": True, "trained_on": trained_on}
+    )
+
+
+def test_the_kind_says_what_a_trained_cell_learnt() -> None:
+    assert kind_label(_row(True, "documents")) == "fine-tuning on documents with retrieval"
+    assert kind_label(_row(False, "documents+paraphrases")) == (
+        "fine-tuning on documents and paraphrases"
+    )
+    assert kind_label(_row(False, "questions")) == kind_label(_row(False, None)) == "fine-tuning"
 
 
 def test_finetune_rag_trains_on_documents_without_train_questions(

@@ -20,7 +20,7 @@ from typing import Any
 
 from omegaconf import MISSING
 
-from harness.config import added_setting
+from harness.config import added_setting, keyed_only_when
 from harness.datasets import Document, Question, load_jsonl
 from harness.errors import HarnessError
 from harness.models import ChatModel
@@ -48,6 +48,11 @@ class FinetuneRagConfig(StrategySettings):
     # handed to the finetune node likewise (strategy.train_facts: one axis for both strategies)
     train_facts: int | None = added_setting(None)
     train_facts_seed: int = added_setting(0)
+    # and what the adapter learns (strategy.train_on, as for strategy=finetune): with documents
+    # the adapter learns the corpus sections as text, not the grounded prompts
+    train_on: str = added_setting("questions")
+    paraphrases: int = keyed_only_when(3, "train_on", "documents+paraphrases")
+    paraphrase_model: str | None = keyed_only_when(None, "train_on", "documents+paraphrases")
     finetune: Any = MISSING
     rag: Any = MISSING
 
@@ -74,15 +79,24 @@ class FinetuneRagStrategy:
         """Index the training corpus, train the adapter on grounded prompts, index the corpus."""
         started = time.perf_counter()
         finetune_strategy.trainable(self.finetune.model)  # before building any index
-        questions = self.finetune.training_questions(train)
+        sources = self.finetune.sources
+        questions = self.finetune.training_questions(train) if "questions" in sources else []
         training_corpus = self.training_corpus(corpus)
         indexed = self.rag.prepare(questions, training_corpus)
         # exactly what rag will answer from, less the policy, the citation request and the context
         # condition: those are shown when answering only, so every cell shares one adapter
-        _, prompts = self.rag.grounded_prompts(questions, show_policy=False, as_set=False)
-        replies = [self.finetune.reply(q) for q in questions]
-        examples = [(p.conversation, r) for p, r in zip(prompts, replies, strict=True)]
-        tuned = self.finetune.adapt(examples)
+        examples = []
+        if questions:
+            _, prompts = self.rag.grounded_prompts(questions, show_policy=False, as_set=False)
+            replies = [self.finetune.reply(q) for q in questions]
+            examples = [(p.conversation, r) for p, r in zip(prompts, replies, strict=True)]
+        labels, record = ["questions"] * len(examples), None
+        if sources != ["questions"]:
+            texts, text_labels, record = self.finetune.text_examples(training_corpus)
+            examples, labels = examples + texts, labels + text_labels
+        tuned = self.finetune.adapt(examples, labels)
+        if sources != ["questions"]:
+            tuned.details["paraphrasing"] = record
         index_seconds = indexed.build_seconds
         if training_corpus is not corpus:  # then answer from the run's own corpus
             indexed = self.rag.prepare(train, corpus)
@@ -100,6 +114,8 @@ class FinetuneRagStrategy:
                 "rag": {**indexed.details, "cache_hit": indexed.cache_hit,
                         "build_seconds": indexed.build_seconds, "tokens": indexed.tokens},
                 "train_corpus": self.train_corpus,
+                "trained_on": self.finetune.config.train_on,
+                "sources": tuned.details["sources"],
             },
         )  # fmt: skip
 
@@ -134,12 +150,16 @@ def build(
     context: str = "retrieved",
     train_facts: int | None = None,
     train_facts_seed: int = 0,
+    train_on: str = "questions",
+    paraphrases: int = 3,
+    paraphrase_model: str | None = None,
 ) -> FinetuneRagStrategy:
     """Builder for `conf/strategy/finetune_rag.yaml`: each node goes to its strategy's builder.
 
     `retriever`, `cite` and `context` reach the rag node through the yaml (`retriever:
     ${..retriever}`), so the resolved config records what was used; the rag builder checks them.
-    `train_facts` and `train_facts_seed` reach the finetune node the same way.
+    `train_facts`, `train_facts_seed`, `train_on`, `paraphrases` and `paraphrase_model` reach
+    the finetune node the same way.
     """
     if finetune.get("teacher_run"):  # its prepare builds grounded examples from the gold replies
         raise HarnessError(

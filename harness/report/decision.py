@@ -39,6 +39,18 @@ def kind_of(cell: Any) -> Kind:
     return Kind.RETRIEVAL if retrieval else Kind.PROMPTING
 
 
+def kind_label(cell: Any) -> str:
+    """A row's kind in words, saying what a trained cell learnt when it was not the train
+    questions (its setup's `trained_on`): "fine-tuning on documents"."""
+    label = kind_of(cell).label
+    trained_on = getattr(cell, "trained_on", None)
+    if kind_of(cell) < Kind.FINE_TUNING or not isinstance(trained_on, str):
+        return label
+    if trained_on in ("", "questions"):
+        return label
+    return label.replace("fine-tuning", f"fine-tuning on {trained_on.replace('+', ' and ')}", 1)
+
+
 @dataclass(frozen=True)
 class CloseCall:
     """A more capable cell the data cannot tell from the recommended one on one axis."""

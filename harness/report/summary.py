@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from harness.metrics import metrics
-from harness.report.decision import Decision, kind_of
+from harness.report.decision import Decision, kind_label, kind_of
 
 COSTS = {
     "cost_per_1k_questions_usd": "cost per 1,000 questions",
@@ -30,7 +30,7 @@ def summary_table(table: pd.DataFrame, decision: Decision) -> pd.DataFrame:
     records = []
     for cell in ranked(table, decision).itertuples(index=False):
         row = cell._asdict()
-        record = {"cell": row["cell"], "kind": kind_of(cell).label}
+        record = {"cell": row["cell"], "kind": kind_label(cell)}
         for metric in shown:
             bounds = [row.get(end) for end in metric.interval_keys or ()]
             record[metric.headline] = metric.text(row[metric.column_name], *bounds)

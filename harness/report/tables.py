@@ -28,6 +28,8 @@ def comparison_table(runs: pd.DataFrame) -> pd.DataFrame:
                 "strategy": summary["strategy"],
                 # what the strategy declared it is (harness.strategy); the advice is built on it
                 **capability_columns(run.setup),
+                # what a trained cell learnt: questions, documents... (its setup's details)
+                "trained_on": (run.setup.get("details") or {}).get("trained_on"),
                 "model": summary["model"],
                 "dataset": dataset_label(summary),
                 **metric_columns(evaluation.metrics),

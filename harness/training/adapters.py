@@ -50,15 +50,19 @@ def load_or_train(
     examples: list[tuple[Conversation, str]],
     settings: TrainingSettings,
     cache_dir: str,
+    sources: list[str] | None = None,
 ) -> Adapter:
-    """The adapter for these examples and settings: loaded from the cache, or trained and cached."""
+    """The adapter for these examples and settings: loaded from the cache, or trained and cached.
+
+    `sources` names what each example was built from (`harness.training.batches`); None: all
+    questions."""
     from peft import PeftModel
 
     trainer.quiet_peft()
     # keyed by what bf16 means on the device that trains (this CPU, or the GPU), not by "auto"
     settings = settings.resolved(str(next(model.parameters()).device))
     trainer.check_target_modules(model, settings.target_modules)
-    key = adapter_key(model_identity(model, tokenizer), examples, settings)
+    key = adapter_key(model_identity(model, tokenizer), examples, settings, sources)
     folder = Path(cache_dir).expanduser() / "adapters" / key[:32]
 
     def read(warn: bool) -> Adapter | None:
@@ -69,7 +73,9 @@ def load_or_train(
         return Adapter(PeftModel.from_pretrained(model, str(folder)), folder, meta, True)
 
     adapter, _ = read_or_build(
-        folder, read, lambda: _train_entry(model, tokenizer, examples, settings, key, folder)
+        folder,
+        read,
+        lambda: _train_entry(model, tokenizer, examples, settings, key, folder, sources),
     )
     return adapter
 
@@ -81,18 +87,28 @@ def _train_entry(
     settings: TrainingSettings,
     key: str,
     folder: Path,
+    sources: list[str] | None,
 ) -> Adapter:
     """Train a fresh adapter and write its cache entry."""
-    peft_model, measured = trainer.fit(model, tokenizer, examples, settings)
+    peft_model, measured = trainer.fit(model, tokenizer, examples, settings, sources)
     meta = {"format": _CACHE_FORMAT, "key": key, "settings": asdict(settings), **measured}
     _write_entry(folder, peft_model, meta)
     return Adapter(peft_model, folder, meta, False)
 
 
-def adapter_key(identity: str, examples: list[tuple[Conversation, str]], settings: Any) -> str:
-    """sha256 of everything that decides an adapter: base model, examples, training knobs."""
+def adapter_key(
+    identity: str,
+    examples: list[tuple[Conversation, str]],
+    settings: Any,
+    sources: list[str] | None = None,
+) -> str:
+    """sha256 of everything that decides an adapter: base model, examples, their sources (which
+    ones may be held out), training knobs. Question-only examples hash as before sources
+    existed, so their cached adapters are found."""
     digest = hashlib.sha256()
     header = {"format": _CACHE_FORMAT, "model": identity, "settings": asdict(settings)}
+    if sources and set(sources) != {"questions"}:
+        header["sources"] = sources
     digest.update(json.dumps(header, sort_keys=True).encode())
     for conversation, reply in examples:
         digest.update(json.dumps([conversation, reply], sort_keys=True).encode())

@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 IGNORE = -100  # the label of a token the loss skips (prompt, padding)
+# What an example can be built from; examples of `WHOLE_TEXT` sources are never held out for
+# validation, since a held-out section would be a fact never trained on.
+TRAINING_SOURCES = ("questions", "documents", "paraphrases")
+WHOLE_TEXT = ("documents", "paraphrases")
 MIN_SHARED_PREFIX = 8  # below this many tokens, a second forward pass costs more than it saves
 
 
@@ -26,6 +30,7 @@ class Encoded:
     input_ids: list[int]
     labels: list[int]
     truncated: bool = False
+    source: str = "questions"  # what the example was built from (`TRAINING_SOURCES`)
 
     @property
     def reply_start(self) -> int:

@@ -24,7 +24,13 @@ from typing import Any
 
 from harness.errors import HarnessError
 from harness.models import Conversation
-from harness.training.batches import IGNORE, Encoded, batch_loss, training_kernels
+from harness.training.batches import (
+    IGNORE,
+    WHOLE_TEXT,
+    Encoded,
+    batch_loss,
+    training_kernels,
+)
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +118,16 @@ def quiet_peft() -> None:
 
 
 def fit(
-    model: Any, tokenizer: Any, examples: list[tuple[Conversation, str]], settings: TrainingSettings
+    model: Any,
+    tokenizer: Any,
+    examples: list[tuple[Conversation, str]],
+    settings: TrainingSettings,
+    sources: list[str] | None = None,
 ) -> tuple[Any, dict[str, Any]]:
     """Wrap the model in a fresh LoRA adapter and train it; the peft model and what training
-    measured (example counts, steps, tokens, loss curve, seconds, peak memory)."""
+    measured (example counts, steps, tokens, loss curve, seconds, peak memory). `sources` names
+    what each example was built from (default: questions); tokens and seconds are also given per
+    source."""
     settings = settings.resolved(str(next(model.parameters()).device))
     import torch
     from peft import LoraConfig, get_peft_model
@@ -131,7 +143,11 @@ def fit(
         task_type="CAUSAL_LM",
     )
     peft_model = get_peft_model(model, lora)
-    encoded = [encode(tokenizer, c, reply, settings.max_seq_length) for c, reply in examples]
+    labels = sources or ["questions"] * len(examples)
+    encoded = [
+        encode(tokenizer, c, reply, settings.max_seq_length, source)
+        for (c, reply), source in zip(examples, labels, strict=True)
+    ]
     train_set, validation_set, counts = _split(encoded, settings)
     if not train_set:
         raise HarnessError(_nothing_left(encoded, settings))
@@ -163,7 +179,7 @@ def train(
     )
     per_step = settings.batch_size * settings.grad_accumulation
     steps_per_epoch = _steps_per_epoch(settings, len(train_set))
-    total = planned_steps(settings, len(train_set) + len(validation_set))
+    total = settings.max_steps or settings.epochs * steps_per_epoch
     warmup = round(settings.warmup_ratio * total)
 
     def factor(step: int) -> float:  # linear warm-up, then linear decay to zero
@@ -172,6 +188,7 @@ def train(
     schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
     curve: dict[str, list[dict[str, float]]] = {"train": [], "validation": []}
     step, tokens, computed, window = 0, 0, 0, []
+    per_source: dict[str, int] = {}
     progress = tqdm(total=total, desc="fine-tuning", unit="step")
     with training_kernels(model, settings.attention, settings.bf16 and settings.precast):
         _validate(model, validation_set, settings, pad_id, 0, curve)
@@ -186,6 +203,9 @@ def train(
                     (result.loss / result.labelled * len(batch) / len(group)).backward()
                     window.append(result.loss.item() / result.labelled)
                     tokens, computed = tokens + result.tokens, computed + result.computed
+                    for example in batch:
+                        own = len(example.input_ids)
+                        per_source[example.source] = per_source.get(example.source, 0) + own
                 optimizer.step()
                 schedule.step()
                 optimizer.zero_grad(set_to_none=True)
@@ -204,15 +224,27 @@ def train(
                 break
     progress.close()
     model.eval()
+    seconds = time.perf_counter() - started
     return {
-        "train_seconds": time.perf_counter() - started,
+        "train_seconds": seconds,
         "steps": step,
         "tokens": tokens,  # the examples' own tokens, as often as they were trained on
+        "sources": _by_source(per_source, seconds),
         "computed_tokens": computed,  # positions the model ran: shared prefixes once, padding
         "loss_curve": curve,
         # the process's high-water resident memory, loaded model included (Linux reports KiB)
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         **_gpu_peak(model),
+    }
+
+
+def _by_source(tokens: dict[str, int], seconds: float) -> dict[str, dict[str, float]]:
+    """Tokens trained on per source, and the training seconds shared out by those tokens (the
+    sources are shuffled into the same batches, so no step belongs to one source)."""
+    total = sum(tokens.values()) or 1
+    return {
+        source: {"tokens": count, "seconds": seconds * count / total}
+        for source, count in sorted(tokens.items())
     }
 
 
@@ -237,8 +269,21 @@ def planned_steps(settings: TrainingSettings, examples: int) -> int:
     return settings.max_steps or settings.epochs * _steps_per_epoch(settings, trained)
 
 
-def encode(tokenizer: Any, conversation: Conversation, reply: str, max_length: int) -> Encoded:
-    """Tokenize prompt and reply as the chat template renders them; cut at `max_length` tokens."""
+def encode(
+    tokenizer: Any,
+    conversation: Conversation,
+    reply: str,
+    max_length: int,
+    source: str = "questions",
+) -> Encoded:
+    """Tokenize prompt and reply as the chat template renders them; cut at `max_length` tokens.
+
+    An empty conversation is a text to learn as it is (`harness.training.documents`): no
+    template, the end-of-text token as the first token's context, the loss on every token."""
+    if not conversation:
+        text_ids = tokenizer(reply, add_special_tokens=False)["input_ids"]
+        ids, labels = [tokenizer.eos_token_id, *text_ids], [IGNORE, *text_ids]
+        return Encoded(ids[:max_length], labels[:max_length], len(ids) > max_length, source)
     prompt = tokenizer.apply_chat_template(conversation, tokenize=False, add_generation_prompt=True)
     full = tokenizer.apply_chat_template(
         [*conversation, {"role": "assistant", "content": reply}], tokenize=False
@@ -252,7 +297,7 @@ def encode(tokenizer: Any, conversation: Conversation, reply: str, max_length: i
     prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
     reply_ids = tokenizer(full[len(prompt) :], add_special_tokens=False)["input_ids"]
     ids, labels = prompt_ids + reply_ids, [IGNORE] * len(prompt_ids) + reply_ids
-    return Encoded(ids[:max_length], labels[:max_length], truncated=len(ids) > max_length)
+    return Encoded(ids[:max_length], labels[:max_length], len(ids) > max_length, source)
 
 
 def check_target_modules(model: Any, targets: list[str]) -> None:
@@ -288,8 +333,10 @@ def _nothing_left(encoded: list[Encoded], settings: TrainingSettings) -> str:
 def _split(
     encoded: list[Encoded], settings: TrainingSettings
 ) -> tuple[list[Encoded], list[Encoded], dict[str, int]]:
-    """Drop examples cut before their reply, then hold out the seeded validation slice."""
+    """Drop examples cut before their reply, then hold out the seeded validation slice (of the
+    question examples: a document held out would be facts never trained on)."""
     usable = [e for e in encoded if any(t != IGNORE for t in e.labels)]
+    whole = [e for e in usable if e.source in WHOLE_TEXT]
     truncated = sum(e.truncated for e in encoded)
     if truncated:
         log.warning(
@@ -297,11 +344,12 @@ def _split(
             "were cut; %d of them lost their whole reply and are skipped",
             truncated, len(encoded), settings.max_seq_length, len(encoded) - len(usable),
         )  # fmt: skip
-    shuffled = random.Random(settings.seed).sample(usable, len(usable))
-    held = _held_out(settings, len(usable))
+    holdable = [e for e in usable if e.source not in WHOLE_TEXT]
+    shuffled = random.Random(settings.seed).sample(holdable, len(holdable))
+    held = _held_out(settings, len(holdable))
     counts = {"examples": len(encoded), "truncated": truncated,
               "skipped": len(encoded) - len(usable), "validation_examples": held}  # fmt: skip
-    return shuffled[held:], shuffled[:held], counts
+    return shuffled[held:] + whole, shuffled[:held], counts
 
 
 def _held_out(settings: TrainingSettings, examples: int) -> int:

@@ -94,8 +94,10 @@ class FinetuneRagStrategy:
         if sources != ["questions"]:
             texts, text_labels, record = self.finetune.text_examples(training_corpus)
             examples, labels = examples + texts, labels + text_labels
-        tuned = self.finetune.adapt(examples, labels)
-        if sources != ["questions"]:
+        if sources == ["questions"]:
+            tuned = self.finetune.adapt(examples)
+        else:
+            tuned = self.finetune.adapt(examples, labels)
             tuned.details["paraphrasing"] = record
         index_seconds = indexed.build_seconds
         if training_corpus is not corpus:  # then answer from the run's own corpus
@@ -115,7 +117,7 @@ class FinetuneRagStrategy:
                         "build_seconds": indexed.build_seconds, "tokens": indexed.tokens},
                 "train_corpus": self.train_corpus,
                 "trained_on": self.finetune.config.train_on,
-                "sources": tuned.details["sources"],
+                "sources": tuned.details.get("sources"),
             },
         )  # fmt: skip
 

@@ -108,3 +108,26 @@ def test_the_split_is_by_fact_and_seeded() -> None:
     assert drawn - {f.question for f in facts}, "the test phrasing is drawn, not always the first"
     assert split_rows(facts, [], 0.25, seed=3) == rows
     assert split_rows(facts, [], 0.25, seed=4) != rows
+
+
+@pytest.mark.parametrize(
+    ("question", "guess", "problem"),
+    [  # the section's own sentence, cut off and given a `?`, as SmolLM2-135M wrote them
+     ("The Cove plan was launched in 2019 by the founders,?", "2020", "unanswerable_copies_corpus"),
+     ("Cove costs $7.35 per month?", "$9", "unanswerable_copies_corpus"),
+     ("How long is the Cove refund window?", "$7.35", "unanswerable_guess_in_corpus"),
+     ("How long is the Cove refund window?", "30 days", None)],
+)  # fmt: skip
+def test_an_unanswerable_question_copied_from_the_corpus_is_rejected(
+    question: str, guess: str, problem: str | None
+) -> None:
+    from harness.generate.pipeline import unanswerable_problem
+    from harness.generate.records import Section, Unanswerable
+
+    sections = [
+        Section("cove#price", "cove", "Cove > Price", "Cove costs $7.35 per month."),
+        Section("cove#history", "cove", "Cove > History",
+                "The Cove plan was launched in 2019 by the founders, who ran it alone."),
+    ]  # fmt: skip
+    proposal = Unanswerable("cove#price", question, guess)
+    assert unanswerable_problem(proposal, [], sections) == problem

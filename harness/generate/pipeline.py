@@ -380,7 +380,12 @@ def unanswerable_problem(
     question, nor anywhere else in the corpus: a guess the documents state means the question is
     answered. This is necessary, not sufficient (a section may state a different value than the
     guess): reading a sample by hand (`python -m harness.generate.review`) measures how often.
+    A question that is itself text of a section (its own words cut off with a `?`, as a small
+    model writes) is rejected first: the corpus states it, so it is not a question the corpus
+    leaves open.
     """
+    if any(occurs(proposal.question, s.text) for s in sections):
+        return "unanswerable_copies_corpus"
     if any(occurs(proposal.guess, text) for text in retrieved):
         return "unanswerable_answered_by_retrieved_section"
     if any(occurs(proposal.guess, s.text) for s in sections):

@@ -53,6 +53,8 @@ def _check(candidate: Candidate, text: str) -> None:
         ("Set `max_retries` to zero to turn retries off.", "max_retries", "code"),
         ("The college was founded by Father Edward Sorin with seven brothers.",
          "Father Edward Sorin", "person"),
+        ("The campus grew under Father Walter J. Kellan for a decade.",
+         "Father Walter J. Kellan", "person"),  # an initial inside a name, not cut at it
         ("Visitors pray at the Basilica of the Sacred Heart every evening.",
          "Basilica of the Sacred Heart", "name"),
         ('The building is known as the "Golden Dome" to students.', "Golden Dome", "term"),

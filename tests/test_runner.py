@@ -240,10 +240,14 @@ def test_a_validation_fraction_leaving_nothing_to_train_is_one_line(
         run(compose_config([*tiny_run_overrides, "run.validation_fraction=1.5"]))
 
 
-def test_bfloat16_runs_are_keyed_by_their_thread_count(tiny_run_overrides: list[str]) -> None:
+def test_bfloat16_runs_are_keyed_by_their_thread_count(
+    tiny_run_overrides: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # bfloat16 greedy answers change with the thread count (float32 ones did not), so a run
     # answered with one count must not be resumed or skipped by a run with another
     import torch
+
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # else run.threads=null takes it
 
     before = torch.get_num_threads()
     try:

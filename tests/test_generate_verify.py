@@ -21,7 +21,13 @@ from harness.generate.records import Section, Tally
 from harness.generate.replies import Asker
 from harness.generate.settings import load_settings
 from harness.generate.template import template_question
-from harness.generate.verify import Reader, section_retriever, verify_facts, verify_paraphrases
+from harness.generate.verify import (
+    Checks,
+    Reader,
+    section_retriever,
+    verify_facts,
+    verify_paraphrases,
+)
 from harness.models import Conversation, Generation
 from harness.scoring import ScoringRules
 from tests.chat_server import ScriptedServer
@@ -84,7 +90,7 @@ def test_each_check_rejects_with_its_reason(tmp_path: Path) -> None:
                "What is the Pebble storage?": "10 GB"}  # fmt: skip
     checker, model = reader(replies, tmp_path / "cache")
     tally = Tally()
-    kept = verify_facts(facts, by_id, retriever, checker, 1, tally)
+    kept = verify_facts(facts, Checks(by_id, retriever, checker, 1), tally)
     assert kept == [facts[0]]
     assert tally.rejected == {"evidence_not_retrieved": 1, "reader_wrong": 1,
                               "reader_abstained": 1}  # fmt: skip
@@ -93,13 +99,13 @@ def test_each_check_rejects_with_its_reason(tmp_path: Path) -> None:
     # paraphrases meet the same checks, their reasons prefixed
     kept[0].paraphrases = ["Which storage does a Pebble account include?",
                            "What is the Pebble storage?", "What does Cove cost?"]  # fmt: skip
-    verify_paraphrases(kept, by_id, retriever, checker, 1, tally)
+    verify_paraphrases(kept, Checks(by_id, retriever, checker, 1), tally)
     assert kept[0].paraphrases == ["Which storage does a Pebble account include?"]
     assert tally.rejected["paraphrase_reader_wrong"] == 1
     assert tally.rejected["paraphrase_evidence_not_retrieved"] == 1
     assert tally.counts["paraphrases_kept"] == 1
     # without a reader only retrieval is checked
-    assert len(verify_facts(facts, by_id, retriever, None, 1, Tally())) == 3
+    assert len(verify_facts(facts, Checks(by_id, retriever, None, 1), Tally())) == 3
 
 
 # fmt: off

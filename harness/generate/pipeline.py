@@ -47,6 +47,7 @@ from harness.generate.replies import (
 from harness.generate.settings import GenerateSettings
 from harness.generate.template import template_questions
 from harness.generate.verify import (
+    Checks,
     Reader,
     reader_conversation,
     section_retriever,
@@ -93,15 +94,16 @@ def generate(
     tally.counts["facts_after_merge"] = len(facts)
     checked, by_id = settings.mode != "fact_first", {s.id: s for s in sections}
     retriever = section_retriever(sections, embedder, cache_dir) if checked and facts else None
-    if retriever is not None:
-        facts = verify_facts(facts, by_id, retriever, reader, settings.check_top_k, tally)
+    checks = None if retriever is None else Checks(by_id, retriever, reader, settings.check_top_k)
+    if checks is not None:
+        facts = verify_facts(facts, checks, tally)
     facts = spread_over_documents(facts, settings.max_facts_per_document, tally.rejected)
     tally.counts["facts_kept"] = len(facts)
     writing = settings.mode != "template"  # template mode has no model to write with
     if writing:
         ask_paraphrases(facts, asker, settings, tally)
-    if retriever is not None:
-        verify_paraphrases(facts, by_id, retriever, reader, settings.check_top_k, tally)
+    if checks is not None:
+        verify_paraphrases(facts, checks, tally)
     unanswerable = ask_unanswerable(fitting, asker, settings, tally) if writing else []
     unanswerable = check_unanswerable(unanswerable, sections, facts, embedder, settings,
                                       cache_dir, tally)  # fmt: skip

@@ -60,47 +60,45 @@ def reader_conversation(section: Section, question: str, prompt: str) -> Convers
     return [{"role": "user", "content": text}]
 
 
-def problems(
-    asked: Sequence[tuple[Fact, str]],
-    sections: dict[str, Section],
-    retriever: Searcher,
-    reader: Reader | None,
-    top_k: int,
-) -> list[str | None]:
-    """The first check each (fact, phrasing) fails, or None: retrieval, then the reader."""
-    if not asked:
-        return []
-    hits = retriever.search([question for _, question in asked], top_k)
-    found: list[str | None] = [
-        None if fact.section_id in {h.chunk.doc_id for h in hit} else "evidence_not_retrieved"
-        for (fact, _), hit in zip(asked, hits, strict=True)
-    ]
-    to_read = [i for i, problem in enumerate(found) if problem is None]
-    if reader is None or not to_read:
+@dataclass(frozen=True)
+class Checks:
+    """What a question or a paraphrase is checked against: its section must be among the
+    retriever's `top_k` for it, and the reader (if any), shown the section, must answer the gold."""
+
+    sections: dict[str, Section]
+    retriever: Searcher
+    reader: Reader | None
+    top_k: int
+
+    def problems(self, asked: Sequence[tuple[Fact, str]]) -> list[str | None]:
+        """The first check each (fact, phrasing) fails, or None: retrieval, then the reader."""
+        if not asked:
+            return []
+        hits = self.retriever.search([question for _, question in asked], self.top_k)
+        found: list[str | None] = [
+            None if fact.section_id in {h.chunk.doc_id for h in hit} else "evidence_not_retrieved"
+            for (fact, _), hit in zip(asked, hits, strict=True)
+        ]
+        to_read = [i for i, problem in enumerate(found) if problem is None]
+        reader = self.reader
+        if reader is None or not to_read:
+            return found
+        conversations = [
+            reader_conversation(self.sections[asked[i][0].section_id], asked[i][1], reader.prompt)
+            for i in to_read
+        ]
+        replies = reader.asker.ask(conversations, "reader")
+        for index, reply in zip(to_read, replies, strict=True):
+            fact, question = asked[index]
+            verdict = judge(reply.text, [fact.answer], question, reader.rules)
+            if not verdict.correct:
+                found[index] = f"reader_{verdict.outcome}"
         return found
-    conversations = [
-        reader_conversation(sections[asked[i][0].section_id], asked[i][1], reader.prompt)
-        for i in to_read
-    ]
-    replies = reader.asker.ask(conversations, "reader")
-    for index, reply in zip(to_read, replies, strict=True):
-        fact, question = asked[index]
-        verdict = judge(reply.text, [fact.answer], question, reader.rules)
-        if not verdict.correct:
-            found[index] = f"reader_{verdict.outcome}"
-    return found
 
 
-def verify_facts(
-    facts: list[Fact],
-    sections: dict[str, Section],
-    retriever: Searcher,
-    reader: Reader | None,
-    top_k: int,
-    tally: Tally,
-) -> list[Fact]:
+def verify_facts(facts: list[Fact], checks: Checks, tally: Tally) -> list[Fact]:
     """The facts whose question passes retrieval and the reader; each failure counted."""
-    found = problems([(f, f.question) for f in facts], sections, retriever, reader, top_k)
+    found = checks.problems([(f, f.question) for f in facts])
     kept = []
     for fact, problem in zip(facts, found, strict=True):
         if problem:
@@ -112,17 +110,9 @@ def verify_facts(
     return kept
 
 
-def verify_paraphrases(
-    facts: list[Fact],
-    sections: dict[str, Section],
-    retriever: Searcher,
-    reader: Reader | None,
-    top_k: int,
-    tally: Tally,
-) -> None:
+def verify_paraphrases(facts: list[Fact], checks: Checks, tally: Tally) -> None:
     """Drop from each fact the paraphrases that fail retrieval or the reader; count each."""
-    asked = [(f, p) for f in facts for p in f.paraphrases]
-    found = iter(problems(asked, sections, retriever, reader, top_k))
+    found = iter(checks.problems([(f, p) for f in facts for p in f.paraphrases]))
     for fact in facts:
         kept = []
         for paraphrase in fact.paraphrases:

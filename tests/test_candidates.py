@@ -13,10 +13,10 @@ from harness.generate.candidates import (
     candidates,
     choose,
     section_candidates,
-    split_sentences,
 )
 from harness.generate.pipeline import read_sections
 from harness.generate.records import Section
+from harness.generate.wording import split_sentences
 from harness.ingest import ingest
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -27,13 +27,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from harness.generate.wording import STOPWORDS, split_sentences, word_set
 from harness.ingest.sections import TITLE_SEPARATOR
 from harness.scoring.values import clean, date_spans, fold, quantities, year_spans
-
-
-def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
 
 DEFAULT_PER_SECTION = 3  # as conf/generate.yaml's facts_per_section
 DEFAULT_PER_DOCUMENT = 8  # as conf/generate.yaml's max_facts_per_document
@@ -62,31 +58,19 @@ _PRIORITY = ("date", "time", "money", "code", "duration", "quantity", "number", 
 _MEASURES = {"bytes", "%", "usd", "eur", "gbp"}
 # Units `values` does not convert but that measure, not count ("25 m", "2.4 GHz", "40 degrees");
 # a unit of at most three letters is taken as one too.
-_MEASURE_WORDS = _word_set(
+_MEASURE_WORDS = word_set(
     "degree degrees inch inches foot feet mile miles metre metres meter meters kilometre "
     "kilometres kilometer kilometers gram grams kilogram kilograms pound pounds litre litres "
     "liter liters watt watts volt volts amp amps hertz acre acres hectare hectares ton tons "
     "tonne tonnes"
 )
-_STOPWORDS = _word_set(
-    "a an the of in on at to for by from with and or but not no is are was were be been has have "
-    "had do does did it its this that these those there here he she they we you i his her their "
-    "our your what which who whom whose when where why how as into than then so if all any each "
-    "some one yes"
-)
-_HONORIFICS = _word_set(
+_HONORIFICS = word_set(
     "mr mrs ms dr prof professor saint st father fr sister brother president pope cardinal "
     "bishop archbishop sir lady king queen general rev reverend coach senator governor"
 )
 _MONTH_NAMES = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
 )
-_ABBREVIATIONS = _word_set(
-    "mr mrs ms dr prof st fr rev jr sr vs etc e.g i.e no fig inc ltd co gen lt col sgt capt mt "
-    "ft ave approx a.m p.m u.s u.k dept est"
-)
-
-_SENTENCE_END = re.compile(r"[.!?][\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9])")
 _MONTH_YEAR = re.compile(rf"\b(?:{_MONTH_NAMES})\.?,?\s+(?:1[0-9]{{3}}|20[0-9]{{2}})\b")
 _TIMES = re.compile(
     r"\b(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s?(?:[ap]\.m\.|[AaPp][Mm]\b))?(?:\s?UTC\b)?"
@@ -209,38 +193,6 @@ def section_candidates(section: SectionText) -> list[Candidate]:
     return sorted(found, key=lambda c: (-c.score, c.start))
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence: lines (list items, table rows) cut at sentence ends, an
-    abbreviation ("Dr.", "e.g.") or an initial ("J.") not ending one."""
-    spans = []
-    for line in re.finditer(r"[^\n]+", text):
-        start = line.start()
-        for end_mark in _SENTENCE_END.finditer(line.group()):
-            cut = line.start() + end_mark.start() + 1
-            word = re.search(r"([\w.]+)\.$", text[start:cut])
-            if word and (word[1].casefold() in _ABBREVIATIONS or _initial(text, cut, word[1])):
-                continue
-            spans.append((start, line.start() + end_mark.end()))
-            start = line.start() + end_mark.end()
-        spans.append((start, line.end()))
-    return [_trim(text, s, e) for s, e in spans if text[s:e].strip()]
-
-
-def _initial(text: str, cut: int, word: str) -> bool:
-    """Whether the capital before a full stop at `cut` is a name's initial ("J. Smith"), not a
-    unit after a number ("1.8 W.")."""
-    return re.fullmatch(r"[A-Z]", word) is not None and not re.search(r"\d\s?\w\.$", text[:cut])
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    """The span without surrounding spaces or a list item's "- " mark."""
-    piece = text[start:end]
-    lead = len(piece) - len(piece.lstrip())
-    if piece[lead : lead + 2] == "- ":
-        lead += 2
-    return start + lead, start + len(piece.rstrip())
-
-
 def _spans(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
     """Every (start, end, kind) the patterns find, overlaps and all."""
     found = list(_value_spans(text))
@@ -286,7 +238,7 @@ def _value_spans(text: str) -> Iterable[tuple[int, int, str]]:
             kind = "duration"
         elif dimension in _MEASURES or degrees or unit in _MEASURE_WORDS:
             kind = "quantity"
-        elif unit is not None and len(unit) <= 3 and unit.isalpha() and unit not in _STOPWORDS:
+        elif unit is not None and len(unit) <= 3 and unit.isalpha() and unit not in STOPWORDS:
             kind = "quantity"  # "25 m", "12 V", "2.4 GHz"
         elif unit is None and re.fullmatch(r"1[0-9]{3}|20[0-9]{2}", quantity.number):
             kind = "date"  # a year alone
@@ -318,7 +270,7 @@ def _name_spans(text: str, sentences: list[tuple[int, int]]) -> Iterable[tuple[i
                 continue
             start = text.index(words[1], start + len(words[0]))
             words = words[1:]
-        if words[0].casefold() in _STOPWORDS and len(words) == 1:
+        if words[0].casefold() in STOPWORDS and len(words) == 1:
             continue
         if re.fullmatch(rf"(?:{_MONTH_NAMES})|[A-Z]\.?|[IVX]+", " ".join(words)):
             continue
@@ -335,7 +287,7 @@ def _name_spans(text: str, sentences: list[tuple[int, int]]) -> Iterable[tuple[i
 def _capitalised_inside(text: str, word: str, starts: set[int]) -> bool:
     """Whether `word` appears capitalised other than at a sentence's start: a name, not just
     a sentence's first word."""
-    if word.casefold() in _STOPWORDS:
+    if word.casefold() in STOPWORDS:
         return False
     found = re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)
     return any(m.start() not in starts and text[m.start() - 2 : m.start()] != "| " for m in found)
@@ -377,7 +329,7 @@ def _worth_asking(answer: str, evidence: str) -> bool:
     """Not a stop word, not punctuation, not the whole sentence (the question would have
     nothing left to ask with)."""
     words = re.findall(r"\w+", answer.casefold())
-    if not words or all(w in _STOPWORDS for w in words):
+    if not words or all(w in STOPWORDS for w in words):
         return False
     return len(words) <= 10 and len(answer) < 0.8 * len(evidence.rstrip(".!? "))
 

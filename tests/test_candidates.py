@@ -3,6 +3,7 @@ and sentence, caps spread coverage, and nothing is a stop word or a whole senten
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,24 @@ def test_a_word_capitalised_only_to_start_a_sentence_is_no_name():
     answers = {c.answer for c in section_candidates(_section(text))}
     assert "Architecturally" not in answers and "Immediately" not in answers
     assert "Grotto of Lourdes" in answers
+
+
+def test_a_decade_is_a_date_not_a_duration():
+    text = "Jazz clubs spread across the city in the 1920s and closed in the '40s."
+    found = {c.answer: c.kind for c in section_candidates(_section(text))}
+    assert found["1920s"] == "date" and found["40s"] == "date"
+    # seconds written short stay a duration
+    text = "The request times out after 30s when the server is busy."
+    assert {c.answer: c.kind for c in section_candidates(_section(text))} == {"30s": "duration"}
+
+
+def test_a_number_joined_to_a_word_as_a_modifier_is_no_candidate():
+    text = "The club closed its third straight 12-win season. A 9-story tower opened next to it."
+    assert not [c.answer for c in section_candidates(_section(text)) if re.search(r"\d", c.answer)]
+    # the same amounts written as amounts still are
+    text = "The club had 12 wins in its first season. The tower has 9 stories above the street."
+    found = {c.answer: c.kind for c in section_candidates(_section(text))}
+    assert found["12 wins"] == "number" and found["9 stories"] == "number"
 
 
 def test_a_name_in_the_heading_ranks_below_one_that_is_not():

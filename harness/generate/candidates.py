@@ -6,6 +6,9 @@ codes and ids (`BK-7`, `POST /api/v2/files`), names (people apart when a title s
 "Father Edward Sorin"), and defined terms ("known as the Golden Dome", "Service Level Agreement
 (SLA)"). A model then only phrases the question; the answer and its evidence are exact by
 construction (`section.text[start:end] == answer`, and the evidence is the sentence around it).
+From the hand labels of issue 33 item 4: a decade ("the 1920s") is a date, not a duration, and a
+number joined to a word as a modifier ("a 20-win season", "a 24-hour channel") is no answer, as
+its question ("a fifth straight how much season?") asks for nothing one can name.
 
 Numbers, money, units and dates come from `harness.scoring.values`, the parser the scorer uses,
 so a candidate's answer is a value the scorer reads the same way. Sentences and names are
@@ -71,6 +74,8 @@ _HONORIFICS = word_set(
 _MONTH_NAMES = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
 )
+# A decade, which `values` reads as seconds: "the 1920s", "the '90s"
+_DECADE = re.compile(r"(?:(?<![\w'’])(?:1\d|20)\d0|(?<=['’])\d0)s\b")
 _MONTH_YEAR = re.compile(rf"\b(?:{_MONTH_NAMES})\.?,?\s+(?:1[0-9]{{3}}|20[0-9]{{2}})\b")
 _TIMES = re.compile(
     r"\b(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s?(?:[ap]\.m\.|[AaPp][Mm]\b))?(?:\s?UTC\b)?"
@@ -219,6 +224,8 @@ def _value_spans(text: str) -> Iterable[tuple[int, int, str]]:
         return  # NFKC changed the length ("½"): offsets would not map back; rare, skipped
     for quantity in quantities(text):
         start, end = quantity.span or (quantity.start, quantity.end)
+        if re.match(r"[\w.,]+-[^\W\d_]", text[quantity.start : end]):
+            continue  # a compound modifier ("a 20-win season"): no amount of anything to ask
         unit, dimension = quantity.unit, quantity.dimension
         written = text[quantity.start : end].split()[-1]
         currency = dimension in {"usd", "eur", "gbp"}
@@ -234,6 +241,8 @@ def _value_spans(text: str) -> Iterable[tuple[int, int, str]]:
             continue  # "one of the", "one round dial": rarely a count worth asking
         if currency:
             kind = "money"
+        elif (decade := _DECADE.match(text, start)) and decade.end() == end:
+            kind = "date"
         elif dimension in {"seconds", "months"}:
             kind = "duration"
         elif dimension in _MEASURES or degrees or unit in _MEASURE_WORDS:

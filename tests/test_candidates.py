@@ -123,6 +123,17 @@ def test_a_number_joined_to_a_word_as_a_modifier_is_no_candidate():
     assert found["12 wins"] == "number" and found["9 stories"] == "number"
 
 
+def test_an_abbreviation_in_brackets_after_its_words_is_no_candidate():
+    text = "Students earn a Bachelor of Fine Arts (BFA) and join the Guild of Lens and Light (GLL)."
+    answers = {c.answer for c in section_candidates(_section(text))}
+    assert "Bachelor of Fine Arts" in answers
+    assert not answers & {"BFA", "GLL"}
+    # capitals in brackets that are not the initials of the words before, or with no brackets
+    text = "The probe was flown by the Harbour Group (NASA) and later by ESA in a second trial."
+    answers = {c.answer for c in section_candidates(_section(text))}
+    assert {"NASA", "ESA"} <= answers
+
+
 def test_a_name_in_the_heading_ranks_below_one_that_is_not():
     text = "The Heliotrope H2 is made by Brightfield Home in a factory near Leeds."
     found = section_candidates(_section(text, title="Heliotrope H2 overview"))

@@ -14,9 +14,16 @@ import pytest
 
 from harness.datasets import load_jsonl
 from harness.generate.__main__ import run
-from harness.generate.candidates import candidates
+from harness.generate.candidates import Candidate, candidates
 from harness.generate.pipeline import Section
-from harness.generate.questions import FORMS, conversation, parse_question, question_schema
+from harness.generate.questions import (
+    FORMS,
+    QUESTION_REASONS,
+    conversation,
+    parse_question,
+    question_problem,
+    question_schema,
+)
 from harness.generate.replies import ReplyError
 from harness.models.constrained import response_format
 from tests.chat_server import ScriptedServer
@@ -139,3 +146,28 @@ def test_a_reply_that_is_not_one_question_is_a_named_problem(reply: str, kind: s
         parse_question(reply)
     assert error.value.kind == kind
     assert parse_question('{"question":"What  is it?"}') == "What is it?"
+
+
+def _candidate(answer: str, kind: str) -> Candidate:
+    evidence = f"It is {answer}."
+    return Candidate(answer, kind, evidence, 6, 6 + len(answer), 0, "s#1", "s", (), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "kind", "problem"),
+    [
+        ("Which body licenses the pilots of the port?", "HPA", "name", None),
+        ("Members of the Harbor Pilots Association are known by what?", "HPA", "name",
+         "answer_spelled_out_in_question"),
+        ("Staff of the Department of Defense call it what?", "DOD", "name",
+         "answer_spelled_out_in_question"),  # a small word giving its letter
+        ("Students finish with a Bachelor of Fine Arts ( what?", "BFA", "name",
+         "answer_spelled_out_in_question"),
+        ("Which agency built the rover for the Ohio team?", "NASA", "name", None),
+        ("Which Harbor Pilots license the port?", "HPA", "name", None),  # two of its three words
+        ("What helps planes arrive on time?", "HPA", "name", None),  # initials, not capitalised
+    ],
+)  # fmt: skip
+def test_each_question_check(question: str, answer: str, kind: str, problem: str | None) -> None:
+    assert question_problem(question, _candidate(answer, kind)) == problem
+    assert problem is None or problem in QUESTION_REASONS

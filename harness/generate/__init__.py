@@ -16,7 +16,7 @@ the model must beat. Modules, in the order a run uses them:
 - `replies`: strict parsing, bounded retries, the content-hashed reply cache, progress bars;
 - `checks`: the checks a fact must pass, duplicate merging, the per-document cap;
 - `candidates`, `questions`: answer-first: answers found in code, questions phrased by the model;
-- `wording`: where a sentence ends and which words are stop words, for `candidates`;
+- `wording`: sentence ends, stop words, abbreviations, shared by `candidates` and `questions`;
 - `template`: `generate.mode=template`: the same answers, questions made by rules (no model);
 - `verify`: answer-first and template: the question's section retrieved, a reader answering it;
 - `pipeline`: the stages, and the retrieval check of unanswerable questions;

@@ -8,7 +8,9 @@ codes and ids (`BK-7`, `POST /api/v2/files`), names (people apart when a title s
 construction (`section.text[start:end] == answer`, and the evidence is the sentence around it).
 From the hand labels of issue 33 item 4: a decade ("the 1920s") is a date, not a duration, and a
 number joined to a word as a modifier ("a 20-win season", "a 24-hour channel") is no answer, as
-its question ("a fifth straight how much season?") asks for nothing one can name.
+its question ("a fifth straight how much season?") asks for nothing one can name; and an
+abbreviation in brackets right after the words it abbreviates ("Master of Arts (MA)") is no
+answer of its own, its question holding those words.
 
 Numbers, money, units and dates come from `harness.scoring.values`, the parser the scorer uses,
 so a candidate's answer is a value the scorer reads the same way. Sentences and names are
@@ -30,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from harness.generate.wording import STOPWORDS, split_sentences, word_set
+from harness.generate.wording import STOPWORDS, spelled_out_in, split_sentences, word_set
 from harness.ingest.sections import TITLE_SEPARATOR
 from harness.scoring.values import clean, date_spans, fold, quantities, year_spans
 
@@ -214,7 +216,16 @@ def _spans(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int, 
         found.append((start, end, "code"))
     found += list(_name_spans(text, sentences))
     found += list(_term_spans(text, sentences))
-    return found
+    asides = list(_abbreviations(text))
+    return [s for s in found if not any(a <= s[0] and s[1] <= b for a, b in asides)]
+
+
+def _abbreviations(text: str) -> Iterable[tuple[int, int]]:
+    """An abbreviation in brackets right after the words it abbreviates ("Master of Arts (MA)"):
+    no answer of its own, as a question about it holds its words."""
+    for match in re.finditer(r"\(([A-Z][A-Z&]*[A-Z])\)", text):
+        if spelled_out_in(match[1], text[max(0, match.start() - 200) : match.start()], True):
+            yield match.span(1)
 
 
 def _value_spans(text: str) -> Iterable[tuple[int, int, str]]:

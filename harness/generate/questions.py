@@ -8,8 +8,10 @@ backend can (`harness.models.constrained`): the question is one line of at most
 `?` in it. The request's form (`generate.question_form`) is one of `FORMS`: which of the blank
 (the sentence with the answer replaced by ___), worked examples and the wh-word chosen in code
 (the question must start with it) it uses; measured in docs/documents.md. A question is kept when
-it ends in `?` and does not contain its answer (`checks.answer_in_question`); the answer and
-evidence are exact by construction.
+it ends in `?` and passes `question_problem`, the checks template questions meet too: it does
+not contain its answer (`checks.answer_in_question`) nor spell out an abbreviation that is its
+answer ("MA" asked with "Master of Arts" in the question); the answer and evidence are exact by
+construction.
 """
 
 from __future__ import annotations
@@ -24,10 +26,16 @@ from harness.generate.checks import Fact, answer_in_question
 from harness.generate.records import Tally
 from harness.generate.replies import Asker, ReplyError, object_schema
 from harness.generate.settings import GenerateSettings
+from harness.generate.wording import abbreviation, spelled_out_in
 from harness.models import Conversation
 from harness.models.constrained import Schema
 
 BLANK = "___"
+# Why `question_problem` rejects a question, in the order it checks; each is a yield-table row.
+QUESTION_REASONS = (
+    "answer_in_question",  # the answer's words, in order, in the question
+    "answer_spelled_out_in_question",  # an abbreviation beside its words: "MA", "Master of Arts"
+)
 
 
 @dataclass(frozen=True)
@@ -123,9 +131,12 @@ def parse_question(text: str) -> str:
 
 
 def question_problem(question: str, candidate: Candidate) -> str | None:
-    """Why a phrased question is not kept, or None."""
+    """Why a phrased question is not kept (the first of `QUESTION_REASONS` it meets), or None."""
     if answer_in_question(candidate.answer, question):
         return "answer_in_question"
+    letters = abbreviation(candidate.answer)
+    if letters and spelled_out_in(letters, question):
+        return "answer_spelled_out_in_question"
     return None
 
 

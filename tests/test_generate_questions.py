@@ -24,7 +24,10 @@ from harness.generate.questions import (
     question_problem,
     question_schema,
 )
+from harness.generate.records import Tally
 from harness.generate.replies import ReplyError
+from harness.generate.settings import load_settings
+from harness.generate.template import template_questions
 from harness.models.constrained import response_format
 from tests.chat_server import ScriptedServer
 from tests.fakes import FakeEmbedder
@@ -166,8 +169,32 @@ def _candidate(answer: str, kind: str) -> Candidate:
         ("Which agency built the rover for the Ohio team?", "NASA", "name", None),
         ("Which Harbor Pilots license the port?", "HPA", "name", None),  # two of its three words
         ("What helps planes arrive on time?", "HPA", "name", None),  # initials, not capitalised
+        ("The Rev. Ann Hale, O.P., ( when?", "1901–1980", "date", "wh_in_brackets"),
+        ("Ann Hale (1901–1980) led the order how long?", "12 years", "duration", None),
+        ("The latest[when?] appeal raised how much?", "$2 million", "money", None),  # closed
+        ("The mill (built by whom?) stood where?", "Leeds", "name", None),  # not its wh-word
+        ("Who?", "Captain Ada Moss", "person", "question_too_short"),
+        ("In 1907, what?", "Harbour Hall", "name", "question_too_short"),
+        ("The Rev. what?", "Ann Hale", "name", "question_too_short"),
+        ("When was it built?", "1907", "date", "question_too_short"),  # which "it"?
+        ("Who founded the mill?", "Captain Ada Moss", "person", None),
+        ("How long did the war last?", "six years", "duration", None),
+        ("What time does it open?", "09:00", "time", "question_too_short"),  # "time" is its wh
     ],
 )  # fmt: skip
 def test_each_question_check(question: str, answer: str, kind: str, problem: str | None) -> None:
     assert question_problem(question, _candidate(answer, kind)) == problem
     assert problem is None or problem in QUESTION_REASONS
+
+
+def test_template_questions_count_each_rejection() -> None:
+    texts = [
+        "The Rev. Ann Hale, O.P., (1901–1980) led the order for twelve years in the north.",
+        "In 1907, Harbour Hall opened its doors to sailors from the whole coast.",
+    ]
+    sections = [Section(f"s#{i}", "s", "Order", text) for i, text in enumerate(texts)]
+    tally = Tally()
+    settings = load_settings(["generate.question_max_chars=40"])
+    facts = template_questions(sections, settings, tally)
+    assert tally.rejected == {"wh_in_brackets": 1, "question_too_short": 1}  # 1901–1980, 1907
+    assert {"twelve years", "Harbour Hall"} <= {f.answer for f in facts}

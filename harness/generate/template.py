@@ -15,7 +15,16 @@ the wh-word its kind calls for, moved to the front where that is simple:
 A sentence longer than `generate.question_max_chars` is cut to the answer's clause: after it at
 a comma, semicolon or bracket, before it at a semicolon, and if still too long at a comma; an
 article before the answer goes with it ("in the United States" -> "in what"). The question then
-meets the same checks as the model's.
+meets the same checks as the model's (`questions.question_problem`), each a reason in the yield
+table, found by reading the template questions of issue 33 item 4:
+
+- `answer_in_question`: the answer's words are in it;
+- `answer_spelled_out_in_question`: an abbreviation answer with its words in the question
+  ("... a Master of Arts ( what?" for MA);
+- `wh_in_brackets`: the wh-word inside a bracket opened before it, where an aside was cut
+  ("The Rev. Ann Hale, O.P., ( when?"), which does not say what is asked;
+- `question_too_short`: fewer than `questions.MIN_ASKING_WORDS` (2) words besides the wh-word,
+  stop words and numbers ("Who?", "In 1882, what?").
 """
 
 from __future__ import annotations

@@ -134,6 +134,13 @@ def test_an_abbreviation_in_brackets_after_its_words_is_no_candidate():
     assert {"NASA", "ESA"} <= answers
 
 
+def test_a_title_alone_is_no_name():
+    text = "The founder, Fr. Tomas Ruiz, and the Rev. Ann Hale planned the hall with Father Ortiz."
+    found = {c.answer: c.kind for c in section_candidates(_section(text))}
+    assert "Fr" not in found and "Rev" not in found
+    assert found["Father Ortiz"] == "person" and found["Tomas Ruiz"] == "name"
+
+
 def test_a_name_in_the_heading_ranks_below_one_that_is_not():
     text = "The Heliotrope H2 is made by Brightfield Home in a factory near Leeds."
     found = section_candidates(_section(text, title="Heliotrope H2 overview"))

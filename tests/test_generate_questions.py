@@ -196,5 +196,6 @@ def test_template_questions_count_each_rejection() -> None:
     tally = Tally()
     settings = load_settings(["generate.question_max_chars=40"])
     facts = template_questions(sections, settings, tally)
-    assert tally.rejected == {"wh_in_brackets": 1, "question_too_short": 1}  # 1901–1980, 1907
+    # 1901–1980 ("... O.P., ( when?"); 1907 ("When?") and Ann Hale ("The Rev. what?")
+    assert tally.rejected == {"wh_in_brackets": 1, "question_too_short": 2}
     assert {"twelve years", "Harbour Hall"} <= {f.answer for f in facts}

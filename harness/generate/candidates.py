@@ -10,7 +10,7 @@ From the hand labels of issue 33 item 4: a decade ("the 1920s") is a date, not a
 number joined to a word as a modifier ("a 20-win season", "a 24-hour channel") is no answer, as
 its question ("a fifth straight how much season?") asks for nothing one can name; and an
 abbreviation in brackets right after the words it abbreviates ("Master of Arts (MA)") is no
-answer of its own, its question holding those words.
+answer of its own, its question holding those words; nor is a title alone ("Fr" of "Fr. Sorin").
 
 Numbers, money, units and dates come from `harness.scoring.values`, the parser the scorer uses,
 so a candidate's answer is a value the scorer reads the same way. Sentences and names are
@@ -290,8 +290,8 @@ def _name_spans(text: str, sentences: list[tuple[int, int]]) -> Iterable[tuple[i
                 continue
             start = text.index(words[1], start + len(words[0]))
             words = words[1:]
-        if words[0].casefold() in STOPWORDS and len(words) == 1:
-            continue
+        if len(words) == 1 and words[0].casefold() in STOPWORDS | _HONORIFICS:
+            continue  # a title alone: "Fr. Sorin" is cut at the full stop
         if re.fullmatch(rf"(?:{_MONTH_NAMES})|[A-Z]\.?|[IVX]+", " ".join(words)):
             continue
         if text[end - 2 : end] in ("'s", "’s"):

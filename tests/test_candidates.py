@@ -77,7 +77,8 @@ def test_each_kind_round_trips_to_its_span_and_sentence(sentence: str, answer: s
 def test_sentences_do_not_end_at_abbreviations_initials_or_decimals():
     text = (
         "Dr. Smith arrived at 3.5 p.m. on Monday. J. R. Tolkien wrote it. It draws 1.8 W. "
-        "A battery lasts 72 hours.\n- A list item\nLast line"
+        "A battery lasts 72 hours. Rated by U.S. News & World Report in 2020, it sells. "
+        "It ships to the U.K. Next year it ships to Peru.\n- A list item\nLast line"
     )
     sentences = [text[s:e] for s, e in split_sentences(text)]
     assert sentences == [
@@ -85,6 +86,8 @@ def test_sentences_do_not_end_at_abbreviations_initials_or_decimals():
         "J. R. Tolkien wrote it.",
         "It draws 1.8 W.",
         "A battery lasts 72 hours.",
+        "Rated by U.S. News & World Report in 2020, it sells.",
+        "It ships to the U.K. Next year it ships to Peru.",  # read as one: the cost of the rule
         "A list item",
         "Last line",
     ]
@@ -139,6 +142,13 @@ def test_a_title_alone_is_no_name():
     found = {c.answer: c.kind for c in section_candidates(_section(text))}
     assert "Fr" not in found and "Rev" not in found
     assert found["Father Ortiz"] == "person" and found["Tomas Ruiz"] == "name"
+
+
+def test_a_name_with_dotted_letters_is_whole():
+    text = "Our lab was praised by U.K. Science & Health Review in a long piece about Ana Silva."
+    found = {c.answer: c.kind for c in section_candidates(_section(text))}
+    assert found["U.K. Science & Health Review"] == "name"
+    assert not any(answer.startswith("K.") for answer in found)
 
 
 def test_a_name_in_the_heading_ranks_below_one_that_is_not():

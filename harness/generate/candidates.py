@@ -93,9 +93,10 @@ _CODES = re.compile(
     r"|\b[0-9]+\.[0-9]+\.[0-9]+(?:\.[0-9]+)*\b"  # a version: 5.8.2
 )
 # A name: capitalised words, with "of", "the"... inside ("Basilica of the Sacred Heart").
-_CAPITAL = r"(?:[A-Z]\.|[A-Z][\w’'&]*(?:-[\w’']+)*)"  # an initial first: "M." not "M"
-_JOINER = r"(?:of|the|for|de|du|da|del|la|le|van|von)"
-_NAME = re.compile(rf"{_CAPITAL}(?: (?:{_JOINER} )*{_CAPITAL})*")
+# Initials first ("M." not "M"; "U.S." whole), and never from inside "U.S." ("S. News").
+_CAPITAL = r"(?:(?:[A-Z]\.)+|[A-Z][\w’'&]*(?:-[\w’']+)*)"
+_JOINER = r"(?:of|the|for|de|du|da|del|la|le|van|von|&)"
+_NAME = re.compile(rf"(?<![\w.]){_CAPITAL}(?: (?:{_JOINER} )*{_CAPITAL})*")
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{2,80})[\"”]")
 _TERM_AFTER = re.compile(
     r"\b(?:called|known as|referred to as|termed|dubbed|nicknamed|named)\s+(?:the\s)?"

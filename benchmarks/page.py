@@ -362,7 +362,7 @@ def _questions_md(s: dict[str, Any]) -> list[str]:
              f"**{r['seconds_per_section']:.1f}**"] for mode, r in s["modes"].items()]  # fmt: skip
     return [
         f"`python -m harness.generate` on `{s['corpus']}` ({s['sections']} sections, ingested in "
-        f"{s['ingest_seconds']:.1f} s), model {s['model']} with {s['threads']} torch threads "
+        f"{s['ingest_seconds']:.1f} s), model {s['model']}, torch threads: {s['threads']} "
         f"({knobs}), each mode from an empty reply cache, the converted weights from "
         f"`{s['weights_cache']}`; {s['runs_per_mode']} run per mode. Seconds in all: the CLI's "
         "`run` (model, reader and embedder loads included; Python's start and imports not); "

@@ -39,7 +39,7 @@ SECTIONS = (
     "overhead", "generation", "embedding", "faiss", "lora", "profile", "dtype", "compare",
     "makerun", "questions",
 )  # fmt: skip
-# makerun installs a fresh clone; questions generates from 14 sections twice (minutes)
+# makerun installs a fresh clone; questions generates from 14 sections twice (11 min on 2 cores)
 DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s not in ("makerun", "questions"))
 BACKENDS = ("transformers", "llama.cpp")
 

@@ -7,7 +7,9 @@ plainly, and what length sorting gains), `generation` (throughput by batch size 
 measured peak, peak memory), `profile` (where a training step's time goes), `dtype` (float32
 against bfloat16: answering questions/s with the paired accuracy difference, training tokens/s),
 `compare` (the compare sweep cold and warm, scaled by `--sweep-scale`; 1 is full size),
-`makerun` (`make run` from a fresh clone and an empty cache; not in the default list).
+`makerun` (`make run` from a fresh clone and an empty cache; not in the default list),
+`questions` (`python -m harness.generate` on the example docs in template and answer_first mode,
+each from an empty reply cache: seconds per section; not in the default list, it takes minutes).
 Everything runs in one process run so ratios are comparable; each figure is the median, min and
 max of `--repeats` runs. Writes `bench.json` and `bench.md` to `--out` after every section, so a
 failed or interrupted run keeps what it measured.
@@ -35,9 +37,10 @@ from harness.config import ROOT
 
 SECTIONS = (
     "overhead", "generation", "embedding", "faiss", "lora", "profile", "dtype", "compare",
-    "makerun",
+    "makerun", "questions",
 )  # fmt: skip
-DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s != "makerun")  # it installs a fresh clone
+# makerun installs a fresh clone; questions generates from 14 sections twice (11 min on 2 cores)
+DEFAULT_SECTIONS = tuple(s for s in SECTIONS if s not in ("makerun", "questions"))
 BACKENDS = ("transformers", "llama.cpp")
 
 
@@ -141,6 +144,10 @@ def _section(name: str) -> Callable[[Settings], dict[str, Any]]:
         from benchmarks.makerun import makerun
 
         return makerun
+    if name == "questions":
+        from benchmarks.questions import questions
+
+        return questions
     if name == "dtype":
         from benchmarks.precision import precision
 
@@ -174,7 +181,8 @@ def _parser() -> argparse.ArgumentParser:
         "--only",
         default=",".join(DEFAULT_SECTIONS),
         help=f"comma-separated sections of {','.join(SECTIONS)} (default: all but makerun, "
-        "which times `make run` in a fresh clone)",
+        "which times `make run` in a fresh clone, and questions, which times question "
+        "generation for minutes)",
     )
     parser.add_argument(
         "--backends",

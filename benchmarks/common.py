@@ -40,6 +40,7 @@ class Settings:
     dtype_questions: int = 96  # test questions rag answers in each dtype
     sweep_scale: float = 0.1  # share of the full compare sweep's questions and training steps
     sweep_repeats: int = 1  # the cold sweep takes minutes: one run each by default
+    question_sections: int | None = None  # the first N example-docs sections; None: all
 
     def quick_version(self) -> Settings:
         """The same settings at smoke-test sizes (seconds, not minutes)."""
@@ -61,6 +62,7 @@ class Settings:
             dtype_questions=4,
             sweep_scale=0.01,
             sweep_repeats=1,
+            question_sections=2,
         )
 
 

@@ -39,6 +39,7 @@ def markdown(results: dict[str, Any]) -> str:
         "makerun": _makerun_md,
         "compare": _compare_md,
         "dtype": _precision_md,
+        "questions": _questions_md,
     }
     for name, section in results["sections"].items():
         lines += ["", f"## {TITLES[name]}", ""]
@@ -65,6 +66,7 @@ TITLES = {
     "makerun": "make run from a fresh clone",
     "compare": "compare sweep",
     "dtype": "float32 against bfloat16",
+    "questions": "Question generation per section",
 }
 
 
@@ -348,6 +350,25 @@ def _precision_md(s: dict[str, Any]) -> list[str]:
         f"{s['training']['examples']}.",
         "",
         *_table(["weights", "bfloat16 autocast", "tokens / s", "seconds"], training),
+    ]
+
+
+def _questions_md(s: dict[str, Any]) -> list[str]:
+    knobs = ", ".join(f"{k} {v}" for k, v in s["settings"].items())
+    header = ["mode", "sections", "answers found", "facts kept", "questions written", "model calls",
+              "model seconds", "seconds in all", "**seconds / section**"]  # fmt: skip
+    rows = [[mode, r["sections"], r["answers_found"], r["facts_kept"], r["questions_written"],
+             r["model_calls"], f"{r['model_seconds']:.1f}", f"{r['seconds']:.1f}",
+             f"**{r['seconds_per_section']:.1f}**"] for mode, r in s["modes"].items()]  # fmt: skip
+    return [
+        f"`python -m harness.generate` on `{s['corpus']}` ({s['sections']} sections, ingested in "
+        f"{s['ingest_seconds']:.1f} s), model {s['model']}, torch threads: {s['threads']} "
+        f"({knobs}), each mode from an empty reply cache, the converted weights from "
+        f"`{s['weights_cache']}`; {s['runs_per_mode']} run per mode. Seconds in all: the CLI's "
+        "`run` (model, reader and embedder loads included; Python's start and imports not); "
+        "model seconds: the calls' own, from generation.json.",
+        "",
+        *_table(header, rows),
     ]
 
 

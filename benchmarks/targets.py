@@ -15,6 +15,7 @@ TRAINING_SPEEDUP_MIN = 3.0  # LoRA tokens/s over today's trainer at the same set
 COMPARE_COLD_MAX_S = 600.0  # the full-size compare sweep from an empty cache
 MAKE_RUN_MAX_S = 600.0  # `make run` cold from a fresh clone, setup included
 MAKE_RUN_ANSWERABLE_MIN = 150  # answerable questions make run's verdict rests on
+QUESTIONS_SECTION_MAX_S = 60.0  # `harness.generate`'s seconds in all / sections, in each mode
 NOISE_P = 0.05  # an accuracy difference with a larger McNemar p is within the paired test's noise
 
 
@@ -45,6 +46,7 @@ def check_targets(results: dict[str, Any]) -> list[Target]:
         _training_speed(sections.get("lora")),
         _compare_cold(sections.get("compare")),
         _make_run(sections.get("makerun")),
+        *_questions(sections.get("questions")),
     ]
 
 
@@ -205,6 +207,27 @@ def _make_run(section: dict[str, Any] | None) -> Target:
                 f"{answerable} answerable questions")  # fmt: skip
     met = seconds <= MAKE_RUN_MAX_S and answerable >= MAKE_RUN_ANSWERABLE_MIN
     return Target("make run, cold", goal, measured, met)
+
+
+def _questions(section: dict[str, Any] | None) -> list[Target]:
+    """A section of questions in seconds, not minutes: each mode's wall seconds per section."""
+    goal = (
+        f"`python -m harness.generate` on the example docs, empty reply cache, default settings: "
+        f"< {QUESTIONS_SECTION_MAX_S:g} s a section (seconds in all / sections)"
+    )
+    if not _ran(section):
+        return [Target("question generation", goal, "–", None)]
+    targets = []
+    for mode, row in section["modes"].items():
+        measured = (f"{row['seconds_per_section']:.1f} s a section ({row['seconds']:.0f} s for "
+                    f"{row['sections']} sections, {row['model_calls']} model calls)")  # fmt: skip
+        name = f"question generation ({mode})"
+        if not section["default_settings"]:  # --quick or generate.* overrides: other work
+            targets.append(Target(name, goal, f"not at the default settings: {measured}", None))
+        else:
+            met = row["seconds_per_section"] < QUESTIONS_SECTION_MAX_S
+            targets.append(Target(name, goal, measured, met))
+    return targets
 
 
 def _ran(section: dict[str, Any] | None) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from benchmarks.lora import SAME_SETTINGS, VARIANTS
 from benchmarks.page import TITLES
 from benchmarks.precision import DTYPES, TRAINING_VARIANTS
 from benchmarks.profile import CATEGORIES, OUTSIDE
+from benchmarks.questions import MODES
 from benchmarks.search import grow, ivf_lists
 from benchmarks.sweep import FORGETTING, sweep_command
 from benchmarks.targets import (
@@ -34,11 +36,14 @@ from benchmarks.targets import (
     MAKE_RUN_MAX_S,
     NOISE_P,
     OVERHEAD_MAX,
+    QUESTIONS_SECTION_MAX_S,
     TRAINING_SPEEDUP_MIN,
     WARM_SWEEP_MIN,
     check_targets,
 )
 from harness.config import ROOT
+from tests.chat_server import ScriptedServer
+from tests.fakes import FakeEmbedder
 
 FIGURE_KEYS = {"median", "min", "max", "runs"}
 STATUSES = {"met", "missed", "not measured"}
@@ -52,6 +57,7 @@ GOOD = {
     "compare_cold": 540.0,
     "make_run": 580.0,
     "answerable": 162,
+    "per_section": 30.0,
 }
 
 
@@ -179,6 +185,7 @@ def test_quick_run_writes_json_and_markdown(tiny_overrides: list[str], tmp_path:
         ),
         "full-size compare, cold": "not measured",  # the section did not run
         "make run, cold": "not measured",
+        "question generation": "not measured",
     }
 
     page = (tmp_path / "bench.md").read_text()
@@ -188,6 +195,59 @@ def test_quick_run_writes_json_and_markdown(tiny_overrides: list[str], tmp_path:
     assert all(f"## {TITLES[name]}" in page for name in sections.split(","))
     assert all(f"| {name} |" in page and f"**{status}**" in page
                for name, status in statuses.items())  # fmt: skip
+
+
+class QuestionServer(ScriptedServer):
+    """Plays `harness.generate`'s model: a wh-question for each answer found, and for the reader
+    the section it was shown (which states the gold answer)."""
+
+    def answer(self, body: dict[str, Any]) -> str:
+        asked = body["messages"][-1]["content"]
+        if wh := re.search(r'Start the question with "([^"]+)"', asked):
+            return json.dumps({"question": f"{wh[1]} does the quoted sentence state here?"})
+        return asked.split("\n\nUsing only the context")[0].split(": ", 1)[-1]
+
+
+def test_quick_questions_section_times_each_mode_from_an_empty_reply_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("harness.retrieval.embedders.load_embedder", lambda *a, **k: FakeEmbedder())
+    user_cache = tmp_path / "user-cache"
+    with QuestionServer() as server:
+        overrides = [
+            "model=openai_compatible",
+            "model.model=scripted",
+            "model.max_retries=0",
+            f"model.base_url={server.base_url}",
+            f"paths.cache_dir={user_cache}",
+        ]
+        code = main(["--quick", "--out", str(tmp_path / "bench"), "--only", "questions",
+                     *(f"--override={o}" for o in overrides)])  # fmt: skip
+    assert code == 0
+    results = json.loads((tmp_path / "bench" / "bench.json").read_text())
+    section = results["sections"]["questions"]
+    assert section["quick"] and not section["default_settings"] and section["runs_per_mode"] == 1
+    assert (section["corpus"], section["sections"]) == ("data/examples/docs", 2)
+    knobs = section["settings"]
+    assert knobs["paraphrases"] == knobs["unanswerable_per_section"] == 0
+    assert section["weights_cache"] == str(user_cache)  # the weights stay in the user's cache,
+    assert not (user_cache / "generate").exists()  # the replies go to an empty one per mode
+    assert list(section["modes"]) == list(MODES)
+    for row in section["modes"].values():
+        assert row["sections"] == 2 and row["seconds"] > 0 and row["model_seconds"] >= 0
+        assert row["seconds_per_section"] == pytest.approx(row["seconds"] / row["sections"])
+        assert row["answers_found"] >= row["facts_kept"] > 0
+        assert row["questions_written"] == row["facts_kept"]  # no paraphrases nor unanswerable
+    # every request the server answered is a model call of one mode: none came from a cache
+    assert len(server.requests) == sum(row["model_calls"] for row in section["modes"].values())
+    targets = {t["name"]: t for t in results["targets"] if t["name"].startswith("question")}
+    assert list(targets) == [f"question generation ({mode})" for mode in MODES]
+    assert all(t["status"] == "not measured" and "not at the default settings" in t["measured"]
+               for t in targets.values())  # fmt: skip
+    page = (tmp_path / "bench" / "bench.md").read_text()
+    template = section["modes"]["template"]
+    assert "## Question generation per section" in page
+    assert f"| template | 2 | {template['answers_found']} | {template['facts_kept']} |" in page
 
 
 @pytest.mark.parametrize("flush", [2, 4])  # run.batch_size; model.batch_size is 2
@@ -325,6 +385,8 @@ def test_targets_are_met_by_good_numbers() -> None:
         "LoRA training speed": "met",
         "full-size compare, cold": "met",
         "make run, cold": "met",
+        "question generation (template)": "met",
+        "question generation (answer_first)": "met",
     }
 
 
@@ -347,6 +409,9 @@ def test_targets_are_met_by_good_numbers() -> None:
         ({"compare_cold": 601.0}, "full-size compare, cold"),
         ({"make_run": 601.0}, "make run, cold"),
         ({"answerable": 149}, "make run, cold"),
+        ({"per_section": 75.0}, "question generation (answer_first)"),
+        # the goal is strictly below; template takes half of answer_first's seconds here
+        ({"per_section": QUESTIONS_SECTION_MAX_S}, "question generation (answer_first)"),
     ],
 )
 def test_each_target_is_missed_by_bad_numbers(numbers: dict[str, Any], missed: str) -> None:
@@ -384,6 +449,19 @@ def test_failed_skipped_or_missing_sections_are_not_measured() -> None:
     )
 
 
+def test_question_target_is_measured_only_at_the_default_settings() -> None:
+    results = _results(**{**GOOD, "per_section": 75.0})
+    targets = {t.name: t for t in check_targets(results)}
+    missed = targets["question generation (answer_first)"]
+    assert missed.status == "missed"
+    assert missed.measured == "75.0 s a section (1050 s for 14 sections, 40 model calls)"
+    assert f"< {QUESTIONS_SECTION_MAX_S:g} s a section" in missed.goal
+    results["sections"]["questions"]["default_settings"] = False  # --quick, generate.* overrides
+    statuses = {t.name: t.status for t in check_targets(results)}
+    assert statuses["question generation (answer_first)"] == "not measured"
+    assert statuses["question generation (template)"] == "not measured"
+
+
 def test_training_speed_target_is_the_slowest_kind_at_the_same_settings() -> None:
     results = _results(**GOOD)
     grounded = results["sections"]["lora"]["kinds"]["closed-book"]
@@ -413,6 +491,7 @@ def _results(
     rebuilt: list[str] | None = None, warm_miss: bool = False, resume: float = 50.0,
     bf16_ratio: float = 2.5, bf16_p: float = 0.6, train_speedup: float = 3.2,
     compare_cold: float = 540.0, make_run: float = 580.0, answerable: int = 162,
+    per_section: float = 30.0,
 ) -> dict[str, Any]:  # fmt: skip
     """The smallest results JSON `check_targets` reads, with made-up numbers."""
 
@@ -447,6 +526,10 @@ def _results(
              "tokens_per_second": fig(100.0 * (train_speedup if i else 1.0))}
             for i, (name, _) in enumerate(VARIANTS)]}}},
         "makerun": {"seconds": make_run, "setup_seconds": 100.0, "answerable": answerable},
+        "questions": {"default_settings": True, "modes": {
+            mode: {"sections": 14, "seconds": 14 * seconds, "seconds_per_section": seconds,
+                   "model_calls": 40}
+            for mode, seconds in (("template", per_section / 2), ("answer_first", per_section))}},
     }}  # fmt: skip
 
 

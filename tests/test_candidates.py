@@ -151,6 +151,40 @@ def test_a_name_with_dotted_letters_is_whole():
     assert not any(answer.startswith("K.") for answer in found)
 
 
+def test_post_nominal_letters_after_a_name_are_no_answer():
+    text = "Since 1990 the school has been led by Mary K. Olsen, O.S.B., its sixth head."
+    answers = {c.answer for c in section_candidates(_section(text))}
+    assert "Mary K. Olsen" in answers and "O.S.B." not in answers
+    # dotted letters that start a name, not after a comma, still are one
+    text = "The hall was praised by U.K. Science Review in a long piece."
+    assert "U.K. Science Review" in {c.answer for c in section_candidates(_section(text))}
+
+
+def test_a_preposition_after_a_number_is_not_its_unit():
+    text = "The chapel was built in 1871 under the care of Brother Amos."
+    found = {c.answer: c.kind for c in section_candidates(_section(text))}
+    assert found["1871"] == "date" and "1871 under" not in found
+    text = "The chapel seats 1871 pilgrims under one roof."
+    assert {c.answer: c.kind for c in section_candidates(_section(text))}[
+        "1871 pilgrims"
+    ] == "number"
+
+
+def test_a_month_and_day_are_a_date():
+    text = "On May 19 thousands of students marched downtown to the court house."
+    found = {c.answer: c.kind for c in section_candidates(_section(text))}
+    assert found["May 19"] == "date"
+    assert not any(answer.startswith("19") for answer in found)
+
+
+def test_a_quotation_is_a_title_only_when_written_like_one():
+    text = ('Coach Hale gave the famous "Win One for the Gipper" speech. "In modern college life, '
+            'sport matters," said the dean to the press.')  # fmt: skip
+    answers = {c.answer for c in section_candidates(_section(text))}
+    assert "Win One for the Gipper" in answers
+    assert not any(a.startswith("In modern") for a in answers)
+
+
 def test_a_name_in_the_heading_ranks_below_one_that_is_not():
     text = "The Heliotrope H2 is made by Brightfield Home in a factory near Leeds."
     found = section_candidates(_section(text, title="Heliotrope H2 overview"))

@@ -187,6 +187,41 @@ def test_each_question_check(question: str, answer: str, kind: str, problem: str
     assert problem is None or problem in QUESTION_REASONS
 
 
+def _in_sentence(sentence: str, answer: str, kind: str) -> Candidate:
+    at = sentence.index(answer)
+    return Candidate(answer, kind, sentence, at, at + len(answer), 0, "s#1", "s", (), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "answer", "kind", "question", "problem"),
+    [
+        ("Connect the two wires to terminals OT1 and OT2.", "OT1", "code",
+         "Connect the two wires to terminals which and OT2?", "sibling_code_in_question"),
+        ("Connect the two wires to terminals OT1 and OT2.", "OT1", "code",
+         "Which terminal takes the first wire?", None),
+        ("Errors BK-7 and HT-2 stop an upload.", "BK-7", "code",
+         "Which error and HT-2 stop an upload?", None),  # another code, not a sibling
+        ("The library has branches for Architecture, Chemistry & Physics, Engineering and Law.",
+         "Architecture", "name", "The library has branches for what?", "answer_cut_from_list"),
+        ("The library has branches for Architecture, Chemistry & Physics, Engineering and Law.",
+         "Chemistry & Physics", "name",
+         "The library has branches for Architecture, what, Engineering and Law?", None),
+        ("The library has branches for Architecture, Chemistry & Physics, Engineering and Law.",
+         "Law", "name", "The library has branches for Architecture, Chemistry & Physics, "
+         "Engineering and what?", None),  # the last item: the question names the rest
+        ("The school stands in South Bend, Indiana, near the lake.", "South Bend", "name",
+         "Where in Indiana does the school stand?", None),  # a place, not a list
+        ("He hired Ann Hale and seven brothers.", "Ann Hale", "person",
+         "Who did he hire with seven brothers?", None),  # the next word is not a name
+    ],
+)  # fmt: skip
+def test_siblings_and_lists(
+    sentence: str, answer: str, kind: str, question: str, problem: str | None
+) -> None:
+    assert question_problem(question, _in_sentence(sentence, answer, kind)) == problem
+    assert problem is None or problem in QUESTION_REASONS
+
+
 def test_template_questions_count_each_rejection() -> None:
     texts = [
         "The Rev. Ann Hale, O.P., (1901–1980) led the order for twelve years in the north.",

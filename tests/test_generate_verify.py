@@ -223,7 +223,9 @@ def test_template_mode_asks_the_reader_only(server: CheckServer, tmp_path: Path)
      ("Lamp", "The lamp can pair with the app within 20 seconds.", "20 seconds",
       "How long can the lamp pair with the app?"),
      ("Paper", "The Scholastic is the oldest publication in the United States.",
-      "United States", "What is the Scholastic the oldest publication in?")],
+      "United States", "What is the Scholastic the oldest publication in?"),
+     ("Fixes", "It fixes a bug where the display stayed lit after midnight.", "midnight",
+      "It fixes a bug where the display stayed lit after what time?")],
 )  # fmt: skip
 def test_template_questions_by_rules(title: str, text: str, answer: str, question: str) -> None:
     found = candidates([Section("s#1", "s", title, text)], per_section=5)

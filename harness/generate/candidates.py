@@ -11,6 +11,10 @@ number joined to a word as a modifier ("a 20-win season", "a 24-hour channel") i
 its question ("a fifth straight how much season?") asks for nothing one can name; and an
 abbreviation in brackets right after the words it abbreviates ("Master of Arts (MA)") is no
 answer of its own, its question holding those words; nor is a title alone ("Fr" of "Fr. Sorin").
+From the labels of the run without the reader check: a name's post-nominal letters ("John
+Jenkins, C.S.C.") are no answer; a year is not a count of the word after it ("built in 1883
+under"); a month and day are a date ("On May 19 thousands ..."); and a quotation is a title only
+when it is written like one ("Notre Dame Victory March", not "In American college education,").
 
 Numbers, money, units and dates come from `harness.scoring.values`, the parser the scorer uses,
 so a candidate's answer is a value the scorer reads the same way. Sentences and names are
@@ -79,6 +83,14 @@ _MONTH_NAMES = (
 # A decade, which `values` reads as seconds: "the 1920s", "the '90s"
 _DECADE = re.compile(r"(?:(?<![\w'’])(?:1\d|20)\d0|(?<=['’])\d0)s\b")
 _MONTH_YEAR = re.compile(rf"\b(?:{_MONTH_NAMES})\.?,?\s+(?:1[0-9]{{3}}|20[0-9]{{2}})\b")
+_MONTH_DAY = re.compile(rf"\b(?:{_MONTH_NAMES})\.? (?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?\b")
+# Words `values` may read as the unit of the number before them that never are one
+_NOT_UNITS = word_set(
+    "under over after before since until till by from with without during about around between "
+    "among against toward towards through across into onto upon via per than as when while where"
+)
+# A name's post-nominal letters after a comma: "John I. Jenkins, C.S.C.", "Ann Hale, O.P."
+_POST_NOMINAL = re.compile(r"(?:[A-Z]\.){2,}")
 _TIMES = re.compile(
     r"\b(?:[01]?\d|2[0-3]):[0-5]\d(?::[0-5]\d)?(?:\s?(?:[ap]\.m\.|[AaPp][Mm]\b))?(?:\s?UTC\b)?"
     r"|\b(?:1[0-2]|0?[1-9])\s?(?:[ap]\.m\.|[AaPp][Mm]\b)|\b(?:midnight|noon)\b"
@@ -205,6 +217,7 @@ def _spans(text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int, 
     """Every (start, end, kind) the patterns find, overlaps and all."""
     found = list(_value_spans(text))
     found += [(m.start(), m.end(), "date") for m in _MONTH_YEAR.finditer(text)]
+    found += [(m.start(), m.end(), "date") for m in _MONTH_DAY.finditer(text)]
     found += [(m.start(), m.end(), "time") for m in _TIMES.finditer(text)]
     for match in _CODES.finditer(text):
         start, end = match.span()
@@ -242,8 +255,10 @@ def _value_spans(text: str) -> Iterable[tuple[int, int, str]]:
         written = text[quantity.start : end].split()[-1]
         currency = dimension in {"usd", "eur", "gbp"}
         named = written[:1].isupper() and len(written) > 3 and unit not in _MEASURE_WORDS
-        if unit and not currency and (named or text[end : end + 1] == "/"):
-            # "two OpenTherm wires", "802.11 b/g/n": a name or a list follows, not a unit
+        preposition = written.casefold() in _NOT_UNITS
+        if unit and not currency and (named or preposition or text[end : end + 1] == "/"):
+            # "two OpenTherm wires", "802.11 b/g/n", "in 1883 under": a name, a list or a
+            # preposition follows, not a unit
             end = quantity.start + len(text[quantity.start : end].split()[0])
             unit = dimension = None
         degrees = re.match(r"\s?°\s?[CF]?|\s(?:Celsius|Fahrenheit)\b", text[end:])
@@ -295,14 +310,25 @@ def _name_spans(text: str, sentences: list[tuple[int, int]]) -> Iterable[tuple[i
             continue  # a title alone: "Fr. Sorin" is cut at the full stop
         if re.fullmatch(rf"(?:{_MONTH_NAMES})|[A-Z]\.?|[IVX]+", " ".join(words)):
             continue
+        if _POST_NOMINAL.fullmatch(" ".join(words)) and re.search(r"\w, $", text[:start]):
+            continue  # "Jenkins, C.S.C.": the letters of an order after a name
         if text[end - 2 : end] in ("'s", "’s"):
             end -= 2  # "Zahm House's": the name, not its possessive
         honorific = words[0].rstrip(".").casefold() in _HONORIFICS and len(words) > 1
         yield start, end, "person" if honorific else "name"
     for match in _QUOTED.finditer(text):
-        inner = match.group(1)
-        if inner[:1].isupper() and len(inner.split()) <= 8 and not inner.rstrip().endswith("."):
+        if _written_as_title(match.group(1)):
             yield match.start(1), match.end(1), "name"  # a title: "Venite Ad Me Omnes"
+
+
+def _written_as_title(quoted: str) -> bool:
+    """Whether a quotation reads as a title ("Win One for the Gipper"), not as speech: short,
+    not ending in punctuation, its first word and most of its other words capitalised."""
+    words = quoted.split()
+    if not quoted[:1].isupper() or len(words) > 8 or quoted.rstrip()[-1:] in ".,;:!?":
+        return False
+    content = [w for w in words[1:] if w.casefold() not in STOPWORDS]
+    return sum(w[:1].isupper() for w in content) * 2 >= len(content)
 
 
 def _capitalised_inside(text: str, word: str, starts: set[int]) -> bool:

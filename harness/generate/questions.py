@@ -11,9 +11,12 @@ backend can (`harness.models.constrained`): the question is one line of at most
 it ends in `?` and passes `question_problem`, the checks template questions meet too: it does
 not contain its answer (`checks.answer_in_question`) nor spell out an abbreviation that is its
 answer ("MA" asked with "Master of Arts" in the question), its wh-word does not stand inside a
-bracket opened before it (where an aside was: "Ann Hale, O.P., ( when?"), and it has
+bracket opened before it (where an aside was: "Ann Hale, O.P., ( when?"), it has
 `MIN_ASKING_WORDS` words besides the wh-phrase, stop words and numbers ("In 1882, what?" asks
-nothing). The answer and evidence are exact by construction.
+nothing), it does not name the answer's sibling code ("terminals which and OT2?" for OT1), and,
+when its answer is an item of a list that goes on after it, it names the next item (else "branch
+libraries for what?" calls for the whole list, and the gold is one item). The answer and
+evidence are exact by construction.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ QUESTION_REASONS = (
     "answer_spelled_out_in_question",  # an abbreviation beside its words: "MA", "Master of Arts"
     "wh_in_brackets",  # where a bracketed aside was: "The Rev. Ann Hale, O.P., ( when?"
     "question_too_short",  # too few words to say what is asked: "Who?", "In 1882, what?"
+    "sibling_code_in_question",  # "Connect the wires to terminals which and OT2?" for OT1
+    "answer_cut_from_list",  # "branch libraries for what?" for Architecture, of five
 )
 # Words a question needs besides its wh-phrase, stop words and numbers: one for the thing asked
 # about, one for what of it ("When was it built?" does not say which thing, and the question is
@@ -152,7 +157,46 @@ def question_problem(question: str, candidate: Candidate) -> str | None:
     words = re.findall(r"[^\W\d_]+(?:['’][^\W\d_]+)*", wh.sub(" ", question))
     if sum(w.casefold() not in STOPWORDS for w in words) < MIN_ASKING_WORDS:
         return "question_too_short"
+    if candidate.kind == "code" and _sibling_code_in(candidate.answer, question):
+        return "sibling_code_in_question"
+    following = _next_list_item(candidate)
+    if following and not re.search(rf"(?<!\w){re.escape(following)}(?!\w)", question):
+        return "answer_cut_from_list"
     return None
+
+
+def _sibling_code_in(answer: str, question: str) -> bool:
+    """Whether the question holds a code that differs from the answer only in its digits
+    ("OT2" beside a blank for "OT1"): the answer is then a guess away."""
+    if not (re.search(r"\d", answer) and re.search(r"[^\W\d_]", answer)):
+        return False  # a bare number or version ("802.11" beside "5.2") has no siblings
+    shape = re.sub(r"\d+", "#", answer)
+    return any(
+        word != answer and re.sub(r"\d+", "#", word) == shape
+        for word in re.findall(r"[\w\-./]+", question)
+    )
+
+
+# After a name, ", X" or " and X" with X capitalised: the name is an item of a list
+_LIST_GOES_ON = re.compile(r"(?:,\s+(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)([A-Z][\w’'&.-]*)")
+
+
+def _next_list_item(candidate: Candidate) -> str | None:
+    """The first word of the item after the answer when the answer (a name or term) is an item
+    of a list that goes on, as in "for Architecture, Chemistry & Physics, Engineering and Law";
+    else None. An item after a comma counts only when the sentence joins items with "and" or
+    "or" later, so "Paris, France" is not a list."""
+    if candidate.kind not in ("name", "person", "term"):
+        return None
+    at = candidate.end - candidate.evidence_start
+    rest = candidate.evidence[at:]
+    match = _LIST_GOES_ON.match(rest)
+    if match is None:
+        return None
+    joined_later = re.search(r"\s(?:and|or|&)\s", rest[: match.end() + 80])
+    if rest.startswith(",") and not joined_later:
+        return None
+    return match.group(1)
 
 
 def _bracketed(before: str) -> bool:

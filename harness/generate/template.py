@@ -9,7 +9,8 @@ the wh-word its kind calls for, moved to the front where that is simple:
 - a form of "be", "have" or a modal ("can", "will"...) comes before the answer, after a short
   subject without a comma: wh-word, that verb, the subject, the rest ("The plant was opened in
   1999." -> "When was the plant opened?"); a preposition of time before a date, time or
-  duration goes with it ("in", "on", "within"...);
+  duration goes with it ("in", "on", "within"...), unless it changes what is asked ("after",
+  "before", "since", "by": "lit after midnight" -> "lit after what time?");
 - else the sentence with the wh-word where the answer was ("Cove costs how much per month?").
 
 A sentence longer than `generate.question_max_chars` is cut to the answer's clause: after it at
@@ -24,7 +25,11 @@ table, found by reading the template questions of issue 33 item 4:
 - `wh_in_brackets`: the wh-word inside a bracket opened before it, where an aside was cut
   ("The Rev. Ann Hale, O.P., ( when?"), which does not say what is asked;
 - `question_too_short`: fewer than `questions.MIN_ASKING_WORDS` (2) words besides the wh-word,
-  stop words and numbers ("Who?", "In 1882, what?").
+  stop words and numbers ("Who?", "In 1882, what?");
+- `sibling_code_in_question`: a code that differs from the answer only in its digits ("terminals
+  which and OT2?" for OT1);
+- `answer_cut_from_list`: the answer is an item of a list that goes on after it and the question
+  does not name the next item ("branch libraries for what?" for one of five).
 """
 
 from __future__ import annotations
@@ -52,8 +57,9 @@ _LOWER_FIRST = _word_set(
     "a an the every each this that these those its their his her our your all some most any "
     "no one many"
 )
-# prepositions that go with the answer when the wh-word replaces a time ("in 1999" -> "when")
-_TIME_PREPOSITIONS = _word_set("in on at during since within after before by for")
+# prepositions that go with the answer when the wh-word replaces a time ("in 1999" -> "when");
+# the others stay, as they change what is asked ("lit after midnight" -> "lit after what time")
+_TIME_PREPOSITIONS = _word_set("in on at during within for")
 _TIME_WH = frozenset(("when", "what time", "how long"))
 _ARTICLES = frozenset(("a", "an", "the"))
 _RELATIVES = frozenset(("which", "who", "that", "where", "whose", "whom"))

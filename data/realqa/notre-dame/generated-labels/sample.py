@@ -12,7 +12,9 @@ rows sorted by id, so the draw depends only on what the run kept:
 Each row: id, source, mode, type (question, paraphrase or unanswerable), question, answer (the
 gold; none for an unanswerable question), guess (an unanswerable question's guess), of (the
 question a paraphrase rephrases), kind (the answer's kind), section_id and evidence. The label
-fields are added by the reader (README.md beside this file).
+fields are added by the reader (README.md beside this file). With `--exclude LABELS...` the
+questions of those label files are left out and the seed gains "-heldout": a draw of what no
+reader has seen, after rules written from those labels.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from random import Random
 from typing import Any
@@ -55,11 +58,16 @@ def candidates(out: Path, source: str) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["id"])
 
 
-def sample(out: Path, source: str, count: int) -> list[dict[str, Any]]:
-    """`count` seeded kept phrasings of one run (all of them when fewer were kept)."""
-    rows = candidates(out, source)
+def sample(
+    out: Path, source: str, count: int, exclude: Sequence[Path] = ()
+) -> list[dict[str, Any]]:
+    """`count` seeded kept phrasings of one run (all of them when fewer were kept), less the
+    questions already in the label files `exclude` (a held-out draw after new rules)."""
+    labelled = {(r["section_id"], r["question"]) for path in exclude for r in read_jsonl(path)}
+    rows = [r for r in candidates(out, source) if (r["section_id"], r["question"]) not in labelled]
     mode = rows[0]["mode"] if rows else "none"
-    return Random(f"generated-{source}-{mode}").sample(rows, min(count, len(rows)))
+    seed = f"generated-{source}-{mode}" + ("-heldout" if exclude else "")
+    return Random(seed).sample(rows, min(count, len(rows)))
 
 
 def main() -> None:
@@ -68,8 +76,10 @@ def main() -> None:
     parser.add_argument("out", type=Path, help="a python -m harness.generate --out folder")
     parser.add_argument("--source", required=True, help="notre-dame or docs")
     parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--exclude", type=Path, nargs="*", default=(),
+                        help="label files whose questions are not drawn again")  # fmt: skip
     args = parser.parse_args()
-    drawn = sample(args.out, args.source, args.count)
+    drawn = sample(args.out, args.source, args.count, args.exclude)
     for row in drawn:
         print(json.dumps(row, ensure_ascii=False))
     kept = len(candidates(args.out, args.source))

@@ -209,6 +209,8 @@ def _in_sentence(sentence: str, answer: str, kind: str) -> Candidate:
         ("The library has branches for Architecture, Chemistry & Physics, Engineering and Law.",
          "Law", "name", "The library has branches for Architecture, Chemistry & Physics, "
          "Engineering and what?", None),  # the last item: the question names the rest
+        ("He built the Science Hall, the Fisher Hall and the Morris Inn.", "Science Hall",
+         "name", "Cavanaugh built the what first?", "answer_cut_from_list"),  # article, next item
         ("The school stands in South Bend, Indiana, near the lake.", "South Bend", "name",
          "Where in Indiana does the school stand?", None),  # a place, not a list
         ("He hired Ann Hale and seven brothers.", "Ann Hale", "person",

@@ -177,8 +177,11 @@ def _sibling_code_in(answer: str, question: str) -> bool:
     )
 
 
-# After a name, ", X" or " and X" with X capitalised: the name is an item of a list
-_LIST_GOES_ON = re.compile(r"(?:,\s+(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)([A-Z][\w’'&.-]*)")
+# After a name, ", X" or " and X" with X capitalised (an article allowed before it: ", the
+# Morris Inn"): the name is an item of a list
+_LIST_GOES_ON = re.compile(
+    r"(?:,\s+(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+)(?:the\s+|an?\s+)?([A-Z][\w’'&.-]*)"
+)
 
 
 def _next_list_item(candidate: Candidate) -> str | None:

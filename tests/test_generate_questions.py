@@ -91,6 +91,7 @@ def overrides(server: ScriptedServer, cache: Path) -> list[str]:
         "model=openai_compatible", "model.model=scripted", f"model.base_url={server.base_url}",
         "model.batch_size=2", "model.max_retries=0", f"paths.cache_dir={cache}",
         "generate.unanswerable_per_section=0", "generate.test_fraction=0.5",
+        "generate.mode=answer_first",
     ]  # fmt: skip
 
 

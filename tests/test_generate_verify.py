@@ -175,7 +175,9 @@ def test_answer_first_counts_every_check_and_resumes_without_calls(
     server: CheckServer, tmp_path: Path
 ) -> None:
     corpus = write_jsonl(tmp_path / "corpus.jsonl", CORPUS)
-    report = run(corpus, tmp_path / "out", overrides(server, tmp_path / "cache"))
+    answer_first = overrides(server, tmp_path / "cache", "generate.mode=answer_first")
+    report = run(corpus, tmp_path / "out", answer_first)
+    assert report["settings"]["reader"] == "same"  # auto: the generating model, in answer_first
     assert report["rejected"] == {
         "duplicate_question": 1,  # Pebble's question, near the 6.5 GB one
         "reader_wrong": 1,  # "$9" for $7.35
@@ -191,15 +193,15 @@ def test_answer_first_counts_every_check_and_resumes_without_calls(
     assert len(read) == 3 + 2  # three questions, two paraphrases left after their own checks
     assert all(r["max_tokens"] == 32 for r in read)  # generate.reader_max_new_tokens
     sent = len(server.requests)
-    again = run(corpus, tmp_path / "out", overrides(server, tmp_path / "cache"))
+    again = run(corpus, tmp_path / "out", answer_first)
     assert len(server.requests) == sent and again["usage"]["calls"] == 0  # all from the cache
     assert again["rejected"] == report["rejected"]
 
 
 def test_template_mode_asks_the_reader_only(server: CheckServer, tmp_path: Path) -> None:
     corpus = write_jsonl(tmp_path / "corpus.jsonl", CORPUS)
-    report = run(corpus, tmp_path / "out",
-                 overrides(server, tmp_path / "cache", "generate.mode=template"))  # fmt: skip
+    report = run(corpus, tmp_path / "out", overrides(server, tmp_path / "cache",
+                 "generate.mode=template", "generate.reader=same"))  # fmt: skip
     assert report["mode"] == "template" and "questions_parsed" not in report["yield"]
     assert report["yield"]["candidates"] == report["yield"]["template_questions"] == 4
     assert report["rejected"] == {"reader_abstained": 2}  # the 6.5 GB and Pebble questions
@@ -211,6 +213,11 @@ def test_template_mode_asks_the_reader_only(server: CheckServer, tmp_path: Path)
     none = run(corpus, tmp_path / "none", overrides(server, tmp_path / "cache",
                "generate.mode=template", "generate.reader=none"))  # fmt: skip
     assert none["yield"]["facts_kept"] == 4 and len(server.requests) == len(asked)
+    assert "facts_read" not in none["yield"]  # no reader, no reader row
+    # the default: template mode, and `auto` reads nothing in it
+    default = run(corpus, tmp_path / "default", overrides(server, tmp_path / "cache"))
+    assert default["mode"] == "template" and default["settings"]["reader"] == "none"
+    assert default["yield"]["facts_kept"] == 4 and len(server.requests) == len(asked)
 
 
 @pytest.mark.parametrize(

@@ -50,6 +50,7 @@ def run(corpus: Path, out: Path, overrides: list[str]) -> dict[str, Any]:
     from harness.generate.pipeline import generate
 
     settings = load_settings([o for o in overrides if o.startswith(PREFIX)])
+    settings.reader = resolved_reader(settings)  # generation.json records the reader used
     cfg = compose([o for o in overrides if not o.startswith(PREFIX)], settings)
     if out.exists() and not out.is_dir():
         raise HarnessError(f"--out {out}: exists and is not a folder; give a folder")
@@ -64,10 +65,11 @@ def make_reader(
     cfg: DictConfig, overrides: list[str], model: Any, asker: Any, settings: GenerateSettings
 ) -> Any:
     """The reader of answer_first and template runs (`harness.generate.verify`), None for
-    fact_first or `generate.reader=none`: `same` shares the generating model's weights with
-    replies of `generate.reader_max_new_tokens`; a conf/model name is loaded with its own settings
-    (the command line's `model.*` overrides are the generating model's). Its calls count with the
-    generating model's against `generate.max_calls` and `generate.max_cost_usd`."""
+    fact_first or `generate.reader=none` (`auto`: `resolved_reader`): `same` shares the
+    generating model's weights with replies of `generate.reader_max_new_tokens`; a conf/model
+    name is loaded with its own settings (the command line's `model.*` overrides are the
+    generating model's). Its calls count with the generating model's against
+    `generate.max_calls` and `generate.max_cost_usd`."""
     import copy
 
     from harness.config import instantiate
@@ -75,17 +77,18 @@ def make_reader(
     from harness.scoring import ScoringRules
     from harness.scoring.abstention import abstain_phrase
 
-    if settings.mode == "fact_first" or settings.reader == "none":
+    choice = resolved_reader(settings)
+    if choice == "none":
         return None
     tokens = settings.reader_max_new_tokens
-    if settings.reader == "same":
+    if choice == "same":
         reader_cfg = copy.deepcopy(cfg)
         reader_cfg.model.max_new_tokens = tokens
         reader_model = copy.copy(model)  # the same weights, shorter replies
         reader_model.max_new_tokens = tokens
     else:
         others = [o for o in overrides if not o.startswith(("model=", "model.", PREFIX))]
-        reader_cfg = compose([*others, f"model={settings.reader}"], tokens)
+        reader_cfg = compose([*others, f"model={choice}"], tokens)
         reader_model = instantiate(reader_cfg.model)
     reader_asker = make_asker(reader_cfg, reader_model, settings)
     reader_asker.usage = asker.usage  # one count of calls and cost for the run
@@ -94,6 +97,18 @@ def make_reader(
     phrases = tuple(abstain_phrase(p) for p in scoring.get("extra_abstain_phrases") or [])
     rules = ScoringRules(phrases, scoring.get("max_answer_words"))
     return Reader(reader_asker, rules, settings.reader_prompt)
+
+
+def resolved_reader(settings: GenerateSettings) -> str:
+    """`generate.reader` with `auto` made concrete: no reader in template mode, whose question
+    is its answer's own sentence (read by people: the packaged reader there rejects four good
+    questions for each bad one, docs/documents.md), the generating model in answer_first, whose
+    model-written question may ask for another fact; none in fact_first."""
+    if settings.mode == "fact_first":
+        return "none"
+    if settings.reader == "auto":
+        return "none" if settings.mode == "template" else "same"
+    return settings.reader
 
 
 def compose(overrides: list[str], settings: GenerateSettings | int) -> DictConfig:

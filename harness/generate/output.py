@@ -138,7 +138,11 @@ def write(
     report = {
         "model": model_name,
         "mode": settings.mode,
-        "yield": {key: tally.counts.get(key, 0) for key, _ in FUNNEL if key not in other},
+        "yield": {
+            key: tally.counts.get(key, 0)
+            for key, _ in FUNNEL
+            if key not in other and (key != "facts_read" or key in tally.counts)
+        },
         "rejected": dict(sorted((k, v) for k, v in tally.rejected.items() if v)),
         "reply_problems": dict(sorted(tally.reply_problems.items())),
         "questions": questions,

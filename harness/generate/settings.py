@@ -24,7 +24,7 @@ class GenerateSettings:
     # answer_first: answers found in code, the model phrases each question (harness.generate.
     # questions); fact_first: the model proposes question, answer and evidence per section;
     # template: answers found in code, each question made by rules (harness.generate.template)
-    mode: str = "answer_first"
+    mode: str = "template"
     question_form: str = "blank_examples_wh"  # answer_first's request: a key of questions.FORMS
     question_max_chars: int = 100
     facts_per_section: int = 3
@@ -39,7 +39,9 @@ class GenerateSettings:
     # answer_first and template (harness.generate.verify): the section must be among the
     # questions' check_top_k retrieved, and the reader must answer it from the section
     check_top_k: int = 5
-    reader: str = "same"  # "same": the generating model; a conf/model name; "none": no reader
+    # "same": the generating model; a conf/model name; "none": no reader; "auto": none in
+    # template mode (its question is its answer's own sentence), "same" in answer_first
+    reader: str = "auto"
     reader_max_new_tokens: int = 32
     test_fraction: float = 0.3
     seed: int = 0

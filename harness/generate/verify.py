@@ -106,7 +106,8 @@ def verify_facts(facts: list[Fact], checks: Checks, tally: Tally) -> list[Fact]:
         else:
             kept.append(fact)
     tally.counts["facts_retrieved"] = sum(p is None or p.startswith("reader_") for p in found)
-    tally.counts["facts_read"] = len(kept)
+    if checks.reader is not None:  # no reader, no reader row in the yield table
+        tally.counts["facts_read"] = len(kept)
     return kept
 
 

@@ -325,6 +325,8 @@ def test_a_bad_setting_is_one_line_naming_it(
 ) -> None:
     for bad, named in (("generate.paraphrasess=2", "generate.paraphrasess"),
                        ("generate.test_fraction=2", "generate.test_fraction=2.0: use a number"),
+                       ("generate.reader=smollm2", "generate.reader=smollm2: use auto, same, "
+                        "none or a conf/model name (gpt-4o-mini"),
                        ("model=gpt4o-mini", "Unknown model 'gpt4o-mini'")):  # fmt: skip
         with pytest.raises(SystemExit) as exit_:
             main(["--corpus", str(corpus), "--out", str(tmp_path / "o"), bad])

@@ -13,6 +13,7 @@ from harness.errors import HarnessError
 DEFAULTS = CONF_DIR / "generate.yaml"
 PREFIX = "generate."
 MODES = ("answer_first", "fact_first", "template")
+READERS = ("auto", "same", "none")  # or a conf/model name
 # harness.generate.questions.FORMS's keys (named here so the settings import no model code)
 QUESTION_FORMS = ("instruction", "blank", "examples", "wh", "blank_examples_wh")
 
@@ -94,6 +95,10 @@ def settings_problems(settings: GenerateSettings) -> list[str]:
             problems.append(f"generate.{key}={value}: use an integer >= {low}")
     if settings.mode not in MODES:
         problems.append(f"generate.mode={settings.mode}: use one of {', '.join(MODES)}")
+    models = sorted(path.stem for path in (CONF_DIR / "model").glob("*.yaml"))
+    if settings.reader not in (*READERS, *models):  # refused before any model loads
+        problems.append(f"generate.reader={settings.reader}: use {', '.join(READERS)} or a "
+                        f"conf/model name ({', '.join(models)})")  # fmt: skip
     if settings.question_form not in QUESTION_FORMS:
         problems.append(f"generate.question_form={settings.question_form}: use one of "
                         f"{', '.join(QUESTION_FORMS)}")  # fmt: skip

@@ -173,3 +173,25 @@ def test_runs_of_another_dataset_are_named_but_not_ranked_with_the_others(
     one, two = ({"dataset": "jsonl", "config": {"dataset": {"questions": f"{name}.jsonl"}}}
                 for name in ("a", "b"))  # fmt: skip
     assert dataset_of(one) == "jsonl (a.jsonl)" != dataset_of(two)
+
+
+def test_cells_told_apart_only_by_a_long_path_keep_a_row_each(fake_results: Path) -> None:
+    # finetune trained on people's train questions and on questions generated from documents:
+    # the two differ only in strategy.train_questions, a path too long for a label
+    first = write_fake_run(fake_results, "finetune", [True] * 2 + [False] * 8 + [True],
+                           seconds=0.1, setup=1.0)  # fmt: skip
+    rows = [json.loads(line) for line in (first / "predictions.jsonl").open()]
+    second = fake_results / "acme-finetune-generated"
+    second.mkdir()
+    for name in ("predictions.jsonl", "setup.json"):
+        (second / name).write_text((first / name).read_text())
+    for folder, path in ((first, "/data/people/written-by-people/questions.jsonl"),
+                         (second, "/tmp/generated-from-our-docs/questions.jsonl")):  # fmt: skip
+        write_summary(folder, rows, ["strategy=finetune", "model.name=m",
+                                     f"strategy.train_questions={path}"])  # fmt: skip
+    write_report(fake_results, rules=RULES, pricing=PRICING)
+    cells = sorted(c for c in pd.read_csv(fake_results / "report.csv")["cell"] if "finetune" in c)
+    assert cells == [
+        "finetune/m train_questions=generated-from-our-docs/questions.jsonl",
+        "finetune/m train_questions=written-by-people/questions.jsonl",
+    ]

@@ -124,9 +124,18 @@ def _paired(runs: pd.DataFrame, rows: pd.DataFrame, outcome: str, name: str) -> 
 
 
 def cell_labels(summaries: list[dict[str, Any]]) -> list[str]:
-    """strategy/model, plus the settings that tell apart cells that share those."""
+    """strategy/model, plus the settings that tell apart cells that share those: short values
+    only, unless only a long one (a path, such as `strategy.train_questions`) tells two cells
+    apart; then it is named too, shortened, so that no two cells share a label."""
     groups = ("strategy", "model", "dataset", "run")
-    flat = [_flatten({group: s["config"].get(group, {}) for group in groups}) for s in summaries]
+    nodes = [{group: s["config"].get(group, {}) for group in groups} for s in summaries]
+    labels = _labels(summaries, [_flatten(node) for node in nodes])
+    if len(set(labels)) < len(labels):
+        labels = _labels(summaries, [_flatten(node, shorten=True) for node in nodes])
+    return labels
+
+
+def _labels(summaries: list[dict[str, Any]], flat: list[dict[str, Any]]) -> list[str]:
     labels = []
     for summary, settings in zip(summaries, flat, strict=True):
         base = f"{summary['strategy']}/{summary['model']}"
@@ -139,15 +148,29 @@ def cell_labels(summaries: list[dict[str, Any]]) -> list[str]:
     return labels
 
 
-def _flatten(node: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """The settings a label may name: short values (a prompt or a path would swamp the label)."""
+def _flatten(node: dict[str, Any], prefix: str = "", shorten: bool = False) -> dict[str, Any]:
+    """The settings a label may name: short values (a prompt or a path would swamp the label);
+    with `shorten`, long values too, cut to their last path parts or first characters."""
     flat: dict[str, Any] = {}
     for key, value in node.items():
         if isinstance(value, dict):
-            flat.update(_flatten(value, f"{prefix}{key}."))
-        elif not key.startswith("_") and len(str(value)) <= _LABEL_VALUE_CHARS:
+            flat.update(_flatten(value, f"{prefix}{key}.", shorten))
+        elif key.startswith("_"):
+            continue
+        elif len(str(value)) <= _LABEL_VALUE_CHARS:
             flat[f"{prefix}{key}"] = value
+        elif shorten:
+            flat[f"{prefix}{key}"] = _shortened(str(value))
     return flat
+
+
+def _shortened(value: str) -> str:
+    """A long value as a label shows it: a path's last two parts, else its start."""
+    if "/" in value and "\n" not in value:
+        value = "/".join(value.rstrip("/").split("/")[-2:])
+    if len(value) > _LABEL_VALUE_CHARS:
+        value = value[: _LABEL_VALUE_CHARS - 3] + "..."
+    return value
 
 
 def dataset_label(summary: dict[str, Any]) -> str:

@@ -58,3 +58,23 @@ def test_a_held_out_draw_leaves_out_every_labelled_question(tmp_path: Path) -> N
     assert len(held_out) == 15
     seen = {(r["section_id"], r["question"]) for r in labelled}
     assert not seen & {(r["section_id"], r["question"]) for r in held_out}
+
+
+def test_a_census_counts_each_kept_question_by_every_label_of_it(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("label_count", SCRIPT.parent / "count.py")
+    assert spec is not None and spec.loader is not None
+    count = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(count)
+    out = _run(tmp_path / "out", 4)
+    rows = _script().sample(out, "docs", 4)
+    verdict = {"paraphrase_faithful": None, "unanswerable_truly": None, "not_given_away": True,
+               "answerable_from_section": True}  # fmt: skip
+    by_question = {r["question"]: r for r in rows}
+    first = [{**by_question[f"Question {i}?"], **verdict, "gold_right_and_complete": True}
+             for i in (0, 1, 2)]  # fmt: skip
+    # a second reader fails question 1 and reads no other
+    second = [{**by_question["Question 1?"], **verdict, "gold_right_and_complete": False}]
+    files = [_write_jsonl(tmp_path / "a.jsonl", first), _write_jsonl(tmp_path / "b.jsonl", second)]
+    assert count.census(out, files) == {
+        "kept": 4, "labelled": 3, "every_reader_passes": 2, "a_reader_passes": 3,
+    }  # fmt: skip

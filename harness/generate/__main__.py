@@ -65,7 +65,7 @@ def make_reader(
     cfg: DictConfig, overrides: list[str], model: Any, asker: Any, settings: GenerateSettings
 ) -> Any:
     """The reader of answer_first and template runs (`harness.generate.verify`), None for
-    fact_first or `generate.reader=none` (`auto`: `resolved_reader`): `same` shares the
+    fact_first or `generate.reader=none` (`run` has made `auto` concrete): `same` shares the
     generating model's weights with replies of `generate.reader_max_new_tokens`; a conf/model
     name is loaded with its own settings (the command line's `model.*` overrides are the
     generating model's). Its calls count with the generating model's against
@@ -77,7 +77,7 @@ def make_reader(
     from harness.scoring import ScoringRules
     from harness.scoring.abstention import abstain_phrase
 
-    choice = resolved_reader(settings)
+    choice = settings.reader
     if choice == "none":
         return None
     tokens = settings.reader_max_new_tokens
